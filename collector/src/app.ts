@@ -1,0 +1,67 @@
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
+import type { Env, Services } from './context.ts'
+import { clientIp, truncateIp } from './ingest/ip.ts'
+import { belongsToSite } from './ingest/url.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { eventRoutes } from './routes/event.ts'
+import { healthRoutes } from './routes/health.ts'
+
+/**
+ * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
+ * JSON without stack traces; request lines log the truncated prefix, never the address.
+ */
+export function createApp(s: Services): Hono<Env> {
+  const app = new Hono<Env>()
+
+  app.use(async (c, next) => {
+    const started = performance.now()
+    let socket: string | undefined
+    try {
+      socket = getConnInfo(c).remote.address
+    } catch {
+      socket = undefined
+    }
+    const ip = clientIp(socket, c.req.header('x-forwarded-for'), s.config.trustProxy)
+    c.set('ip', ip)
+    c.set('ipPrefix', ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : '')
+    await next()
+    c.header('Tk', 'N')
+    s.log.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix: c.var.ipPrefix },
+      'request',
+    )
+  })
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
+  app.use(
+    '/api/event',
+    cors({
+      origin: (origin) => {
+        try {
+          const host = new URL(origin).hostname.toLowerCase()
+          return s.sites.all().some((site) => belongsToSite(host, site.domain)) ? origin : null
+        } catch {
+          return null
+        }
+      },
+      allowMethods: ['POST', 'OPTIONS'],
+      allowHeaders: ['Content-Type'],
+      maxAge: 86_400,
+    }),
+  )
+
+  app.route('/', healthRoutes(s))
+  app.route('/', eventRoutes(s))
+  app.route('/', adminRoutes(s))
+
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse()
+    s.log.error({ path: c.req.path, err: err.message }, 'request failed')
+    return c.json({ error: 'internal error' }, 500)
+  })
+  return app
+}

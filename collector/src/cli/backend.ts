@@ -1,0 +1,63 @@
+import { readAdminToken } from '../admin-token.ts'
+import type { Config } from '../config.ts'
+import { openDb, type Db } from '../db/client.ts'
+
+/** A clear, one-line CLI failure; printed without a stack trace. */
+export class CliError extends Error {
+  override name = 'CliError'
+}
+
+/** The running collector's admin API. */
+export interface AdminApi {
+  url: string
+  call<T>(method: string, path: string, body?: unknown): Promise<T>
+}
+
+/** The address of a running collector: TELLEN_URL, or this machine's PORT. */
+export function serverUrl(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  return (env.TELLEN_URL ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '')
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1500) })
+    return res.ok
+  } catch {
+    return false
+  }
+}
+
+function adminApi(url: string, token: string | undefined): AdminApi {
+  return {
+    url,
+    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+      if (!token) throw new CliError('no admin token: set TELLEN_ADMIN_TOKEN or run where DATA_DIR holds admin-token')
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const payload = (await res.json().catch(() => ({}))) as { error?: string }
+      if (!res.ok) throw new CliError(`${url}${path} answered ${res.status}: ${payload.error ?? res.statusText}`)
+      return payload as T
+    },
+  }
+}
+
+/**
+ * Runs a CLI command against the running collector's admin API when one answers (it owns the embedded
+ * engine's DATA_DIR), and otherwise opens the database itself.
+ */
+export async function withBackend<T>(
+  config: Config,
+  run: { remote: (api: AdminApi) => Promise<T>; local: (db: Db) => Promise<T> },
+): Promise<T> {
+  const url = serverUrl(config)
+  if (await answers(url)) return run.remote(adminApi(url, readAdminToken(config.dataDir, config.adminToken)))
+  const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+  try {
+    return await run.local(db)
+  } finally {
+    await db.close()
+  }
+}

@@ -1,0 +1,126 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
+
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'is not a domain name')
+
+const envSchema = z.object({
+  PORT: int(0, 65535, 8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CLICKHOUSE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:8123' })
+    .optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  TELLEN_SITES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const sites = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+      const out: string[] = []
+      for (const s of sites) {
+        const parsed = domain.safeParse(s)
+        if (!parsed.success) {
+          ctx.addIssue({ code: 'custom', message: `"${s}" is not a domain name` })
+          return z.NEVER
+        }
+        out.push(parsed.data)
+      }
+      return out
+    }),
+  TELLEN_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '' || v === 'false' || v === '0') return 0
+      if (v === 'true') return 1
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 0 || n > 10) {
+        ctx.addIssue({ code: 'custom', message: 'must be true, false or the number of proxies in front (0-10)' })
+        return z.NEVER
+      }
+      return n
+    }),
+  TELLEN_IPV4_PREFIX: int(8, 24, 24),
+  TELLEN_IPV6_PREFIX: int(16, 48, 48),
+  TELLEN_MAX_BODY_KB: int(1, 1024, 64),
+  TELLEN_BATCH_ROWS: int(1, 100_000, 10_000),
+  TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+/** The collector's configuration, read once from the environment at start. */
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  clickhouseUrl: string | undefined
+  clickhouseUser: string | undefined
+  clickhousePassword: string | undefined
+  /** Sites that may send events, from TELLEN_SITES; `defaultSites` is true when none were given. */
+  sites: string[]
+  defaultSites: boolean
+  adminToken: string | undefined
+  /** How many proxies in front of the collector may be trusted for X-Forwarded-For (0: use the socket). */
+  trustProxy: number
+  ipv4Prefix: number
+  ipv6Prefix: number
+  maxBodyBytes: number
+  batchRows: number
+  flushIntervalMs: number
+  logLevel: string
+}
+
+/** Raised when an environment variable holds a value Tellen cannot use; the message names it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/**
+ * Reads and validates the configuration.
+ * @example
+ * const config = loadConfig({ PORT: '9000', TELLEN_SITES: 'example.com' })
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? 'environment')
+      return `${name}=${JSON.stringify(env[name] ?? '')} ${i.message}`
+    })
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
+  }
+  const e = parsed.data
+  const defaultSites = e.TELLEN_SITES.length === 0
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    clickhouseUser: e.CLICKHOUSE_USER,
+    clickhousePassword: e.CLICKHOUSE_PASSWORD,
+    sites: defaultSites ? ['localhost'] : e.TELLEN_SITES,
+    defaultSites,
+    adminToken: e.TELLEN_ADMIN_TOKEN,
+    trustProxy: e.TRUST_PROXY,
+    ipv4Prefix: e.TELLEN_IPV4_PREFIX,
+    ipv6Prefix: e.TELLEN_IPV6_PREFIX,
+    maxBodyBytes: e.TELLEN_MAX_BODY_KB * 1024,
+    batchRows: e.TELLEN_BATCH_ROWS,
+    flushIntervalMs: e.TELLEN_FLUSH_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+  }
+}

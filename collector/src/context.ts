@@ -1,0 +1,33 @@
+import type { Config } from './config.ts'
+import type { Db } from './db/client.ts'
+import type { ClientIp } from './ingest/ip.ts'
+import type { SaltStore } from './ingest/visitor.ts'
+import type { BatchWriter } from './ingest/writer.ts'
+import type { Logger } from './log.ts'
+import type { SiteRegistry } from './sites.ts'
+
+/** Everything a route may use, built once at start by `startServer`. */
+export interface Services {
+  config: Config
+  db: Db
+  log: Logger
+  sites: SiteRegistry
+  salts: SaltStore
+  /** Writes anonymised events into `tellen.events_in`. */
+  events: BatchWriter
+  /** Writes counts of what was not stored into `tellen.rejections`. */
+  rejections: BatchWriter
+  adminToken: string
+  /** True once migrations have been applied in this process. */
+  migrated: () => boolean
+}
+
+/** Per-request variables set by the collector's middleware. */
+export interface Env {
+  Variables: {
+    /** The full client address: for the country lookup and the visitor hash only, never stored or logged. */
+    ip: ClientIp | undefined
+    /** The truncated network prefix, which may be logged and stored. */
+    ipPrefix: string
+  }
+}

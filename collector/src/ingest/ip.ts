@@ -1,0 +1,44 @@
+import ipaddr from 'ipaddr.js'
+
+/** A parsed client address; IPv4-mapped IPv6 addresses are reduced to IPv4. */
+export type ClientIp = ipaddr.IPv4 | ipaddr.IPv6
+
+/** Parses an address as it appears on a socket or in X-Forwarded-For; undefined when it is not one. */
+export function parseIp(raw: string | undefined): ClientIp | undefined {
+  if (!raw) return undefined
+  let s = raw.trim()
+  if (s.startsWith('[')) s = s.slice(1, s.indexOf(']'))
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(s)) s = s.slice(0, s.lastIndexOf(':'))
+  const zone = s.indexOf('%')
+  if (zone >= 0) s = s.slice(0, zone)
+  if (!ipaddr.isValid(s)) return undefined
+  const ip = ipaddr.parse(s)
+  return ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip
+}
+
+/**
+ * The client address of a request: the socket's peer, or, when `trustProxy` proxies stand in front,
+ * the entry they appended to X-Forwarded-For (counting from the right, so a client cannot forge it).
+ */
+export function clientIp(socketAddress: string | undefined, forwardedFor: string | undefined, trustProxy: number): ClientIp | undefined {
+  if (trustProxy > 0 && forwardedFor) {
+    const hops = forwardedFor.split(',')
+    const ip = parseIp(hops[Math.max(0, hops.length - trustProxy)])
+    if (ip) return ip
+  }
+  return parseIp(socketAddress)
+}
+
+/**
+ * The network prefix that may be stored in place of an address, such as `203.0.113.0/24`.
+ * @example truncateIp(parseIp('203.0.113.7')!, 24, 48) // '203.0.113.0/24'
+ */
+export function truncateIp(ip: ClientIp, ipv4Prefix: number, ipv6Prefix: number): string {
+  const bits = ip.kind() === 'ipv4' ? ipv4Prefix : ipv6Prefix
+  const bytes = ip.toByteArray()
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, bits - i * 8))
+    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff)
+  }
+  return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`
+}

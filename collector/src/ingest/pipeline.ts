@@ -1,0 +1,201 @@
+import { countryOf } from './geo.ts'
+import { truncateIp, type ClientIp } from './ip.ts'
+import { classifyReferrer } from './referrer.ts'
+import { batchSchema, describeIssues, eventSchema, type WireBatch, type WireEvent } from './schema.ts'
+import { belongsToSite, cleanUrl } from './url.ts'
+import { parseUserAgent } from './user-agent.ts'
+import { visitorHash } from './visitor.ts'
+import type { Site } from '../sites.ts'
+
+/** What the pipeline knows of the request beside its body. The address never leaves this object. */
+export interface RequestContext {
+  ip: ClientIp | undefined
+  userAgent: string
+  /** Origin, or else Referer, of the request, when the browser sent one. */
+  origin: string | undefined
+  /** The time of receipt; events may carry their own time within `MAX_EVENT_AGE_MS` before it. */
+  now: number
+}
+
+export interface PipelineDeps {
+  site(domain: string): Site | undefined
+  saltFor(now: number): Buffer
+  ipv4Prefix: number
+  ipv6Prefix: number
+}
+
+export interface EventError {
+  index: number
+  error: string
+}
+
+/** A reason a request or event was not stored; counted in `tellen.rejections`. */
+export type RejectionReason = 'bot' | 'invalid' | 'unknown_site' | 'bad_origin'
+
+export type PipelineResult =
+  | {
+      ok: true
+      site: string
+      /** JSONEachRow lines for `tellen.events_in`. */
+      rows: string[]
+      errors: EventError[]
+      ipPrefix: string
+      /** Set when the whole batch was dropped on purpose (a bot), with the events it held. */
+      dropped?: { reason: 'bot'; events: number }
+    }
+  | { ok: false; status: 400 | 403; error: string; reason: RejectionReason; site?: string; ipPrefix: string }
+
+/** Events may be queued in the browser for a while; anything older or from the future is refused. */
+export const MAX_EVENT_AGE_MS = 24 * 3_600_000
+const MAX_CLOCK_SKEW_MS = 5 * 60_000
+
+const SCREEN_CLASSES: [number, string][] = [[576, 'phone'], [992, 'tablet'], [1440, 'laptop']]
+/** A coarse class of the screen width in CSS pixels: phone, tablet, laptop or desktop. */
+export function screenClass(width: number | undefined): string {
+  if (!width) return ''
+  for (const [below, name] of SCREEN_CLASSES) if (width < below) return name
+  return 'desktop'
+}
+
+function originHost(origin: string | undefined): string | undefined {
+  if (!origin || origin === 'null') return undefined
+  try {
+    return new URL(origin).hostname.toLowerCase()
+  } catch {
+    return ''
+  }
+}
+
+const json = JSON.stringify
+
+/**
+ * Turns a batch from the wire into anonymised rows: validates it, drops bots, derives country,
+ * truncated prefix and visitor hash from the address, cleans every URL and classifies the referrer.
+ * Bad events are reported by index; the good ones of the same batch are kept.
+ */
+export function processBatch(body: unknown, req: RequestContext, deps: PipelineDeps): PipelineResult {
+  const ipPrefix = req.ip ? truncateIp(req.ip, deps.ipv4Prefix, deps.ipv6Prefix) : ''
+  const parsed = batchSchema.safeParse(body)
+  if (!parsed.success) return { ok: false, status: 400, error: describeIssues(parsed.error), reason: 'invalid', ipPrefix }
+  const batch: WireBatch = parsed.data
+  const domain = batch.site.toLowerCase()
+  const site = deps.site(domain)
+  if (!site) {
+    return { ok: false, status: 403, error: `site "${batch.site}" is not registered with this collector`, reason: 'unknown_site', ipPrefix }
+  }
+  const from = originHost(req.origin)
+  if (from !== undefined && !belongsToSite(from, site.domain)) {
+    return {
+      ok: false, status: 403, reason: 'bad_origin', site: site.domain, ipPrefix,
+      error: from ? `origin ${from} does not belong to site ${site.domain}` : 'origin is not a URL',
+    }
+  }
+  const agent = parseUserAgent(req.userAgent)
+  if (agent.bot) return { ok: true, site: site.domain, rows: [], errors: [], ipPrefix, dropped: { reason: 'bot', events: batch.events.length } }
+
+  const visitor = req.ip ? visitorHash(deps.saltFor(req.now), site.domain, req.ip.toString(), req.userAgent) : '0'
+  // Columns shared by every event of the batch, serialised once.
+  const common = json({
+    site: site.domain,
+    visitor,
+    browser: agent.browser,
+    browser_version: agent.browserVersion,
+    os: agent.os,
+    os_version: agent.osVersion,
+    device: agent.device,
+    screen: screenClass(batch.sw),
+    timezone: batch.tz ?? '',
+    language: batch.lang ?? '',
+    country: req.ip ? countryOf(req.ip) : '',
+    ip_prefix: ipPrefix,
+  }).slice(0, -1)
+
+  const rows: string[] = []
+  const errors: EventError[] = []
+  const cleanOptions = { allow: site.queryAllowlist, hashRouting: batch.hash === true }
+  for (let index = 0; index < batch.events.length; index++) {
+    const e = eventSchema.safeParse(batch.events[index])
+    if (!e.success) {
+      errors.push({ index, error: describeIssues(e.error) })
+      continue
+    }
+    const event: WireEvent = e.data
+    const page = cleanUrl(event.url, cleanOptions)
+    if (!page) {
+      errors.push({ index, error: 'url is not an http(s) URL' })
+      continue
+    }
+    if (!belongsToSite(page.hostname, site.domain)) {
+      errors.push({ index, error: `url host ${page.hostname} does not belong to site ${site.domain}` })
+      continue
+    }
+    const ts = event.ts ?? req.now
+    if (ts < req.now - MAX_EVENT_AGE_MS || ts > req.now + MAX_CLOCK_SKEW_MS) {
+      errors.push({ index, error: 'ts is more than 24 hours before receipt or in the future' })
+      continue
+    }
+    const specific = eventColumns(event, site.domain, page.params, cleanOptions)
+    if (typeof specific === 'string') {
+      errors.push({ index, error: specific })
+      continue
+    }
+    const utmSource = page.params.get('utm_source') ?? page.params.get('ref') ?? ''
+    const row = {
+      type: event.type,
+      ts: new Date(ts).toISOString(),
+      hostname: page.hostname,
+      path: page.path,
+      query: page.query,
+      utm_source: utmSource,
+      utm_medium: page.params.get('utm_medium') ?? '',
+      utm_campaign: page.params.get('utm_campaign') ?? '',
+      utm_term: page.params.get('utm_term') ?? '',
+      utm_content: page.params.get('utm_content') ?? '',
+      ...specific,
+    }
+    rows.push(`${common},${json(row).slice(1)}`)
+  }
+  return { ok: true, site: site.domain, rows, errors, ipPrefix }
+}
+
+/** Columns that depend on the event type, or a sentence saying why the event cannot be stored. */
+function eventColumns(
+  event: WireEvent,
+  site: string,
+  params: Map<string, string>,
+  cleanOptions: Parameters<typeof cleanUrl>[1],
+): Record<string, unknown> | string {
+  switch (event.type) {
+    case 'pageview': {
+      const ref = classifyReferrer(event.referrer, site, params.get('utm_source') ?? params.get('ref'))
+      return { referrer_host: ref.host, source: ref.source }
+    }
+    case 'leave': {
+      let target = ''
+      if (event.target) {
+        const u = cleanUrl(event.target, cleanOptions)
+        if (!u) return 'target is not an http(s) URL'
+        target = event.exit === 'outbound' ? u.hostname : `${u.hostname}${u.path}`
+      }
+      return { name: event.exit, target, value: event.engaged ?? 0, scroll: event.scroll ?? 0, grid: event.grid ?? [] }
+    }
+    case 'timing':
+      return { name: event.metric, value: event.value }
+    case 'error':
+    case 'download': {
+      const u = cleanUrl(event.resource, cleanOptions)
+      if (!u) return 'resource is not an http(s) URL'
+      const resource = `${u.hostname}${u.path}`
+      return event.type === 'error' ? { name: event.kind, target: resource } : { target: resource }
+    }
+    case 'click':
+      return { target: event.el, cell_x: event.cx, cell_y: event.cy }
+    case 'call':
+      return { target: event.number.replace(/[^+0-9]/g, '') }
+    case 'custom': {
+      const props: Record<string, string> = Object.create(null)
+      for (const [k, v] of Object.entries(event.props ?? {})) props[k] = String(v)
+      return { name: event.name, props }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { belongsToSite } from './url.ts'
+
+/** Referrer hosts of well-known sources, by the registrable part of their name. */
+const KNOWN_SOURCES: Record<string, string> = {
+  'google': 'Google', 'bing.com': 'Bing', 'duckduckgo.com': 'DuckDuckGo', 'yahoo.com': 'Yahoo',
+  'yandex': 'Yandex', 'baidu.com': 'Baidu', 'ecosia.org': 'Ecosia', 'startpage.com': 'Startpage',
+  'qwant.com': 'Qwant', 'search.brave.com': 'Brave Search', 'kagi.com': 'Kagi', 'perplexity.ai': 'Perplexity',
+  'chatgpt.com': 'ChatGPT', 'chat.openai.com': 'ChatGPT',
+  'facebook.com': 'Facebook', 'fb.com': 'Facebook', 'instagram.com': 'Instagram', 'twitter.com': 'X',
+  'x.com': 'X', 't.co': 'X', 'linkedin.com': 'LinkedIn', 'lnkd.in': 'LinkedIn', 'reddit.com': 'Reddit',
+  'news.ycombinator.com': 'Hacker News', 'youtube.com': 'YouTube', 'youtu.be': 'YouTube',
+  'pinterest.com': 'Pinterest', 'tiktok.com': 'TikTok', 'bsky.app': 'Bluesky', 'threads.net': 'Threads',
+  'github.com': 'GitHub', 'stackoverflow.com': 'Stack Overflow', 'wikipedia.org': 'Wikipedia',
+  'mail.google.com': 'Gmail', 'outlook.live.com': 'Outlook', 'outlook.office.com': 'Outlook',
+  'mail.yahoo.com': 'Yahoo Mail',
+}
+
+export interface Referrer {
+  /** The referring host without `www.`, or '' for none or an internal navigation. */
+  host: string
+  /** The utm_source (or ref) the site tagged its link with, else a named source (Google, Reddit, ...) or the host, else 'Direct'. */
+  source: string
+}
+
+function knownSource(host: string): string | undefined {
+  for (let h = host; h.includes('.'); h = h.slice(h.indexOf('.') + 1)) {
+    const name = KNOWN_SOURCES[h]
+    if (name) return name
+    const label = h.slice(0, h.indexOf('.'))
+    // google.com, google.co.uk, yandex.ru: the engine's name is the first label of the registrable part.
+    if ((label === 'google' || label === 'yandex') && KNOWN_SOURCES[label]) return KNOWN_SOURCES[label]
+  }
+  return undefined
+}
+
+/**
+ * Reduces a referrer to its host and names the source of the visit. A referrer on the site itself
+ * is an internal navigation and counts as none; a campaign tag chosen by the site wins over the referrer.
+ * @example classifyReferrer('https://www.google.com/search?q=x', 'example.com') // { host: 'google.com', source: 'Google' }
+ */
+export function classifyReferrer(referrer: string | undefined, site: string, utmSource?: string): Referrer {
+  let host = ''
+  if (referrer) {
+    try {
+      const u = new URL(referrer)
+      if (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'android-app:') host = u.hostname.toLowerCase()
+    } catch {
+      host = ''
+    }
+  }
+  if (host.startsWith('www.')) host = host.slice(4)
+  if (host && belongsToSite(host, site)) host = ''
+  const source = utmSource ? utmSource : host ? (knownSource(host) ?? host) : 'Direct'
+  return { host, source }
+}

@@ -1,0 +1,51 @@
+/** Query parameters kept on every site; each site may allow more (`tellen sites`). */
+export const DEFAULT_QUERY_ALLOWLIST = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'ref'] as const
+
+export interface CleanUrl {
+  hostname: string
+  /** The path, with a hash route (`#/...`) appended when the site uses hash routing. */
+  path: string
+  /** Allowlisted query parameters only, in a stable order, e.g. `ref=hn&utm_source=x`. */
+  query: string
+  params: Map<string, string>
+}
+
+export interface CleanOptions {
+  /** Extra query parameters this site keeps, beside the default allowlist. */
+  allow?: ReadonlySet<string> | undefined
+  /** Keep a fragment that starts with `#/` or `#!/` as part of the path. */
+  hashRouting?: boolean | undefined
+}
+
+const DEFAULT_ALLOW: ReadonlySet<string> = new Set(DEFAULT_QUERY_ALLOWLIST)
+
+/**
+ * Parses an http(s) URL and keeps only what Tellen may store: host, path and allowlisted query
+ * parameters; the fragment is dropped. Returns undefined when it is not an http(s) URL.
+ * @example cleanUrl('https://example.com/a?utm_source=x&email=a@b.c#top')
+ * // { hostname: 'example.com', path: '/a', query: 'utm_source=x', ... }
+ */
+export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | undefined {
+  let u: URL
+  try {
+    u = new URL(raw)
+  } catch {
+    return undefined
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined
+  const params = new Map<string, string>()
+  for (const [key, value] of u.searchParams) {
+    const k = key.toLowerCase()
+    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, value.slice(0, 200))
+  }
+  const keys = [...params.keys()].sort()
+  const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&')
+  let path = u.pathname || '/'
+  if (options.hashRouting && /^#!?\//.test(u.hash)) path += u.hash.split('?')[0]
+  return { hostname: u.hostname.toLowerCase(), path, query, params }
+}
+
+/** True when `host` is `site` or one of its subdomains. */
+export function belongsToSite(host: string, site: string): boolean {
+  return host === site || host.endsWith(`.${site}`)
+}

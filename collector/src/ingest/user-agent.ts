@@ -1,0 +1,47 @@
+import { isbot } from 'isbot'
+import { LRUCache } from 'lru-cache'
+import UAParser from 'ua-parser-js'
+
+/** What Tellen keeps of a user agent: names and major versions, never the string itself. */
+export interface Agent {
+  bot: boolean
+  browser: string
+  browserVersion: string
+  os: string
+  osVersion: string
+  /** desktop, mobile, tablet, smarttv, console, wearable, embedded or xr. */
+  device: string
+}
+
+const cache = new LRUCache<string, Agent>({ max: 10_000 })
+const parser = new UAParser()
+
+const majorMinor = (v: string | undefined, parts: number) => (v ? v.split('.').slice(0, parts).join('.') : '')
+
+function parse(ua: string): Agent {
+  parser.setUA(ua)
+  const r = parser.getResult()
+  const os = r.os.name ?? ''
+  return {
+    bot: ua === '' || isbot(ua),
+    browser: r.browser.name ?? '',
+    browserVersion: majorMinor(r.browser.version, 1),
+    os,
+    // Windows and macOS report names like "10" or "10.15"; others their major version.
+    osVersion: majorMinor(r.os.version, os === 'Mac OS' || os === 'macOS' ? 2 : 1),
+    device: r.device.type ?? 'desktop',
+  }
+}
+
+/**
+ * Parses a user agent with ua-parser-js and isbot, remembering the last 10,000 distinct strings.
+ * @example parseUserAgent('Mozilla/5.0 (compatible; Googlebot/2.1; ...)').bot // true
+ */
+export function parseUserAgent(ua: string): Agent {
+  let agent = cache.get(ua)
+  if (!agent) {
+    agent = parse(ua.slice(0, 512))
+    cache.set(ua, agent)
+  }
+  return agent
+}

@@ -1,0 +1,28 @@
+/**
+ * Constants of the wire format (docs/protocol.md), shared by the collector and the SDK so the two
+ * cannot disagree. Version 1.
+ */
+export const PROTOCOL_VERSION = 1
+
+/** Event types a batch may carry. */
+export const EVENT_TYPES = ['pageview', 'leave', 'timing', 'error', 'download', 'click', 'call', 'custom'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** How a visitor left a page. */
+export const EXIT_KINDS = [
+  'internal', 'outbound', 'download', 'tel', 'mailto', 'form', 'reload', 'back_forward', 'hidden',
+] as const
+
+/** Navigation Timing figures and Core Web Vitals, in milliseconds (CLS: unitless). */
+export const TIMING_METRICS = ['ttfb', 'dcl', 'load', 'fcp', 'lcp', 'inp', 'cls'] as const
+
+/** Kinds of resource that failed to load. */
+export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other'] as const
+
+/** Clicks and mouse movement are counted per cell of a page-relative grid of this size. */
+export const GRID_COLUMNS = 10
+export const GRID_ROWS = 10
+
+export const MAX_EVENTS_PER_BATCH = 500
+export const MAX_URL_LENGTH = 2048
+export const MAX_PROPS = 30

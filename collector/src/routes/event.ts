@@ -1,0 +1,73 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Env, Services } from '../context.ts'
+import { processBatch } from '../ingest/pipeline.ts'
+import { countRejection } from '../ingest/rejections.ts'
+import { WriterFullError } from '../ingest/writer.ts'
+
+const ACCEPTED_TYPES = ['text/plain', 'application/json']
+
+/**
+ * `POST /api/event`: takes a batch of events from the SDK (text/plain from sendBeacon, or JSON),
+ * answers 202 with how many were accepted and which were not, by index.
+ */
+export function eventRoutes(s: Services): Hono<Env> {
+  const app = new Hono<Env>()
+  app.post(
+    '/api/event',
+    bodyLimit({
+      maxSize: s.config.maxBodyBytes,
+      onError: (c) => c.json({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }, 413),
+    }),
+    async (c) => {
+      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+      if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
+        return c.json({ error: `content type ${contentType} is not accepted; send text/plain or application/json` }, 415)
+      }
+      const text = await c.req.text()
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch {
+        countRejection(s.rejections, '', 'invalid', c.var.ipPrefix)
+        return c.json({ error: 'body is not valid JSON' }, 400)
+      }
+      const now = Date.now()
+      const signal = c.req.header('sec-gpc') === '1' ? 'gpc' : c.req.header('dnt') === '1' ? 'dnt' : undefined
+      if (signal) {
+        // The visitor asked not to be tracked: nothing of the request is kept but one count for the site.
+        const site = (body as { site?: unknown } | null)?.site
+        if (typeof site === 'string' && s.sites.get(site.toLowerCase())) countRejection(s.rejections, site.toLowerCase(), signal, '', 1, now)
+        return c.json({ accepted: 0, honoured: signal }, 202)
+      }
+      const result = processBatch(
+        body,
+        { ip: c.var.ip, userAgent: c.req.header('user-agent') ?? '', origin: c.req.header('origin') ?? c.req.header('referer'), now },
+        { site: (d) => s.sites.get(d), saltFor: s.salts.saltFor, ipv4Prefix: s.config.ipv4Prefix, ipv6Prefix: s.config.ipv6Prefix },
+      )
+      if (!result.ok) {
+        countRejection(s.rejections, result.site ?? '', result.reason, result.ipPrefix, 1, now)
+        return c.json({ error: result.error }, result.status)
+      }
+      if (result.dropped) {
+        countRejection(s.rejections, result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
+        return c.json({ accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason }, 202)
+      }
+      if (result.errors.length) countRejection(s.rejections, result.site, 'invalid', result.ipPrefix, result.errors.length, now)
+      if (result.rows.length === 0) {
+        return c.json({ error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, 400)
+      }
+      try {
+        await s.events.write(result.rows)
+      } catch (err) {
+        if (err instanceof WriterFullError) {
+          c.header('Retry-After', '5')
+          return c.json({ error: `the collector cannot take more events right now (${err.message}); retry later` }, 503)
+        }
+        throw err
+      }
+      return c.json(result.errors.length ? { accepted: result.rows.length, errors: result.errors } : { accepted: result.rows.length }, 202)
+    },
+  )
+  return app
+}

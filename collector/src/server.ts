@@ -1,0 +1,94 @@
+import fs from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { ensureAdminToken } from './admin-token.ts'
+import { createApp } from './app.ts'
+import type { Config } from './config.ts'
+import type { Services } from './context.ts'
+import { openDb } from './db/client.ts'
+import { migrate } from './db/migrate.ts'
+import { createSaltStore } from './ingest/visitor.ts'
+import { createBatchWriter } from './ingest/writer.ts'
+import type { Logger } from './log.ts'
+import { createSiteRegistry } from './sites.ts'
+
+export interface RunningServer {
+  url: string
+  port: number
+  services: Services
+  /** Stops taking requests, writes what is buffered and closes the database, within `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>
+}
+
+/**
+ * Opens ClickHouse (embedded or server), applies migrations, loads sites and salts, and serves the
+ * collector on `config.port` (0 picks a free port).
+ */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  fs.mkdirSync(config.dataDir, { recursive: true })
+  const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken)
+  if (created) {
+    process.stderr.write(`\nTellen admin token (kept in ${config.dataDir}/admin-token; shown once):\n  ${adminToken}\n\n`)
+  }
+  if (config.defaultSites) log.warn('TELLEN_SITES is not set: only events for the site "localhost" are accepted')
+
+  const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+  let migrated = false
+  const applied = await migrate(db)
+  migrated = true
+  if (applied.length) log.info({ applied }, 'migrations applied')
+
+  const sites = createSiteRegistry(db, config.sites)
+  await sites.refresh()
+  const salts = createSaltStore(db)
+  await salts.refresh()
+
+  const writerOptions = { batchRows: config.batchRows, flushIntervalMs: config.flushIntervalMs }
+  const services: Services = {
+    config,
+    db,
+    log,
+    sites,
+    salts,
+    events: createBatchWriter(db, 'tellen.events_in', writerOptions, log),
+    rejections: createBatchWriter(db, 'tellen.rejections', writerOptions, log),
+    adminToken,
+    migrated: () => migrated,
+  }
+
+  const refresher = setInterval(() => {
+    Promise.all([salts.refresh(), sites.refresh()]).catch((err: Error) => log.error({ err: err.message }, 'refresh failed'))
+  }, 60_000)
+  refresher.unref()
+
+  const app = createApp(services)
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
+  log.info({ port, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
+
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    close(timeoutMs = 10_000) {
+      closing ??= (async () => {
+        clearInterval(refresher)
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          if ('closeIdleConnections' in server) {
+            server.closeIdleConnections()
+            setTimeout(() => server.closeAllConnections(), 2000).unref()
+          }
+        })
+        const results = await Promise.allSettled([services.events.close(timeoutMs), services.rejections.close(timeoutMs)])
+        for (const r of results) if (r.status === 'rejected') log.error({ err: (r.reason as Error).message }, 'flush at shutdown failed')
+        await db.close()
+      })()
+      return closing
+    },
+  }
+}
