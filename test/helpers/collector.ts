@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { openDb, type Db } from '../../collector/src/db/client.ts'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+export interface Collector {
+  url: string
+  dataDir: string
+  adminToken: string
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string
+  /** Sends a signal (SIGTERM by default) and waits for the process to exit; resolves its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+  process: ChildProcess
+}
+
+/** A fresh temporary DATA_DIR. */
+export function tempDataDir(prefix = 'tellen-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/**
+ * Starts the real collector (`collector/src/main.ts`) as a child process on a free port and waits
+ * until it listens. `env` is added to a clean environment with PORT=0.
+ * @example
+ * const c = await startCollector({ TELLEN_SITES: 'example.com' })
+ * await fetch(`${c.url}/api/event`, { method: 'POST', body })
+ * await c.stop()
+ */
+export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<Collector> {
+  const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      TELLEN_ADMIN_TOKEN: adminToken,
+      TELLEN_FLUSH_INTERVAL_MS: '100',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${out}`)), 60_000)
+    const check = () => {
+      const m = /"port":(\d+).*tellen is listening/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    }
+    child.stdout!.on('data', check)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`collector exited with ${code}:\n${out}`))
+    })
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    adminToken,
+    output: () => out,
+    process: child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      child.kill(signal)
+      return exited
+    },
+  }
+}
+
+/** Opens a stopped collector's DATA_DIR with the embedded engine, runs `fn`, and closes it. */
+export async function withDataDir<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDb({ dataDir })
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}
+
+/** Runs a query and returns its rows. */
+export async function rows<T = Record<string, unknown>>(db: Db, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await db.query({ query, query_params: params, format: 'JSONEachRow' })
+  return rs.json<T>()
+}
+
+/** Real user agents, for tests that need a browser, a phone or a bot. */
+export const UA = {
+  chromeMac: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  firefoxWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0',
+  safariIphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  chromeAndroidTablet: 'Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  googlebot: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  curl: 'curl/8.5.0',
+} as const
+
+/** Posts a body to `/api/event` as sendBeacon does (text/plain) and returns status and JSON. */
+export async function postEvents(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; headers: Headers }> {
+  const res = await fetch(`${url}/api/event`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': UA.chromeMac, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = text
+  }
+  return { status: res.status, json, headers: res.headers }
+}
