@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({
+      port: 8080, sites: ['localhost'], defaultSites: true, trustProxy: 0, ipv4Prefix: 24, ipv6Prefix: 48,
+      maxBodyBytes: 65_536, batchRows: 10_000, clickhouseUrl: undefined,
+    })
+    expect(c.dataDir).toMatch(/\/data$/)
+  })
+
+  it('reads sites, proxies and prefixes', () => {
+    const c = loadConfig({ TELLEN_SITES: ' Example.com, shop.example.org ', TRUST_PROXY: 'true', TELLEN_IPV4_PREFIX: '16', CLICKHOUSE_URL: 'http://ch:8123' })
+    expect(c).toMatchObject({ sites: ['example.com', 'shop.example.org'], defaultSites: false, trustProxy: 1, ipv4Prefix: 16, clickhouseUrl: 'http://ch:8123' })
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0)
+  })
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT="eighty" must be a whole number/],
+    [{ PORT: '70000' }, /PORT="70000" must be at most 65535/],
+    [{ TELLEN_SITES: 'example.com,not a domain' }, /"not a domain" is not a domain name/],
+    [{ TELLEN_IPV4_PREFIX: '32' }, /TELLEN_IPV4_PREFIX="32" must be at most 24/],
+    [{ TELLEN_IPV6_PREFIX: '64' }, /TELLEN_IPV6_PREFIX="64" must be at most 48/],
+    [{ CLICKHOUSE_URL: 'clickhouse:8123' }, /CLICKHOUSE_URL=.* must be an http\(s\) URL/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY="yes" must be true, false or the number/],
+    [{ TELLEN_ADMIN_TOKEN: 'short' }, /TELLEN_ADMIN_TOKEN=.* at least 16 characters/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+  ])('refuses %o with a message that names the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError)
+    expect(() => loadConfig(env)).toThrow(message)
+  })
+})
