@@ -95,7 +95,9 @@ export class ConfigError extends Error {
  * const config = loadConfig({ PORT: '9000', TELLEN_SITES: 'example.com' })
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env)
+  // An empty variable counts as unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(given)
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = String(i.path[0] ?? 'environment')

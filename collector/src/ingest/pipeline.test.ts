@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import { UA } from '../../../test/helpers/collector.ts'
+import { parseIp } from './ip.ts'
+import { processBatch, screenClass, type PipelineDeps, type RequestContext } from './pipeline.ts'
+
+const NOW = Date.UTC(2026, 10, 25, 12, 0, 0)
+const salt = Buffer.alloc(32, 7)
+const deps: PipelineDeps = {
+  site: (d) => (d === 'example.com' ? { domain: d, timezone: 'UTC', queryAllowlist: new Set(['q']) } : undefined),
+  saltFor: () => salt,
+  ipv4Prefix: 24,
+  ipv6Prefix: 48,
+}
+const req = (over: Partial<RequestContext> = {}): RequestContext => ({
+  ip: parseIp('145.14.1.1'), userAgent: UA.chromeMac, origin: 'https://example.com', now: NOW, ...over,
+})
+const batch = (events: unknown[], over: Record<string, unknown> = {}) => ({ v: 1, site: 'example.com', events, ...over })
+const rowsOf = (result: ReturnType<typeof processBatch>) => (result.ok ? result.rows.map((r) => JSON.parse(r) as Record<string, unknown>) : [])
+
+describe('processBatch', () => {
+  it('turns every event kind into one anonymised row', () => {
+    const url = 'https://example.com/p'
+    const result = processBatch(
+      batch([
+        { type: 'pageview', url, referrer: 'https://duckduckgo.com/' },
+        { type: 'leave', url, exit: 'outbound', target: 'https://other.org/x?y=1', engaged: 5200, scroll: 80, grid: Array.from({ length: 100 }, (_, i) => i % 3) },
+        { type: 'timing', url, metric: 'lcp', value: 1234.5 },
+        { type: 'error', url, kind: 'img', resource: 'https://cdn.example.com/a.png?sig=secret' },
+        { type: 'download', url, resource: 'https://example.com/files/report.pdf' },
+        { type: 'click', url, el: 'button#buy', cx: 3, cy: 9 },
+        { type: 'call', url, number: '+31 (20) 123-4567' },
+        { type: 'custom', url, name: 'signup', props: { plan: 'pro', seats: 3, trial: true } },
+      ], { sw: 1920, tz: 'Europe/Amsterdam', lang: 'nl' }),
+      req(),
+      deps,
+    )
+    expect(result.ok && result.errors).toEqual([])
+    const rows = rowsOf(result)
+    expect(rows.map((r) => r.type)).toEqual(['pageview', 'leave', 'timing', 'error', 'download', 'click', 'call', 'custom'])
+    for (const r of rows) {
+      expect(r).toMatchObject({ site: 'example.com', path: '/p', country: 'NL', ip_prefix: '145.14.1.0/24', screen: 'desktop', timezone: 'Europe/Amsterdam', language: 'nl', browser: 'Chrome' })
+      expect(r.visitor).toBe(rows[0]!.visitor)
+      expect(r.ts).toBe(new Date(NOW).toISOString())
+    }
+    expect(rows[0]).toMatchObject({ source: 'DuckDuckGo', referrer_host: 'duckduckgo.com' })
+    expect(rows[1]).toMatchObject({ name: 'outbound', target: 'other.org', value: 5200, scroll: 80 })
+    expect((rows[1]!.grid as number[]).length).toBe(100)
+    expect(rows[2]).toMatchObject({ name: 'lcp', value: 1234.5 })
+    expect(rows[3]).toMatchObject({ name: 'img', target: 'cdn.example.com/a.png' })
+    expect(rows[4]).toMatchObject({ target: 'example.com/files/report.pdf' })
+    expect(rows[5]).toMatchObject({ target: 'button#buy', cell_x: 3, cell_y: 9 })
+    expect(rows[6]).toMatchObject({ target: '+31201234567' })
+    expect(rows[7]).toMatchObject({ name: 'signup', props: { plan: 'pro', seats: '3', trial: 'true' } })
+  })
+
+  it('keeps the site-allowlisted query parameters and drops the others', () => {
+    const [row] = rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/search?q=shoes&token=abc&utm_medium=cpc' }]), req(), deps))
+    expect(row).toMatchObject({ query: 'q=shoes&utm_medium=cpc', utm_medium: 'cpc' })
+  })
+
+  it('keeps a hash route only for sites that use hash routing', () => {
+    const url = 'https://example.com/app#/users/list'
+    expect(rowsOf(processBatch(batch([{ type: 'pageview', url }]), req(), deps))[0]!.path).toBe('/app')
+    expect(rowsOf(processBatch(batch([{ type: 'pageview', url }], { hash: true }), req(), deps))[0]!.path).toBe('/app#/users/list')
+  })
+
+  it('gives another visitor hash to another address, user agent or day salt', () => {
+    const one = (over: Partial<RequestContext>, d: PipelineDeps = deps) => rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req(over), d))[0]!.visitor
+    const base = one({})
+    expect(one({ ip: parseIp('145.14.1.2') })).not.toBe(base)
+    expect(one({ userAgent: UA.firefoxWindows })).not.toBe(base)
+    expect(one({}, { ...deps, saltFor: () => Buffer.alloc(32, 8) })).not.toBe(base)
+    expect(one({})).toBe(base)
+  })
+
+  it('drops bots as a whole and says how many events they sent', () => {
+    const result = processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req({ userAgent: UA.googlebot }), deps)
+    expect(result).toMatchObject({ ok: true, rows: [], dropped: { reason: 'bot', events: 1 } })
+  })
+
+  it('refuses unknown sites, foreign origins and malformed batches', () => {
+    expect(processBatch(batch([{}], { site: 'nope.org' }), req(), deps)).toMatchObject({ ok: false, status: 403, reason: 'unknown_site' })
+    expect(processBatch(batch([{}]), req({ origin: 'https://evil.example.net' }), deps)).toMatchObject({ ok: false, status: 403, reason: 'bad_origin' })
+    expect(processBatch({ site: 'example.com' }, req(), deps)).toMatchObject({ ok: false, status: 400, reason: 'invalid' })
+    expect(processBatch([], req(), deps)).toMatchObject({ ok: false, status: 400 })
+    expect(processBatch(batch(new Array(501).fill({})), req(), deps)).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/more than 500/) })
+  })
+
+  it('accepts subdomains of the site as origin and page host', () => {
+    const result = processBatch(batch([{ type: 'pageview', url: 'https://shop.example.com/' }]), req({ origin: 'https://shop.example.com' }), deps)
+    expect(result).toMatchObject({ ok: true, errors: [] })
+  })
+
+  it('reports each bad event by index with a reason and keeps the rest', () => {
+    const result = processBatch(
+      batch([
+        { type: 'pageview', url: 'https://example.com/ok' },
+        { type: 'timing', url: 'https://example.com/', metric: 'fid', value: 1 },
+        { type: 'click', url: 'https://example.com/', el: 'a', cx: 12, cy: 0 },
+        { type: 'pageview', url: 'https://example.com/', ts: NOW + 3_600_000 },
+        { type: 'call', url: 'https://example.com/', number: 'call me' },
+        { type: 'custom', url: 'https://example.com/', name: 'x', props: { nested: { a: 1 } } },
+        { type: 'leave', url: 'https://example.com/', exit: 'outbound', target: 'javascript:alert(1)' },
+        null,
+      ]),
+      req(),
+      deps,
+    )
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.rows).toHaveLength(1)
+    expect(result.errors.map((e) => e.index)).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(result.errors[0]!.error).toMatch(/metric/)
+    expect(result.errors[2]!.error).toMatch(/in the future/)
+    expect(result.errors[3]!.error).toMatch(/not a phone number/)
+    expect(result.errors[5]!.error).toMatch(/target is not an http\(s\) URL/)
+  })
+
+  it('stores custom properties named like object internals as plain keys', () => {
+    const body = JSON.parse('{"v":1,"site":"example.com","events":[{"type":"custom","url":"https://example.com/","name":"x","props":{"__proto__":"p","constructor":"c"}}]}')
+    const [row] = rowsOf(processBatch(body, req(), deps))
+    expect(row!.props).toEqual({ constructor: 'c' })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('works without a client address: no country, no prefix', () => {
+    const [row] = rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req({ ip: undefined }), deps))
+    expect(row).toMatchObject({ country: '', ip_prefix: '' })
+  })
+})
+
+describe('screenClass', () => {
+  it.each([[0, ''], [375, 'phone'], [768, 'tablet'], [1280, 'laptop'], [2560, 'desktop']])('classes a %i px screen as %j', (w, c) => {
+    expect(screenClass(w)).toBe(c)
+  })
+})

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ROOT, startCollector, tempDataDir } from './helpers/collector.ts'
+
+function tellen(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '1', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('the tellen CLI', () => {
+  it('lists its commands with --help', () => {
+    const r = tellen(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/Usage: tellen/)
+    expect(r.stdout).toMatch(/migrate/)
+  })
+
+  it('migrates DATA_DIR itself when no server answers, and only once', () => {
+    const dataDir = tempDataDir()
+    const first = tellen(['migrate'], { DATA_DIR: dataDir })
+    expect(first.stderr).toBe('')
+    expect(first.stdout).toMatch(/^applied 001_events, /)
+    expect(first.code).toBe(0)
+    const second = tellen(['migrate'], { DATA_DIR: dataDir })
+    expect(second.stdout).toMatch(/nothing to apply/)
+  })
+
+  it('goes through the running server, which owns the embedded engine', async () => {
+    const c = await startCollector({ TELLEN_SITES: 'example.com' })
+    try {
+      const r = tellen(['migrate'], { DATA_DIR: c.dataDir, TELLEN_URL: c.url, TELLEN_ADMIN_TOKEN: c.adminToken })
+      expect(r.stdout).toMatch(/nothing to apply/)
+      expect(r.code).toBe(0)
+      const wrong = tellen(['migrate'], { DATA_DIR: c.dataDir, TELLEN_URL: c.url, TELLEN_ADMIN_TOKEN: 'not-the-right-token-at-all' })
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr.trim()).toMatch(/^tellen: .*answered 401: the admin token is not valid$/)
+    } finally {
+      await c.stop()
+    }
+  })
+
+  it('fails with one clear line on a bad setting or command', () => {
+    const bad = tellen(['migrate'], { PORT: 'x' })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toBe('tellen: invalid configuration: PORT="x" must be a whole number\n')
+    const unknown = tellen(['frobnicate'])
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/)
+    expect(unknown.stderr).not.toMatch(/\n\s+at /)
+  })
+})
