@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { z } from 'zod'
+import { EVENTS_RETENTION_DAYS, IPV4_PREFIX, IPV6_PREFIX, ROLLUP_RETENTION_DAYS } from './privacy/policy.ts'
 
 const int = (min: number, max: number, fallback: number) =>
   z.coerce
@@ -54,8 +55,10 @@ const envSchema = z.object({
       }
       return n
     }),
-  TELLEN_IPV4_PREFIX: int(8, 24, 24),
-  TELLEN_IPV6_PREFIX: int(16, 48, 48),
+  TELLEN_IPV4_PREFIX: int(IPV4_PREFIX.min, IPV4_PREFIX.max, IPV4_PREFIX.default),
+  TELLEN_IPV6_PREFIX: int(IPV6_PREFIX.min, IPV6_PREFIX.max, IPV6_PREFIX.default),
+  TELLEN_EVENTS_RETENTION_DAYS: int(EVENTS_RETENTION_DAYS.min, EVENTS_RETENTION_DAYS.max, EVENTS_RETENTION_DAYS.default),
+  TELLEN_ROLLUP_RETENTION_DAYS: int(ROLLUP_RETENTION_DAYS.min, ROLLUP_RETENTION_DAYS.max, ROLLUP_RETENTION_DAYS.default),
   TELLEN_MAX_BODY_KB: int(1, 1024, 64),
   TELLEN_BATCH_ROWS: int(1, 100_000, 10_000),
   TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
@@ -78,6 +81,10 @@ export interface Config {
   trustProxy: number
   ipv4Prefix: number
   ipv6Prefix: number
+  /** Days anonymised events are kept; 0: they are never stored, only rollups are written. */
+  eventsRetentionDays: number
+  /** Days rollups are kept; 0: kept until deleted. */
+  rollupRetentionDays: number
   maxBodyBytes: number
   batchRows: number
   flushIntervalMs: number
@@ -120,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     ipv4Prefix: e.TELLEN_IPV4_PREFIX,
     ipv6Prefix: e.TELLEN_IPV6_PREFIX,
+    eventsRetentionDays: e.TELLEN_EVENTS_RETENTION_DAYS,
+    rollupRetentionDays: e.TELLEN_ROLLUP_RETENTION_DAYS,
     maxBodyBytes: e.TELLEN_MAX_BODY_KB * 1024,
     batchRows: e.TELLEN_BATCH_ROWS,
     flushIntervalMs: e.TELLEN_FLUSH_INTERVAL_MS,

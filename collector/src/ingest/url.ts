@@ -1,5 +1,8 @@
+import { QUERY_ALLOWLIST } from '../privacy/policy.ts'
+import { scrubPath, scrubText } from './scrub.ts'
+
 /** Query parameters kept on every site; each site may allow more (`tellen sites`). */
-export const DEFAULT_QUERY_ALLOWLIST = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'ref'] as const
+export const DEFAULT_QUERY_ALLOWLIST = QUERY_ALLOWLIST
 
 export interface CleanUrl {
   hostname: string
@@ -20,10 +23,11 @@ export interface CleanOptions {
 const DEFAULT_ALLOW: ReadonlySet<string> = new Set(DEFAULT_QUERY_ALLOWLIST)
 
 /**
- * Parses an http(s) URL and keeps only what Tellen may store: host, path and allowlisted query
- * parameters; the fragment is dropped. Returns undefined when it is not an http(s) URL.
- * @example cleanUrl('https://example.com/a?utm_source=x&email=a@b.c#top')
- * // { hostname: 'example.com', path: '/a', query: 'utm_source=x', ... }
+ * Parses an http(s) URL and keeps only what Tellen may store: host, scrubbed path (e-mail addresses,
+ * long numbers, UUIDs and tokens replaced by placeholders) and allowlisted query parameters, scrubbed
+ * the same way; the fragment is dropped. Returns undefined when it is not an http(s) URL.
+ * @example cleanUrl('https://example.com/reset/3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c?utm_source=x&email=a@b.c#top')
+ * // { hostname: 'example.com', path: '/reset/:id', query: 'utm_source=x', ... }
  */
 export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | undefined {
   let u: URL
@@ -36,12 +40,13 @@ export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | un
   const params = new Map<string, string>()
   for (const [key, value] of u.searchParams) {
     const k = key.toLowerCase()
-    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, value.slice(0, 200))
+    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(value.slice(0, 200)))
   }
   const keys = [...params.keys()].sort()
   const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&')
   let path = u.pathname || '/'
   if (options.hashRouting && /^#!?\//.test(u.hash)) path += u.hash.split('?')[0]
+  path = scrubPath(path)
   return { hostname: u.hostname.toLowerCase(), path, query, params }
 }
 
