@@ -9,6 +9,9 @@ import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventRoutes } from './routes/event.ts'
 import { healthRoutes } from './routes/health.ts'
+import { wellKnownRoutes } from './routes/well-known.ts'
+import { TRACKING_STATUS } from './privacy/policy.ts'
+import { optOutSignal } from './privacy/opt-out.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -29,11 +32,10 @@ export function createApp(s: Services): Hono<Env> {
     c.set('ip', ip)
     c.set('ipPrefix', ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : '')
     await next()
-    c.header('Tk', 'N')
-    s.log.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix: c.var.ipPrefix },
-      'request',
-    )
+    c.header('Tk', TRACKING_STATUS)
+    // A visitor who opted out leaves not even a prefix in the log.
+    const prefix = optOutSignal((name) => c.req.header(name)) ? undefined : c.var.ipPrefix
+    s.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
   })
   app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
   app.use(
@@ -56,6 +58,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', healthRoutes(s))
   app.route('/', eventRoutes(s))
   app.route('/', adminRoutes(s))
+  app.route('/', wellKnownRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
   app.onError((err, c) => {

@@ -17,6 +17,8 @@ export interface Services {
   events: BatchWriter
   /** Writes counts of what was not stored into `tellen.rejections`. */
   rejections: BatchWriter
+  /** Counts requests not tracked because of DNT or GPC into `tellen.rollup_honoured`. */
+  honoured: BatchWriter
   adminToken: string
   /** True once migrations have been applied in this process. */
   migrated: () => boolean

@@ -52,6 +52,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     salts,
     events: createBatchWriter(db, 'tellen.events_in', writerOptions, log),
     rejections: createBatchWriter(db, 'tellen.rejections', writerOptions, log),
+    honoured: createBatchWriter(db, 'tellen.rollup_honoured', writerOptions, log),
     adminToken,
     migrated: () => migrated,
   }
@@ -84,7 +85,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
             setTimeout(() => server.closeAllConnections(), 2000).unref()
           }
         })
-        const results = await Promise.allSettled([services.events.close(timeoutMs), services.rejections.close(timeoutMs)])
+        const results = await Promise.allSettled([services.events.close(timeoutMs), services.rejections.close(timeoutMs), services.honoured.close(timeoutMs)])
         for (const r of results) if (r.status === 'rejected') log.error({ err: (r.reason as Error).message }, 'flush at shutdown failed')
         await db.close()
       })()

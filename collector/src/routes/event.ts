@@ -4,6 +4,7 @@ import type { Env, Services } from '../context.ts'
 import { processBatch } from '../ingest/pipeline.ts'
 import { countRejection } from '../ingest/rejections.ts'
 import { WriterFullError } from '../ingest/writer.ts'
+import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
 
 const ACCEPTED_TYPES = ['text/plain', 'application/json']
 
@@ -24,21 +25,27 @@ export function eventRoutes(s: Services): Hono<Env> {
       if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
         return c.json({ error: `content type ${contentType} is not accepted; send text/plain or application/json` }, 415)
       }
+      const now = Date.now()
       const text = await c.req.text()
+      const signal = optOutSignal((name) => c.req.header(name))
+      if (signal) {
+        // The visitor asked not to be tracked: nothing of the request is kept but one count for the site and hour.
+        let site: unknown
+        try {
+          site = (JSON.parse(text) as { site?: unknown } | null)?.site
+        } catch {
+          site = undefined
+        }
+        const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
+        if (known) s.honoured.write([honouredRow(known.domain, now)]).catch(() => undefined)
+        return c.json({ accepted: 0, honoured: signal }, 202)
+      }
       let body: unknown
       try {
         body = JSON.parse(text)
       } catch {
         countRejection(s.rejections, '', 'invalid', c.var.ipPrefix)
         return c.json({ error: 'body is not valid JSON' }, 400)
-      }
-      const now = Date.now()
-      const signal = c.req.header('sec-gpc') === '1' ? 'gpc' : c.req.header('dnt') === '1' ? 'dnt' : undefined
-      if (signal) {
-        // The visitor asked not to be tracked: nothing of the request is kept but one count for the site.
-        const site = (body as { site?: unknown } | null)?.site
-        if (typeof site === 'string' && s.sites.get(site.toLowerCase())) countRejection(s.rejections, site.toLowerCase(), signal, '', 1, now)
-        return c.json({ accepted: 0, honoured: signal }, 202)
       }
       const result = processBatch(
         body,
