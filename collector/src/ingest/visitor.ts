@@ -1,8 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
+import { SALT_BYTES, SALT_KEEP_HOURS_AFTER_DAY, VISITOR_HASH_BITS } from '../privacy/policy.ts'
 
 /** The UTC day of a time, as `YYYY-MM-DD`. */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+const DAY_MS = 86_400_000
+
+/**
+ * The first UTC day whose salt must still be kept at `now`: a day's salt is deleted
+ * `SALT_KEEP_HOURS_AFTER_DAY` hours after the day ends.
+ * @example firstKeptDay(Date.parse('2026-11-25T10:00:00Z')) // '2026-11-23'
+ */
+export const firstKeptDay = (now: number) => utcDay(now - SALT_KEEP_HOURS_AFTER_DAY * 3_600_000)
 
 /**
  * Daily salts shared by every collector through `tellen.salts`. The salt of a day is the lowest one
@@ -10,13 +20,23 @@ export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
  * tomorrow's salt is created a day ahead so that by midnight every instance has read it.
  */
 export interface SaltStore {
-  /** The salt for the UTC day of `now`; throws if it has not been loaded. */
+  /** The salt for the UTC day of `now`; throws if it is not loaded (never loaded, or already deleted). */
   saltFor(now: number): Buffer
-  /** Loads (creating when missing) the salts of today and tomorrow. */
+  /**
+   * Deletes salts whose day ended `SALT_KEEP_HOURS_AFTER_DAY` hours ago (beside the table's TTL, so
+   * that deletion does not wait for a merge), then loads, creating when missing, the salts of today
+   * and tomorrow. Runs every minute.
+   */
   refresh(now?: number): Promise<void>
 }
 
-export function createSaltStore(db: Db): SaltStore {
+export interface SaltStoreOptions {
+  /** The clock; tests move it forward. */
+  now?: () => number
+}
+
+export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltStore {
+  const clock = options.now ?? Date.now
   const salts = new Map<string, Buffer>()
 
   async function lowest(days: string[]): Promise<Map<string, string>> {
@@ -28,26 +48,43 @@ export function createSaltStore(db: Db): SaltStore {
     return new Map((await rs.json<{ d: string; salt: string }>()).map((r) => [r.d, r.salt]))
   }
 
+  async function deleteExpired(now: number): Promise<void> {
+    const cutoff = firstKeptDay(now)
+    const rs = await db.query({
+      query: 'SELECT count() AS n FROM tellen.salts WHERE day < {cutoff:Date}',
+      query_params: { cutoff },
+      format: 'JSONEachRow',
+    })
+    const [{ n } = { n: 0 }] = await rs.json<{ n: number }>()
+    if (Number(n) === 0) return
+    await db.command({
+      query: 'ALTER TABLE tellen.salts DELETE WHERE day < {cutoff:Date}',
+      query_params: { cutoff },
+      clickhouse_settings: { mutations_sync: '2' },
+    })
+  }
+
   return {
     saltFor(now) {
       const salt = salts.get(utcDay(now))
       if (!salt) throw new Error(`no salt loaded for ${utcDay(now)}`)
       return salt
     },
-    async refresh(now = Date.now()) {
-      const days = [utcDay(now), utcDay(now + 86_400_000)]
+    async refresh(now = clock()) {
+      await deleteExpired(now)
+      const days = [utcDay(now), utcDay(now + DAY_MS)]
       let found = await lowest(days)
       const missing = days.filter((d) => !found.has(d))
       if (missing.length) {
         await db.insert({
           table: 'tellen.salts',
-          values: missing.map((day) => ({ day, salt: randomBytes(32).toString('hex') })),
+          values: missing.map((day) => ({ day, salt: randomBytes(SALT_BYTES).toString('hex') })),
           format: 'JSONEachRow',
         })
         found = await lowest(days)
       }
       for (const [day, salt] of found) salts.set(day, Buffer.from(salt, 'hex'))
-      for (const day of salts.keys()) if (!days.includes(day) && day < days[0]!) salts.delete(day)
+      for (const day of salts.keys()) if (!days.includes(day)) salts.delete(day)
     },
   }
 }
@@ -58,5 +95,5 @@ export function createSaltStore(db: Db): SaltStore {
  */
 export function visitorHash(salt: Buffer, site: string, ip: string, userAgent: string): string {
   const digest = createHmac('sha256', salt).update(site).update('\0').update(ip).update('\0').update(userAgent).digest()
-  return digest.readBigUInt64BE(0).toString()
+  return (digest.readBigUInt64BE(0) >> BigInt(64 - VISITOR_HASH_BITS)).toString()
 }

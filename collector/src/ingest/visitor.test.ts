@@ -1,0 +1,85 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDb, type Db } from '../db/client.ts'
+import { migrate } from '../db/migrate.ts'
+import { SALT_BYTES } from '../privacy/policy.ts'
+import { createSaltStore, firstKeptDay, utcDay, visitorHash } from './visitor.ts'
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+describe('daily salts in ClickHouse', () => {
+  let db: Db
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-salts-'))
+  const saltDays = async () => {
+    const rs = await db.query({ query: 'SELECT toString(day) AS d, count() AS n FROM tellen.salts GROUP BY day ORDER BY day', format: 'JSONEachRow' })
+    return Object.fromEntries((await rs.json<{ d: string; n: number }>()).map((r) => [r.d, Number(r.n)]))
+  }
+
+  beforeAll(async () => {
+    db = openDb({ dataDir: dir })
+    await migrate(db)
+  })
+  afterAll(async () => {
+    await db.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('keeps a salt until 48 hours after its UTC day ends', () => {
+    expect(firstKeptDay(Date.parse('2026-11-25T10:00:00Z'))).toBe('2026-11-23')
+    expect(firstKeptDay(Date.parse('2026-11-25T00:00:00Z'))).toBe('2026-11-23')
+    expect(firstKeptDay(Date.parse('2026-11-24T23:59:59Z'))).toBe('2026-11-22')
+  })
+
+  it('gives two instances creating salts at the same moment the same salt, today and tomorrow', async () => {
+    const start = Date.now()
+    let now = start
+    const a = createSaltStore(db, { now: () => now })
+    const b = createSaltStore(db, { now: () => now })
+    await Promise.all([a.refresh(), b.refresh()])
+    const tomorrowSeenFirst = a.saltFor(start + DAY)
+    now += 60_000
+    await Promise.all([a.refresh(), b.refresh()])
+    expect(a.saltFor(now).equals(b.saltFor(now))).toBe(true)
+    expect(a.saltFor(now)).toHaveLength(SALT_BYTES)
+    // Tomorrow's salt was created a day ahead: at midnight both already use the one read first.
+    now = start + DAY
+    await Promise.all([a.refresh(), b.refresh()])
+    expect(a.saltFor(now).equals(b.saltFor(now))).toBe(true)
+    expect(a.saltFor(now).equals(tomorrowSeenFirst)).toBe(true)
+    const days = await saltDays()
+    expect(days[utcDay(start)]).toBeLessThanOrEqual(2)
+    expect(days[utcDay(start + DAY)]).toBeLessThanOrEqual(2)
+  })
+
+  it('deletes a salt 48 hours after its day ends, so that day’s hashes cannot be recomputed', async () => {
+    const start = Date.now()
+    const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)
+    let now = start
+    const store = createSaltStore(db, { now: () => now })
+    await store.refresh()
+    const hash = visitorHash(store.saltFor(now), 'example.com', '203.0.113.7', 'agent')
+    expect(visitorHash(store.saltFor(now), 'example.com', '203.0.113.7', 'agent')).toBe(hash)
+
+    now = dayStart + 72 * HOUR - 1
+    await store.refresh()
+    expect(Object.keys(await saltDays())).toContain(utcDay(start))
+    expect(() => store.saltFor(start)).toThrow(/no salt loaded/)
+
+    now = dayStart + 72 * HOUR
+    await store.refresh()
+    const days = await saltDays()
+    expect(Object.keys(days)).not.toContain(utcDay(start))
+    expect(Object.keys(days)).toContain(utcDay(now))
+    // Nothing anywhere can produce the old day's salt again: a fresh instance has none either.
+    const fresh = createSaltStore(db, { now: () => now })
+    await fresh.refresh()
+    expect(() => fresh.saltFor(start)).toThrow(/no salt loaded/)
+    const raw = await db.query({ query: 'SELECT salt FROM tellen.salts', format: 'JSONEachRow' })
+    for (const { salt } of await raw.json<{ salt: string }>()) {
+      expect(visitorHash(Buffer.from(salt, 'hex'), 'example.com', '203.0.113.7', 'agent')).not.toBe(hash)
+    }
+  })
+})
