@@ -8,6 +8,7 @@ import type { Services } from './context.ts'
 import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createSaltStore } from './ingest/visitor.ts'
+import { applyRetention } from './privacy/retention.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { createSiteRegistry } from './sites.ts'
@@ -37,6 +38,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const applied = await migrate(db)
   migrated = true
   if (applied.length) log.info({ applied }, 'migrations applied')
+  const retention = await applyRetention(db, { eventsDays: config.eventsRetentionDays, rollupDays: config.rollupRetentionDays })
+  if (retention.length) log.info({ changes: retention }, 'retention applied')
 
   const sites = createSiteRegistry(db, config.sites)
   await sites.refresh()

@@ -1,0 +1,87 @@
+import type { Db } from '../db/client.ts'
+
+export interface RetentionSettings {
+  /** Days anonymised events are kept; 0: never stored. */
+  eventsDays: number
+  /** Days rollups are kept; 0: kept until deleted. */
+  rollupDays: number
+}
+
+/** What `applyRetention` changed, for the start-up log. */
+export interface RetentionChange {
+  table: string
+  change: string
+}
+
+const EVENTS_TTL_COLUMN = 'toDateTime(ts)'
+const ROLLUP_TTL_COLUMN = 'hour'
+/** Rollup tables are discovered by name; a name must look like this before it goes into SQL. */
+const ROLLUP_NAME = /^rollup_[a-z0-9_]+$/
+
+/** The TTL expression of a table as ClickHouse prints it in engine_full, or '' when it has none. */
+export function ttlOf(engineFull: string): string {
+  const m = / TTL (.+?)(?: SETTINGS |$)/.exec(engineFull)
+  return m ? m[1]!.trim() : ''
+}
+
+/**
+ * The days of a `column + INTERVAL N DAY` TTL, as ClickHouse prints it (`toIntervalDay(30)`, or
+ * `toIntervalDay(_CAST(30, 'UInt32'))` when it was set with a query parameter); undefined otherwise.
+ */
+export function ttlDays(ttl: string, column: string): number | undefined {
+  const prefix = `${column} + toIntervalDay(`
+  if (!ttl.startsWith(prefix)) return undefined
+  const m = /^(?:_CAST\()?(\d+)/.exec(ttl.slice(prefix.length))
+  return m ? Number(m[1]) : undefined
+}
+
+async function tables(db: Db, where: string): Promise<{ name: string; engine_full: string }[]> {
+  const rs = await db.query({
+    query: `SELECT name, engine_full FROM system.tables WHERE database = 'tellen' AND engine LIKE '%MergeTree' AND ${where} ORDER BY name`,
+    format: 'JSONEachRow',
+  })
+  return rs.json()
+}
+
+/**
+ * Makes the schema follow the configured retention, at every start after migrations:
+ * - events: `TTL ts + N days` on `tellen.events`; with 0 the view `events_store_mv` is dropped, so
+ *   events only pass through `tellen.events_in` into the rollups, and it is created again when N > 0;
+ * - rollups: `TTL hour + N days` on every `tellen.rollup_*` table, or no TTL for 0.
+ * A table whose TTL already matches is left alone.
+ * @example await applyRetention(db, { eventsDays: 30, rollupDays: 760 })
+ */
+export async function applyRetention(db: Db, settings: RetentionSettings): Promise<RetentionChange[]> {
+  const changes: RetentionChange[] = []
+  if (settings.eventsDays === 0) {
+    const [view] = await (await db.query({ query: `SELECT name FROM system.tables WHERE database = 'tellen' AND name = 'events_store_mv'`, format: 'JSONEachRow' })).json<{ name: string }>()
+    if (view) {
+      await db.command({ query: 'DROP VIEW IF EXISTS tellen.events_store_mv' })
+      changes.push({ table: 'events_store_mv', change: 'dropped: events are not stored' })
+    }
+  } else {
+    const [events] = await tables(db, `name = 'events'`)
+    if (events && ttlDays(ttlOf(events.engine_full), EVENTS_TTL_COLUMN) !== settings.eventsDays) {
+      await db.command({ query: `ALTER TABLE tellen.events MODIFY TTL ${EVENTS_TTL_COLUMN} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.eventsDays } })
+      changes.push({ table: 'events', change: `TTL ${settings.eventsDays} days` })
+    }
+    const [view] = await (await db.query({ query: `SELECT name FROM system.tables WHERE database = 'tellen' AND name = 'events_store_mv'`, format: 'JSONEachRow' })).json<{ name: string }>()
+    if (!view) {
+      await db.command({ query: 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * FROM tellen.events_in' })
+      changes.push({ table: 'events_store_mv', change: 'created: events are stored again' })
+    }
+  }
+  for (const rollup of await tables(db, `name LIKE 'rollup\\_%'`)) {
+    if (!ROLLUP_NAME.test(rollup.name)) continue
+    const current = ttlOf(rollup.engine_full)
+    if (settings.rollupDays === 0) {
+      if (!current) continue
+      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` REMOVE TTL` })
+      changes.push({ table: rollup.name, change: 'TTL removed: kept until deleted' })
+    } else if (ttlDays(current, ROLLUP_TTL_COLUMN) !== settings.rollupDays) {
+      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` MODIFY TTL ${ROLLUP_TTL_COLUMN} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.rollupDays } })
+      changes.push({ table: rollup.name, change: `TTL ${settings.rollupDays} days` })
+    }
+  }
+  return changes
+}
