@@ -33,3 +33,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message)
   })
 })
+
+describe('privacy settings', () => {
+  it('keeps /24 of IPv4 and /48 of IPv6, 30 days of events and 760 days of rollups by default', () => {
+    expect(loadConfig({})).toMatchObject({ ipv4Prefix: 24, ipv6Prefix: 48, eventsRetentionDays: 30, rollupRetentionDays: 760 })
+  })
+
+  it('accepts coarser prefixes and any retention from 0 days', () => {
+    expect(loadConfig({ TELLEN_IPV4_PREFIX: '8', TELLEN_IPV6_PREFIX: '16' })).toMatchObject({ ipv4Prefix: 8, ipv6Prefix: 16 })
+    expect(loadConfig({ TELLEN_EVENTS_RETENTION_DAYS: '0', TELLEN_ROLLUP_RETENTION_DAYS: '0' })).toMatchObject({ eventsRetentionDays: 0, rollupRetentionDays: 0 })
+  })
+
+  it.each([
+    ['TELLEN_IPV4_PREFIX', '25', /TELLEN_IPV4_PREFIX="25" must be at most 24/],
+    ['TELLEN_IPV4_PREFIX', '7', /TELLEN_IPV4_PREFIX="7" must be at least 8/],
+    ['TELLEN_IPV6_PREFIX', '49', /TELLEN_IPV6_PREFIX="49" must be at most 48/],
+    ['TELLEN_IPV6_PREFIX', '128', /TELLEN_IPV6_PREFIX="128" must be at most 48/],
+    ['TELLEN_IPV4_PREFIX', '24.5', /must be a whole number/],
+    ['TELLEN_EVENTS_RETENTION_DAYS', '-1', /TELLEN_EVENTS_RETENTION_DAYS="-1" must be at least 0/],
+    ['TELLEN_ROLLUP_RETENTION_DAYS', 'forever', /TELLEN_ROLLUP_RETENTION_DAYS="forever" must be a whole number/],
+  ])('refuses %s=%s, a prefix finer than allowed or a bad retention', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+})

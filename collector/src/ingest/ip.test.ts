@@ -45,3 +45,14 @@ describe('truncateIp', () => {
     expect(truncateIp(parseIp(ip)!, bits, bits)).toBe(expected)
   })
 })
+
+describe('IPv4-mapped IPv6 addresses', () => {
+  it('are IPv4 clients, truncated with the IPv4 prefix', () => {
+    const ip = parseIp('::ffff:203.0.113.77')!
+    expect(ip.kind()).toBe('ipv4')
+    expect(truncateIp(ip, 24, 48)).toBe('203.0.113.0/24')
+    expect(truncateIp(parseIp('[::ffff:cb00:714d]')!, 24, 48)).toBe('203.0.113.0/24')
+    expect(truncateIp(clientIp('::ffff:203.0.113.77', undefined, 0)!, 16, 48)).toBe('203.0.0.0/16')
+    expect(truncateIp(clientIp('10.0.0.1', '::ffff:203.0.113.77', 1)!, 24, 48)).toBe('203.0.113.0/24')
+  })
+})
