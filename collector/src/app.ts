@@ -9,6 +9,7 @@ import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { eventRoutes } from './routes/event.ts'
 import { healthRoutes } from './routes/health.ts'
+import { privacyRoutes } from './routes/privacy.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
 import { TRACKING_STATUS } from './privacy/policy.ts'
 import { optOutSignal } from './privacy/opt-out.ts'
@@ -58,6 +59,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', healthRoutes(s))
   app.route('/', eventRoutes(s))
   app.route('/', adminRoutes(s))
+  app.route('/', privacyRoutes(s))
   app.route('/', wellKnownRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError, loadConfig } from '../config.ts'
 import { migrate } from '../db/migrate.ts'
 import { CliError, withBackend } from './backend.ts'
+import { register as registerPrivacy } from './privacy.ts'
 
 const program = new Command()
   .name('tellen')
@@ -20,6 +21,8 @@ program
     })
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'nothing to apply: the schema is up to date')
   })
+
+registerPrivacy(program)
 
 try {
   await program.parseAsync(process.argv)

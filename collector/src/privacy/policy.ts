@@ -27,7 +27,7 @@ export const SALT_BYTES = 32
 export const VISITOR_HASH_BITS = 64
 
 /** Request headers whose value `1` means "do not track me". */
-export const OPT_OUT_HEADERS = { dnt: 'dnt', gpc: 'sec-gpc' } as const
+export const OPT_OUT_HEADERS = { dnt: 'DNT', gpc: 'Sec-GPC' } as const
 /** The W3C tracking status value Tellen answers: N, not tracking. */
 export const TRACKING_STATUS = 'N'
 /** Date of the last change of the GPC support statement at `/.well-known/gpc.json`. */
