@@ -10,6 +10,7 @@ import { adminRoutes } from './routes/admin.ts'
 import { eventRoutes } from './routes/event.ts'
 import { healthRoutes } from './routes/health.ts'
 import { privacyRoutes } from './routes/privacy.ts'
+import { siteRoutes } from './routes/sites.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
 import { TRACKING_STATUS } from './privacy/policy.ts'
 import { optOutSignal } from './privacy/opt-out.ts'
@@ -60,6 +61,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', eventRoutes(s))
   app.route('/', adminRoutes(s))
   app.route('/', privacyRoutes(s))
+  app.route('/', siteRoutes(s))
   app.route('/', wellKnownRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

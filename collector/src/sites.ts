@@ -41,3 +41,52 @@ export function createSiteRegistry(db: Db, configured: readonly string[]): SiteR
     },
   }
 }
+
+/** A site as registered with `tellen sites add`. */
+export interface SiteRecord {
+  domain: string
+  timezone: string
+  query_allowlist: string[]
+}
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/
+const PARAM = /^[a-z0-9_.-]{1,64}$/
+
+/** Checks a site to register; returns it normalised, or a sentence saying what is wrong. */
+export function validateSite(input: { domain?: unknown; timezone?: unknown; allowParams?: unknown }): SiteRecord | string {
+  const domain = typeof input.domain === 'string' ? input.domain.trim().toLowerCase() : ''
+  if (!DOMAIN.test(domain)) return `"${String(input.domain ?? '')}" is not a domain name`
+  const timezone = input.timezone === undefined ? 'UTC' : String(input.timezone)
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone })
+  } catch {
+    return `"${timezone}" is not an IANA time zone such as Europe/Amsterdam`
+  }
+  const raw = input.allowParams === undefined ? [] : Array.isArray(input.allowParams) ? input.allowParams : String(input.allowParams).split(',')
+  const params = [...new Set(raw.map((p) => String(p).trim().toLowerCase()).filter(Boolean))]
+  const bad = params.find((p) => !PARAM.test(p))
+  if (bad !== undefined) return `"${bad}" is not a query parameter name (letters, digits, _ . - only)`
+  return { domain, timezone, query_allowlist: params.sort() }
+}
+
+/** Registers a site, or changes its time zone and allowlist. */
+export async function addSite(db: Db, site: SiteRecord): Promise<void> {
+  await db.insert({ table: 'tellen.sites', values: [{ ...site, deleted: 0 }], format: 'JSONEachRow' })
+}
+
+/** Unregisters a site; its data stays until `tellen forget`. Returns false when it was not registered. */
+export async function removeSite(db: Db, domain: string): Promise<boolean> {
+  const known = (await listSites(db)).some((s) => s.domain === domain)
+  if (known) await db.insert({ table: 'tellen.sites', values: [{ domain, deleted: 1 }], format: 'JSONEachRow' })
+  return known
+}
+
+/** The registered sites (those of TELLEN_SITES are not listed). */
+export async function listSites(db: Db): Promise<SiteRecord[]> {
+  const rs = await db.query({
+    query: `SELECT domain, argMax(timezone, updated) AS timezone, argMax(query_allowlist, updated) AS query_allowlist
+            FROM tellen.sites GROUP BY domain HAVING argMax(deleted, updated) = 0 ORDER BY domain`,
+    format: 'JSONEachRow',
+  })
+  return rs.json<SiteRecord>()
+}

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts'
 import { migrate } from '../db/migrate.ts'
 import { CliError, withBackend } from './backend.ts'
 import { register as registerPrivacy } from './privacy.ts'
+import { register as registerSites } from './sites.ts'
 
 const program = new Command()
   .name('tellen')
@@ -23,6 +24,7 @@ program
   })
 
 registerPrivacy(program)
+registerSites(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -1,0 +1,25 @@
+import { Hono } from 'hono'
+import type { Env, Services } from '../context.ts'
+import { addSite, listSites, removeSite, validateSite } from '../sites.ts'
+
+/** `/api/admin/sites`: list, add and remove registered sites; used by `tellen sites`. */
+export function siteRoutes(s: Services): Hono<Env> {
+  const app = new Hono<Env>()
+  app.get('/api/admin/sites', async (c) => c.json({ sites: await listSites(s.db) }))
+  app.post('/api/admin/sites', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined
+    if (!body || typeof body !== 'object') return c.json({ error: 'body is not a JSON object' }, 400)
+    const site = validateSite(body)
+    if (typeof site === 'string') return c.json({ error: site }, 400)
+    await addSite(s.db, site)
+    await s.sites.refresh()
+    return c.json({ site })
+  })
+  app.delete('/api/admin/sites/:domain', async (c) => {
+    const domain = c.req.param('domain').toLowerCase()
+    if (!(await removeSite(s.db, domain))) return c.json({ error: `site "${domain}" is not registered` }, 404)
+    await s.sites.refresh()
+    return c.json({ removed: domain })
+  })
+  return app
+}
