@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
@@ -13,6 +13,27 @@ function tellen(args: string[], env: Record<string, string>): Promise<{ code: nu
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '9', TELLEN_ADMIN_TOKEN: TOKEN, ...env },
     }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }))
     child.stdin?.end()
+  })
+}
+
+/** Runs `tellen` in a pseudo-terminal (util-linux `script`) and answers its prompt. */
+function tellenInTerminal(args: string[], env: Record<string, string>, answer: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const command = [process.execPath, path.join(ROOT, 'bin/tellen.js'), ...args].map((a) => `'${a}'`).join(' ')
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '9', TELLEN_ADMIN_TOKEN: TOKEN, ...env },
+    })
+    let output = ''
+    let answered = false
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString()
+      if (!answered && output.includes('[y/N]')) {
+        answered = true
+        child.stdin.write(`${answer}\n`)
+      }
+    })
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }))
   })
 }
 
@@ -32,6 +53,7 @@ describe('tellen forget', () => {
   const results: Record<string, { code: number; stdout: string; stderr: string }> = {}
   let afterRemote: Awaited<ReturnType<typeof bySite>>
   let unauthorised: number
+  let afterDeclined: Awaited<ReturnType<typeof bySite>>
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: 'example.com,shop.test', TRUST_PROXY: '1' }, dataDir)
@@ -52,6 +74,11 @@ describe('tellen forget', () => {
       .then(async (r) => ({ code: r.status, stdout: await r.text(), stderr: '' }))
     expect(await c.stop()).toBe(0)
     afterRemote = await bySite(dataDir)
+    const declined = await tellenInTerminal(['forget', '--site', 'example.com'], { DATA_DIR: dataDir }, 'n')
+    results.declined = { code: declined.code, stdout: declined.output, stderr: '' }
+    afterDeclined = await bySite(dataDir)
+    const confirmed = await tellenInTerminal(['forget', '--site', 'example.com', '--to', '2020-12-31'], { DATA_DIR: dataDir }, 'y')
+    results.confirmed = { code: confirmed.code, stdout: confirmed.output, stderr: '' }
     results.local = await tellen(['forget', '--site', 'example.com', '--from', '2020-01-01', '--yes'], { DATA_DIR: dataDir })
   })
 
@@ -62,6 +89,16 @@ describe('tellen forget', () => {
   it('refuses to delete without a terminal to confirm in, unless --yes is given', () => {
     expect(results.noTty!.code).toBe(1)
     expect(results.noTty!.stderr).toBe('tellen: refusing to delete without confirmation: run in a terminal to answer the prompt, or pass --yes\n')
+  })
+
+  it('asks in a terminal and deletes only after yes', () => {
+    expect(results.declined!.stdout).toContain('Delete all data of example.com from every table? This cannot be undone. [y/N]')
+    expect(results.declined!.stdout).toContain('tellen: nothing deleted')
+    expect(results.declined!.code).toBe(1)
+    expect(afterDeclined).toEqual(afterRemote)
+    expect(results.confirmed!.stdout).toContain('Delete all data of example.com from the start to 2020-12-31 from every table?')
+    expect(results.confirmed!.stdout).toMatch(/deleted 0 rows of example\.com from the start to 2020-12-31/)
+    expect(results.confirmed!.code).toBe(0)
   })
 
   it('says what is wrong with a bad date or range', () => {
