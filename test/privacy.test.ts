@@ -58,12 +58,12 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
     const events = [
       { type: 'pageview', url, referrer: 'https://www.google.com/', ts: now },
       { type: 'timing', url, metric: 'lcp', value: 1234 },
-      { type: 'error', url, kind: 'img', resource: `https://${SITE}/img/missing.png` },
-      { type: 'download', url, resource: `https://${SITE}/files/report.pdf` },
+      { type: 'error', url, kind: 'img', resource: `https://${SITE}/avatars/jan@example.nl/photo.png?sig=abc` },
+      { type: 'download', url, resource: `https://${SITE}/files/invoice-100045873.pdf` },
       { type: 'click', url, el: 'button#buy', cx: 3, cy: 4 },
       { type: 'call', url, number: '+31 20 123 4567' },
       { type: 'custom', url, name: 'signup', props: { plan: 'pro' } },
-      { type: 'leave', url, exit: 'outbound', target: 'https://other.org/x', engaged: 5000, scroll: 80, grid: Array.from({ length: 100 }, (_, i) => i % 3) },
+      { type: 'leave', url, exit: 'internal', target: `https://${SITE}/reset/3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c`, engaged: 5000, scroll: 80, grid: Array.from({ length: 100 }, (_, i) => i % 3) },
     ]
     for (const client of CLIENTS) {
       const res = await postEvents(c.url, { v: 1, site: SITE, sw: 1280, tz: 'Europe/Amsterdam', lang: 'nl-NL', events }, {
@@ -137,6 +137,13 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
     expect(dump).toContain(BOT.prefix)
     const raw = Buffer.concat(files(dataDir).map((f) => fs.readFileSync(f)))
     expect(raw.includes(Buffer.from(CLIENTS[0]!.prefix))).toBe(true)
+  })
+
+  it('scrubs resource URLs of errors and downloads and link targets as it scrubs pages', () => {
+    expect(dump).toContain(`${SITE}/avatars/:email/photo.png`)
+    expect(dump).toContain(`${SITE}/files/invoice-:number.pdf`)
+    expect(dump).toContain(`${SITE}/reset/:id`)
+    for (const secret of ['jan@example.nl', '100045873', '3f2b1c9e', 'sig=abc']) expect(dump).not.toContain(secret)
   })
 
   it('keeps nothing, not even the prefix, of a visitor who opted out', () => {
