@@ -1,0 +1,48 @@
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import { serve } from '@hono/node-server'
+import { createApp } from '../../collector/src/app.ts'
+import { loadConfig } from '../../collector/src/config.ts'
+import type { Services } from '../../collector/src/context.ts'
+import { openDb } from '../../collector/src/db/client.ts'
+import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
+import { createLogger } from '../../collector/src/log.ts'
+import { createSiteRegistry } from '../../collector/src/sites.ts'
+
+/**
+ * The collector's HTTP app and ingest pipeline without the embedded ClickHouse engine: the same
+ * `createApp`, with sites from TELLEN_SITES, one in-memory salt, and writers that count the rows
+ * they are given and keep none. It measures what the process costs besides storage; it is not a
+ * collector anyone should run. Prints its port.
+ */
+const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: os.tmpdir() })
+const log = createLogger(config.logLevel)
+const counting = (table: string): BatchWriter => {
+  let rows = 0
+  return {
+    table,
+    async write(lines) {
+      rows += lines.length
+    },
+    async flush() {},
+    async close() {},
+    stats: () => ({ rowsWritten: rows, batchesWritten: 0, insertErrors: 0, pendingRows: 0, failing: false }),
+  }
+}
+const salt = Buffer.alloc(32, 7)
+const services: Services = {
+  config,
+  // A client for a server that is never asked anything: /api/event does not query ClickHouse.
+  db: openDb({ url: 'http://127.0.0.1:9', dataDir: os.tmpdir() }),
+  log,
+  sites: createSiteRegistry(openDb({ url: 'http://127.0.0.1:9', dataDir: os.tmpdir() }), config.sites),
+  salts: { saltFor: () => salt, refresh: async () => {} },
+  events: counting('tellen.events_in'),
+  rejections: counting('tellen.rejections'),
+  adminToken: 'unused-admin-token-0123456789',
+  migrated: () => true,
+}
+const server = serve({ fetch: createApp(services).fetch, port: 0, hostname: '127.0.0.1' }, () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })} listening\n`)
+})
+process.on('SIGTERM', () => server.close(() => process.exit(0)))
