@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
 import { processBatch } from '../ingest/pipeline.ts'
 import { countRejection } from '../ingest/rejections.ts'
@@ -16,7 +16,7 @@ export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   app.post(
     '/api/event',
-    bodyLimit({
+    limitBody({
       maxSize: s.config.maxBodyBytes,
       onError: (c) => c.json({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }, 413),
     }),
