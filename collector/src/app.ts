@@ -1,9 +1,9 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
-import { cors } from 'hono/cors'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
 import type { Env, Services } from './context.ts'
+import { eventCors } from './cors.ts'
 import { clientIp, truncateIp } from './ingest/ip.ts'
 import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -34,15 +34,20 @@ export function createApp(s: Services): Hono<Env> {
     c.set('ip', ip)
     c.set('ipPrefix', ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : '')
     await next()
-    c.header('Tk', TRACKING_STATUS)
-    // A visitor who opted out leaves not even a prefix in the log.
-    const prefix = optOutSignal((name) => c.req.header(name)) ? undefined : c.var.ipPrefix
-    s.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
+    // Set on the response's headers in place: c.header() after next() would rebuild the response.
+    c.res.headers.set('Tk', TRACKING_STATUS)
+    // Accepted events are the bulk of the traffic: their lines are debug, everything else info.
+    const level = c.res.status < 300 && c.req.path === '/api/event' ? 'debug' : 'info'
+    if (s.log.isLevelEnabled(level)) {
+      // A visitor who opted out leaves not even a prefix in the log.
+      const prefix = optOutSignal((name) => c.req.header(name)) ? undefined : c.var.ipPrefix
+      s.log[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
+    }
   })
   app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
   app.use(
     '/api/event',
-    cors({
+    eventCors({
       origin: (origin) => {
         try {
           const host = new URL(origin).hostname.toLowerCase()
