@@ -67,6 +67,7 @@ function originHost(origin: string | undefined): string | undefined {
 }
 
 const json = JSON.stringify
+const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const
 
 /**
  * Turns a batch from the wire into anonymised rows: validates it, drops bots, derives country,
@@ -113,6 +114,9 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   const rows: string[] = []
   const errors: EventError[] = []
   const cleanOptions = { allow: site.queryAllowlist, hashRouting: batch.hash === true }
+  // The events of a batch mostly share their page: its URL is cleaned once.
+  let lastUrl: string | undefined
+  let lastPage: ReturnType<typeof cleanUrl>
   for (let index = 0; index < batch.events.length; index++) {
     const e = eventSchema.safeParse(batch.events[index])
     if (!e.success) {
@@ -120,7 +124,11 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       continue
     }
     const event: WireEvent = e.data
-    const page = cleanUrl(event.url, cleanOptions)
+    if (event.url !== lastUrl) {
+      lastUrl = event.url
+      lastPage = cleanUrl(event.url, cleanOptions)
+    }
+    const page = lastPage
     if (!page) {
       errors.push({ index, error: 'url is not an http(s) URL' })
       continue
@@ -139,19 +147,20 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       errors.push({ index, error: specific })
       continue
     }
-    const utmSource = page.params.get('utm_source') ?? page.params.get('ref') ?? ''
-    const row = {
-      type: event.type,
-      ts: new Date(ts).toISOString(),
-      hostname: page.hostname,
-      path: page.path,
-      query: page.query,
-      utm_source: utmSource,
-      utm_medium: page.params.get('utm_medium') ?? '',
-      utm_campaign: page.params.get('utm_campaign') ?? '',
-      utm_term: page.params.get('utm_term') ?? '',
-      utm_content: page.params.get('utm_content') ?? '',
-      ...specific,
+    const row: Record<string, unknown> = { type: event.type, ts: new Date(ts).toISOString(), hostname: page.hostname, path: page.path }
+    // Empty columns are left out: ClickHouse fills in their defaults and parses less per row.
+    if (page.query) {
+      row.query = page.query
+      const utmSource = page.params.get('utm_source') ?? page.params.get('ref')
+      if (utmSource) row.utm_source = utmSource
+      for (const key of UTM_COLUMNS) {
+        const value = page.params.get(key)
+        if (value) row[key] = value
+      }
+    }
+    for (const key in specific) {
+      const value = specific[key]
+      if (value !== '' && value !== 0 && !(Array.isArray(value) && value.length === 0)) row[key] = value
     }
     rows.push(`${common},${json(row).slice(1)}`)
   }
