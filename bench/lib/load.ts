@@ -10,7 +10,10 @@ import type { PreparedRequest } from './traffic.ts'
 export interface LoadOptions {
   url: string
   requests: PreparedRequest[]
+  /** How long to run; or, with `amount`, an upper bound that autocannon does not need. */
   seconds: number
+  /** Send exactly this many requests and wait for every answer, instead of running for `seconds`. */
+  amount?: number
   connections: number
   /** Requests per second over all connections, for latency at a fixed load. */
   overallRate?: number
@@ -56,7 +59,7 @@ async function main(file: string): Promise<void> {
   const r = await autocannon({
     url: o.url,
     connections: o.connections,
-    duration: o.seconds,
+    ...(o.amount ? { amount: o.amount } : { duration: o.seconds }),
     requests: o.requests,
     ...(o.overallRate ? { overallRate: o.overallRate } : {}),
   })

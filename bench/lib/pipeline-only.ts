@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
+import { createClient } from '@clickhouse/client'
 import { serve } from '@hono/node-server'
 import { createApp } from '../../collector/src/app.ts'
 import { loadConfig } from '../../collector/src/config.ts'
 import type { Services } from '../../collector/src/context.ts'
-import { openDb } from '../../collector/src/db/client.ts'
 import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
 import { createLogger } from '../../collector/src/log.ts'
 import { createSiteRegistry } from '../../collector/src/sites.ts'
@@ -30,12 +30,14 @@ const counting = (table: string): BatchWriter => {
   }
 }
 const salt = Buffer.alloc(32, 7)
+// A client for a server that is never asked anything (/api/event does not query ClickHouse); the
+// embedded engine's library is not loaded in this process.
+const db = createClient({ url: 'http://127.0.0.1:9' })
 const services: Services = {
   config,
-  // A client for a server that is never asked anything: /api/event does not query ClickHouse.
-  db: openDb({ url: 'http://127.0.0.1:9', dataDir: os.tmpdir() }),
+  db,
   log,
-  sites: createSiteRegistry(openDb({ url: 'http://127.0.0.1:9', dataDir: os.tmpdir() }), config.sites),
+  sites: createSiteRegistry(db, config.sites),
   salts: { saltFor: () => salt, refresh: async () => {} },
   events: counting('tellen.events_in'),
   rejections: counting('tellen.rejections'),
