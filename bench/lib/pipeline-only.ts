@@ -41,6 +41,7 @@ const services: Services = {
   salts: { saltFor: () => salt, refresh: async () => {} },
   events: counting('tellen.events_in'),
   rejections: counting('tellen.rejections'),
+  honoured: counting('tellen.rollup_honoured'),
   adminToken: 'unused-admin-token-0123456789',
   migrated: () => true,
 }
