@@ -10,7 +10,7 @@ describe('Do Not Track and Global Privacy Control in the collector', () => {
   const wellKnown: Record<string, { status: number; type: string | null; body: unknown; tk: string | null }> = {}
 
   beforeAll(async () => {
-    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1' }, dataDir)
+    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', LOG_LEVEL: 'debug' }, dataDir)
     const batch = (path: string, tz = 'Pacific/Chatham', lang = 'mi-NZ') => ({
       v: 1, site: SITE, tz, lang, sw: 1280,
       events: [

@@ -52,7 +52,7 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
   let tables: string[] = []
 
   beforeAll(async () => {
-    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1' }, dataDir)
+    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', LOG_LEVEL: 'debug' }, dataDir)
     const now = Date.now()
     const url = `https://${SITE}/pricing?utm_source=newsletter`
     const events = [
