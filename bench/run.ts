@@ -28,6 +28,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-bench-'))
 const results: BenchResult[] = []
 const failed: string[] = []
 const started = new Date()
+const loadBefore = os.loadavg()
 for (const file of files) {
   process.stdout.write(`\n▶ ${file}\n`)
   const resultFile = path.join(tmp, `${file}.json`)
@@ -47,7 +48,7 @@ for (const file of files) {
 fs.rmSync(tmp, { recursive: true, force: true })
 
 const command = `npm run bench${only.length ? ` -- ${only.join(' ')}` : ''}`
-writeSection('machine', machineSection(command, started))
+writeSection('machine', machineSection(command, started, loadBefore))
 writeSection(
   'summary',
   [

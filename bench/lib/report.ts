@@ -32,9 +32,10 @@ export function writeSection(id: string, markdown: string, file = BENCHMARKS_FIL
   fs.writeFileSync(file, text)
 }
 
-/** The machine a run happened on, as a markdown section. */
-export function machineSection(command: string, date = new Date()): string {
+/** The machine a run happened on, and how busy it was with other work, as a markdown section. */
+export function machineSection(command: string, date = new Date(), loadBefore = os.loadavg()): string {
   const cpus = os.cpus()
+  const load = (l: number[]) => l.map((n) => n.toFixed(1)).join(' / ')
   return [
     '## Machine and run',
     '',
@@ -47,5 +48,6 @@ export function machineSection(command: string, date = new Date()): string {
     `| Node | ${process.version} |`,
     `| command | \`${command}\` |`,
     `| date | ${date.toISOString().replace(/\.\d+Z$/, 'Z')} |`,
+    `| load average (1 / 5 / 15 min) | ${load(loadBefore)} at the start, ${load(os.loadavg())} at the end: the other work sharing the ${cpus.length} cores |`,
   ].join('\n')
 }
