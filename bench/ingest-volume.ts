@@ -94,12 +94,12 @@ export async function measureIngestVolume(): Promise<BenchResult> {
       `| bytes on disk per event, \`tellen.events\` (after OPTIMIZE FINAL) | ${fmt(eventsBytes / stored.count, 1)} |`,
       rollups.length
         ? `| bytes on disk per event, rollups (${rollups.map((p) => p.table).join(', ')}) | ${fmt(rollupBytes / stored.count, 2)} |`
-        : '| bytes on disk per event, rollups | no `tellen.rollup_*` table in this build |',
+        : '| bytes on disk per event, rollups | none: no `tellen.rollup_*` table holds a part after this run (no rollup is fed by events in this build) |',
       '',
       `- Load: autocannon in a separate process, ${CONNECTIONS} connections, a warm-up of ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(amount)} requests in ${fmt(run.seconds, 1)} s (a fixed count sized from the warm-up's rate, so that every event sent was answered and can be counted back); ${requests.length} prepared bodies of ${EVENTS_PER_REQUEST} events (a pageview, then timings, clicks and leave events; ${fmt(bodyBytes)} bytes on average), varied browsers, pages and addresses as in the ceiling bench, no crawlers.`,
       `- Collector: \`collector/src/main.ts\` as a child process on a fresh DATA_DIR, ${Object.entries(COLLECTOR_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}, default batches of 10,000 rows. "Written" is when \`/readyz\` reports no pending rows.`,
       '- CPU: user + system time of the collector process (all threads, /proc/<pid>/stat) from the start of the run until the writer was empty, divided by the events of the run.',
-      '- Bytes on disk: \`system.parts\` \`bytes_on_disk\` of active parts. The load cycles through ${requests.length} bodies, so columns compress better than real traffic would; read the figure as a lower bound. The rollups hold aggregates, so their bytes per event fall as volume grows.',
+      `- Bytes on disk: \`system.parts\` \`bytes_on_disk\` of active parts. The load cycles through ${requests.length} bodies, so columns compress better than real traffic would; read the figure as a lower bound. The rollups hold aggregates, so their bytes per event fall as volume grows.`,
     ].join('\n')
     return {
       id: 'ingest-volume',
