@@ -123,6 +123,25 @@ describe('processBatch', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  it('leaves empty columns out of a row, for ClickHouse to fill in their defaults', () => {
+    const url = 'https://example.com/plain'
+    const [view, leave] = rowsOf(processBatch(batch([{ type: 'pageview', url }, { type: 'leave', url, exit: 'hidden' }]), req(), deps))
+    expect(view).toMatchObject({ path: '/plain', source: 'Direct' })
+    for (const key of ['query', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'referrer_host']) expect(view).not.toHaveProperty(key)
+    expect(leave).toMatchObject({ name: 'hidden' })
+    for (const key of ['target', 'value', 'scroll', 'grid']) expect(leave).not.toHaveProperty(key)
+  })
+
+  it('gives every event of a batch that shares a page the same cleaned page', () => {
+    const url = 'https://www.example.com/a?utm_source=x&email=a@b.c#top'
+    const rows = rowsOf(processBatch(batch([{ type: 'pageview', url }, { type: 'timing', url, metric: 'lcp', value: 1 }, { type: 'pageview', url: 'https://example.com/b' }]), req(), deps))
+    expect(rows.map((r) => [r.hostname, r.path, r.query ?? ''])).toEqual([
+      ['www.example.com', '/a', 'utm_source=x'],
+      ['www.example.com', '/a', 'utm_source=x'],
+      ['example.com', '/b', ''],
+    ])
+  })
+
   it('works without a client address: no country, no prefix', () => {
     const [row] = rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req({ ip: undefined }), deps))
     expect(row).toMatchObject({ country: '', ip_prefix: '' })
