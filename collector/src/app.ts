@@ -14,6 +14,8 @@ import { siteRoutes } from './routes/sites.ts'
 import { wellKnownRoutes } from './routes/well-known.ts'
 import { TRACKING_STATUS } from './privacy/policy.ts'
 import { optOutSignal } from './privacy/opt-out.ts'
+import { sdkRoutes } from './routes/sdk.ts'
+import { testPageRoutes } from './routes/test-pages.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -68,6 +70,8 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', privacyRoutes(s))
   app.route('/', siteRoutes(s))
   app.route('/', wellKnownRoutes(s))
+  app.route('/', sdkRoutes())
+  app.route('/', testPageRoutes(s.config.testPages))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
   app.onError((err, c) => {

@@ -62,6 +62,7 @@ const envSchema = z.object({
   TELLEN_MAX_BODY_KB: int(1, 1024, 64),
   TELLEN_BATCH_ROWS: int(1, 100_000, 10_000),
   TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
+  TELLEN_TEST_PAGES: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -89,6 +90,8 @@ export interface Config {
   batchRows: number
   flushIntervalMs: number
   logLevel: string
+  /** A directory served at /test-pages/ for browser tests; unset in production. */
+  testPages: string | undefined
 }
 
 /** Raised when an environment variable holds a value Tellen cannot use; the message names it. */
@@ -133,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchRows: e.TELLEN_BATCH_ROWS,
     flushIntervalMs: e.TELLEN_FLUSH_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
+    testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }
 }

@@ -19,6 +19,14 @@ export const TIMING_METRICS = ['ttfb', 'dcl', 'load', 'fcp', 'lcp', 'inp', 'cls'
 /** Kinds of resource that failed to load. */
 export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other'] as const
 
+/**
+ * An error event may name the element that failed instead of the kind (the SDK sends the element's
+ * tag name, which keeps it small); the collector maps it with this table, anything else is `other`.
+ */
+export const ERROR_KIND_OF_ELEMENT: Readonly<Record<string, (typeof ERROR_KINDS)[number]>> = {
+  img: 'img', image: 'img', script: 'script', link: 'css', style: 'css', video: 'media', audio: 'media', source: 'media', track: 'media',
+}
+
 /** Clicks and mouse movement are counted per cell of a page-relative grid of this size. */
 export const GRID_COLUMNS = 10
 export const GRID_ROWS = 10
@@ -26,3 +34,6 @@ export const GRID_ROWS = 10
 export const MAX_EVENTS_PER_BATCH = 500
 export const MAX_URL_LENGTH = 2048
 export const MAX_PROPS = 30
+
+/** A request body never exceeds this many bytes (the sendBeacon limit); the SDK splits batches below it. */
+export const MAX_BODY_BYTES = 65_536

@@ -11,6 +11,7 @@ import { createSaltStore } from './ingest/visitor.ts'
 import { applyRetention } from './privacy/retention.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
+import { prepareSdk } from './routes/sdk.ts'
 import { createSiteRegistry } from './sites.ts'
 
 export interface RunningServer {
@@ -41,6 +42,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const retention = await applyRetention(db, { eventsDays: config.eventsRetentionDays, rollupDays: config.rollupRetentionDays })
   if (retention.length) log.info({ changes: retention }, 'retention applied')
 
+  await prepareSdk()
   const sites = createSiteRegistry(db, config.sites)
   await sites.refresh()
   const salts = createSaltStore(db)

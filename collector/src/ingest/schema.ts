@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import {
-  ERROR_KINDS, EXIT_KINDS, GRID_COLUMNS, GRID_ROWS, MAX_EVENTS_PER_BATCH, MAX_PROPS, MAX_URL_LENGTH,
+  ERROR_KIND_OF_ELEMENT, ERROR_KINDS, EXIT_KINDS, GRID_COLUMNS, GRID_ROWS, MAX_EVENTS_PER_BATCH, MAX_PROPS, MAX_URL_LENGTH,
   PROTOCOL_VERSION, TIMING_METRICS,
 } from '../protocol.ts'
 
@@ -24,7 +24,9 @@ const timing = z.object({
   metric: z.enum(TIMING_METRICS),
   value: z.number().min(0).max(3_600_000),
 })
-const error = z.object({ ...base, type: z.literal('error'), kind: z.enum(ERROR_KINDS), resource: url })
+/** A kind of ERROR_KINDS, or the tag name of the element that failed, mapped to its kind. */
+const errorKind = z.enum(ERROR_KINDS).or(z.string().max(40).transform((tag) => ERROR_KIND_OF_ELEMENT[tag.toLowerCase()] ?? 'other'))
+const error = z.object({ ...base, type: z.literal('error'), kind: errorKind, resource: url })
 const download = z.object({ ...base, type: z.literal('download'), resource: url })
 const click = z.object({
   ...base,

@@ -1,0 +1,73 @@
+/**
+ * Tellen's browser script, served by the collector at `/t.js`:
+ *
+ *   <script defer src="/t.js" data-site="example.com"></script>
+ *
+ * Attributes: `data-site` (required), `data-api` (the event endpoint; default `/api/event` on the
+ * script's own origin), `data-hash` (hash routing), `data-manual` (no automatic page views),
+ * `data-allow-localhost`, `data-allow-automation`.
+ */
+import { installApi, type TellenApi } from './api.ts'
+import { watchErrors } from './errors.ts'
+import { click, watchInteractions } from './interactions.ts'
+import { active, expectExit, leave, watchLeaving } from './leave.ts'
+import { linkClick } from './links.ts'
+import { pageUrl, pageview, watchNavigation } from './pageviews.ts'
+import { send, startTransport } from './transport.ts'
+
+const script = document.currentScript as HTMLScriptElement
+const attr = (name: string) => script.getAttribute('data-' + name)
+const has = (name: string) => attr(name) != null
+const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
+
+const optedOut = nav.doNotTrack == '1' || nav.globalPrivacyControl
+const local = /^(localhost|127\.|\[::1\]|$)/.test(location.hostname) && !has('allow-localhost')
+const automated = nav.webdriver && !has('allow-automation')
+
+// When the visitor opted out (or on localhost, or under automation) nothing runs and nothing is
+// sent; calls from the page stay in the embedding snippet's queue.
+if (!(optedOut || local || automated)) {
+  const hash = has('hash')
+  const manual = has('manual')
+  startTransport(attr('api') || new URL('/api/event', script.src).href, () => ({
+    site: attr('site')!,
+    sw: screen.width,
+    sh: screen.height,
+    tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    lang: nav.language,
+    hash,
+  }))
+  watchInteractions(active)
+  addEventListener('click', (e) => {
+    const target = e.target as Element
+    click(e, target)
+    const a = target.closest('a[href]') as HTMLAnchorElement | null
+    if (a) linkClick(a)
+  }, true)
+  watchErrors()
+  watchLeaving(() => {
+    if (!manual) pageview()
+  })
+  watchNavigation(hash, (back) => {
+    leave(back ? 'back_forward' : 'internal')
+    if (!manual) pageview()
+  })
+  const api: TellenApi = (name, props) => {
+    if (name == 'pageview') pageview(props?.url)
+    else send('custom', { name, props })
+  }
+  // Timing figures belong to the document as loaded, not to a later view of a single-page app.
+  const landing = pageUrl()
+  api.t = (metric, value) => send('timing', { url: landing, metric, value })
+  api.x = expectExit
+  if (!manual) pageview()
+  installApi(api)
+  // After the load event (so Navigation Timing is complete), fetch the timing chunk.
+  const loaded = () => {
+    const chunk = document.createElement('script')
+    chunk.src = new URL('t.vitals.js', script.src).href
+    document.head.appendChild(chunk)
+  }
+  if (document.readyState == 'complete') loaded()
+  else addEventListener('load', loaded)
+}

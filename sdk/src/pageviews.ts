@@ -1,0 +1,44 @@
+import { send, setView, view } from './transport.ts'
+
+let hashRouting = false
+let previous = document.referrer
+
+/** The page URL as Tellen sees it: without the fragment, unless it is a hash route (`#/`, `#!/`). */
+export function pageUrl(): string {
+  return hashRouting && /^#!?\//.test(location.hash) ? location.href : location.href.split('#')[0]!
+}
+
+/**
+ * Sends a page view: `url` (resolved against the page) defaults to the current location; the
+ * referrer is the previous view, or `document.referrer` for the first one.
+ */
+export function pageview(url?: string): void {
+  const next = url ? new URL(url, location as unknown as URL).href : pageUrl()
+  send('pageview', { url: next, referrer: previous })
+  setView((previous = next))
+}
+
+/**
+ * Calls `change` when a single-page application moves to another URL: history.pushState and
+ * replaceState, and popstate (which hash changes fire too). `back` is true for popstate, which
+ * is back/forward unless a link click explains it.
+ */
+export function watchNavigation(hash: boolean, change: (back: boolean) => void): void {
+  hashRouting = hash
+  setView(pageUrl())
+  const check = (back: boolean) => {
+    if (pageUrl() != view) {
+      change(back)
+      setView(pageUrl())
+    }
+  }
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method]
+    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      original.apply(this, args)
+      check(false)
+    }
+  }
+  // Fragment navigations fire popstate too, so hash routes need no hashchange listener.
+  addEventListener('popstate', () => check(true))
+}

@@ -1,0 +1,83 @@
+import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, PROTOCOL_VERSION, type EventType } from '../../collector/src/protocol.ts'
+
+/** One event as the wire format describes it (docs/protocol.md). */
+export interface WireEvent {
+  type: EventType
+  url: string
+  ts: number
+  [field: string]: unknown
+}
+
+/** The URL of the page view in progress; events carry it unless they name another. */
+export let view = ''
+
+/** Sets the page view that following events belong to. */
+export function setView(url: string): void {
+  view = url
+}
+
+/** Batch fields that describe the browser, sent once per request. */
+export interface BatchContext {
+  site: string
+  sw: number
+  sh: number
+  tz: string
+  lang: string
+  hash?: boolean
+}
+
+const FLUSH_INTERVAL_MS = 3000
+
+let endpoint = ''
+let describe: () => BatchContext
+let context: BatchContext | undefined
+let queue: WireEvent[] = []
+let retryAt = 0
+
+/**
+ * Sets where batches go and what they say about the browser, and starts the periodic flush.
+ * `ctx` runs at the first send, not at load: the first use of Intl costs tens of milliseconds.
+ */
+export function startTransport(url: string, ctx: () => BatchContext): void {
+  endpoint = url
+  describe = ctx
+  setInterval(flush, FLUSH_INTERVAL_MS) // browsers call it without arguments
+}
+
+/** Queues an event of the current view at the current time; while the page is hidden it leaves at once. */
+export function send(type: EventType, fields: Record<string, unknown>): void {
+  queue.push({ type, url: view, ts: Date.now(), ...fields })
+  if (document.hidden) flush(true)
+}
+
+/**
+ * Sends what is queued. `final` is for a page that is being hidden or left: it uses sendBeacon,
+ * which outlives the page, and ignores a pending Retry-After.
+ */
+export function flush(final?: boolean): void {
+  if (!queue.length || (!final && Date.now() < retryAt)) return
+  const events = queue
+  queue = []
+  post(events, final)
+}
+
+function post(events: WireEvent[], final?: boolean): void {
+  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= describe()), events })
+  if (events.length > 1 && (events.length > MAX_EVENTS_PER_BATCH || new Blob([body]).size > MAX_BODY_BYTES)) {
+    const half = events.length >> 1
+    post(events.slice(0, half), final)
+    post(events.slice(half), final)
+    return
+  }
+  if (final && navigator.sendBeacon?.(endpoint, body)) return
+  fetch(endpoint, { method: 'POST', body, keepalive: true }).then(
+    (r) => {
+      if (r.status == 503 || r.status == 429) {
+        // The collector cannot keep more now: keep the batch and try again after Retry-After.
+        retryAt = Date.now() + (+r.headers.get('retry-after')! || 5) * 1000
+        queue = events.concat(queue)
+      }
+    },
+    () => {},
+  )
+}

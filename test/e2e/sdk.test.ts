@@ -1,0 +1,318 @@
+import path from 'node:path'
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rows, startCollector, tempDataDir, withDataDir, type Collector } from '../helpers/collector.ts'
+import { launchChromium } from './chromium.ts'
+
+const SITE = '127.0.0.1'
+type Row = Record<string, any>
+
+/** Waits until `page` has fetched the after-load chunk, so every timing figure is being measured. */
+const vitalsLoaded = (page: Page) => page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'))
+
+describe('the browser SDK in Chromium, against the real collector and ClickHouse', () => {
+  const dataDir = tempDataDir()
+  let c: Collector
+  let browser: Browser
+  const seen = {
+    longTasks: [] as number[],
+    sdkScripts: [] as { url: string; ms: number }[],
+    loafSupported: false,
+    restoredFromCache: false,
+    retryStatuses: [] as number[],
+    optedOut: { dnt: [] as string[], gpc: [] as string[] },
+    script: {} as Record<string, { status: number; headers: Headers; length: number }>,
+  }
+
+  /** Everything the visitor of the main journey does, as a person would, in one tab. */
+  async function journey(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.addInitScript(() => {
+      // Long animation frames name the scripts that ran in them, with their duration.
+      const w = window as unknown as { longTasks: number[]; scripts: { url: string; ms: number }[] }
+      w.longTasks = []
+      w.scripts = []
+      new PerformanceObserver((list) => w.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask', buffered: true })
+      new PerformanceObserver((list) => {
+        for (const frame of list.getEntries() as unknown as { scripts: { sourceURL: string; duration: number }[] }[]) {
+          for (const s of frame.scripts) w.scripts.push({ url: s.sourceURL, ms: s.duration })
+        }
+      }).observe({ type: 'long-animation-frame', buffered: true })
+    })
+    const loaded = vitalsLoaded(page)
+    await page.goto(`${c.url}/test-pages/index.html?utm_source=e2e&email=jan%40example.nl#pricing`)
+    await loaded
+    await page.mouse.move(40, 40)
+    await page.mouse.move(1000, 600, { steps: 12 })
+    await page.click('#buy')
+    await page.mouse.click(900, 500)
+    await page.click('#email')
+    await page.keyboard.type('typed secret')
+    await page.evaluate(() => window.scrollTo(0, 1200))
+    await page.waitForTimeout(150)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.evaluate(() => (window as unknown as { tellen: (n: string, p: object) => void }).tellen('signup', { plan: 'pro' }))
+    await page.click('#next')
+    await page.waitForURL(/spa\/step-2$/)
+    await page.goBack()
+    await page.waitForURL(/index\.html/)
+    await page.click('#call')
+    const download = page.waitForEvent('download')
+    await page.click('#report')
+    await download
+    ;({ longTasks: seen.longTasks, scripts: seen.sdkScripts } = await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[]; scripts: { url: string; ms: number }[] }
+      return { longTasks: w.longTasks, scripts: w.scripts }
+    }))
+    seen.loafSupported = await page.evaluate(() => PerformanceObserver.supportedEntryTypes.includes('long-animation-frame'))
+
+    // A link to another page of the site, and back from there by the page's own history.back().
+    const second = vitalsLoaded(page)
+    await page.click('#internal')
+    await page.waitForURL(/second\.html$/)
+    await second
+    await page.evaluate(() => history.back())
+    await page.waitForURL(/index\.html/, { waitUntil: 'commit' })
+    await page.waitForFunction(() => document.readyState === 'complete')
+
+    // An outbound link, then back with the browser's button: the page comes out of the bfcache.
+    await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true))
+    await page.click('#elsewhere')
+    await page.waitForURL(/localhost/)
+    await page.goBack({ waitUntil: 'commit' })
+    await page.waitForFunction(() => document.readyState === 'complete')
+    seen.restoredFromCache = await page.evaluate(() => (window as unknown as { marker?: boolean }).marker === true)
+
+    await page.evaluate(() => location.reload())
+    await page.waitForFunction(() => document.readyState === 'complete' && !(window as unknown as { marker?: boolean }).marker)
+    await page.waitForTimeout(200)
+    await page.close({ runBeforeUnload: true })
+  }
+
+  /** A single-page application that routes by hash. */
+  async function hashRouting(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/hash.html`)
+    await page.waitForLoadState('load')
+    await page.click('#top')
+    await page.click('#settings')
+    await page.waitForURL(/#\/settings$/)
+    await page.close({ runBeforeUnload: true })
+  }
+
+  /** The collector answers the first batch with 503 and Retry-After: the batch is sent again. */
+  async function retry(context: BrowserContext): Promise<void> {
+    let first = true
+    let resent!: () => void
+    const wasResent = new Promise<void>((resolve) => (resent = resolve))
+    await context.route('**/api/event', async (route) => {
+      if (first) {
+        first = false
+        seen.retryStatuses.push(503)
+        return route.fulfill({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: '{"error":"full"}' })
+      }
+      seen.retryStatuses.push(0)
+      await route.continue()
+      resent()
+    })
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/retry.html?utm_source=retry`)
+    await page.evaluate(() => (window as unknown as { tellen: (n: string) => void }).tellen('retry-check'))
+    // The periodic flush runs every 3 s: the first batch meets the 503, a later one goes through.
+    await wasResent
+    await page.waitForTimeout(300)
+    await page.close()
+  }
+
+  /** A visitor whose browser says "do not track" (DNT) or sends Global Privacy Control. */
+  async function optedOut(context: BrowserContext, signal: 'dnt' | 'gpc'): Promise<void> {
+    await context.addInitScript((s) => {
+      if (s === 'dnt') Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' })
+      else Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true })
+    }, signal)
+    context.on('request', (r: Request) => seen.optedOut[signal].push(new URL(r.url()).pathname))
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/index.html?utm_source=${signal}`)
+    await page.waitForLoadState('load')
+    await page.mouse.move(500, 300, { steps: 5 })
+    await page.click('#buy')
+    await page.evaluate(() => (window as unknown as { tellen: (n: string) => void }).tellen('signup'))
+    await page.click('#call')
+    await page.waitForTimeout(3500)
+    await page.click('#elsewhere')
+    await page.waitForURL(/localhost/)
+    await page.close({ runBeforeUnload: true })
+  }
+
+  beforeAll(async () => {
+    c = await startCollector({ TELLEN_SITES: SITE, TELLEN_TEST_PAGES: path.join(import.meta.dirname, 'pages') }, dataDir)
+    for (const name of ['t.js', 't.vitals.js']) {
+      const res = await fetch(`${c.url}/${name}`)
+      seen.script[name] = { status: res.status, headers: res.headers, length: (await res.arrayBuffer()).byteLength }
+      const again = await fetch(`${c.url}/${name}`, { headers: { 'if-none-match': res.headers.get('etag')! } })
+      seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
+    }
+    browser = await launchChromium()
+    const contexts = await Promise.all([1, 2, 3, 4, 5].map(() => browser.newContext()))
+    // The journey runs alone, so its long-task figures are not other pages' work.
+    await journey(contexts[0]!)
+    await Promise.all([
+      hashRouting(contexts[1]!),
+      retry(contexts[2]!),
+      optedOut(contexts[3]!, 'dnt'),
+      optedOut(contexts[4]!, 'gpc'),
+    ])
+    // Beacons sent while the last pages closed are on their way: give them a moment to land.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await browser.close()
+    expect(await c.stop()).toBe(0)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await c?.stop('SIGKILL')
+  })
+
+  const events = (where: string, params: Record<string, unknown> = {}) =>
+    withDataDir(dataDir, (db) => rows<Row>(db, `SELECT * FROM tellen.events WHERE site = '127.0.0.1' AND ${where} ORDER BY ts`, params))
+  const main = (where = '1') => events(`utm_source IN ('e2e', '') AND path NOT LIKE '/test-pages/hash%' AND path != '/test-pages/retry.html' AND ${where}`)
+
+  it('serves the core script and the after-load chunk with caching headers and a content hash', () => {
+    for (const name of ['t.js', 't.vitals.js']) {
+      const first = seen.script[name]!
+      expect(first.status).toBe(200)
+      expect(first.headers.get('content-type')).toMatch(/^text\/javascript/)
+      expect(first.headers.get('cache-control')).toBe('public, max-age=3600')
+      expect(first.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{22}"$/)
+      const again = seen.script[`${name} again`]!
+      expect(again.status).toBe(304)
+      expect(again.length).toBe(0)
+      expect(again.headers.get('etag')).toBe(first.headers.get('etag'))
+      expect(again.headers.get('cache-control')).toBe('public, max-age=3600')
+    }
+    expect(seen.script['t.js']!.headers.get('etag')).not.toBe(seen.script['t.vitals.js']!.headers.get('etag'))
+  })
+
+  it('sends a page view on load with the allowed campaign parameter, screen, time zone and language', async () => {
+    const [first] = await main(`type = 'pageview' AND path = '/test-pages/index.html'`)
+    expect(first).toMatchObject({ hostname: '127.0.0.1', query: 'utm_source=e2e', utm_source: 'e2e', browser: 'Chrome', screen: 'laptop' })
+    expect(first!.timezone).not.toBe('')
+    expect(first!.language).toMatch(/^[a-z]{2}/)
+  })
+
+  it('keeps calls made before the script loaded, and sends custom events with their properties', async () => {
+    const custom = await main(`type = 'custom'`)
+    expect(custom.slice(0, 2).map((e) => [e.name, e.props])).toEqual([['early', { from: 'queue' }], ['signup', { plan: 'pro' }]])
+    // Every fresh load of the page replays its queued call; a page restored from the cache does not.
+    expect(custom.slice(2).every((e) => e.name === 'early')).toBe(true)
+  })
+
+  it('follows single-page navigation: a page view per route and a leave for the route that was left', async () => {
+    const views = await main(`type IN ('pageview', 'leave')`)
+    const sequence = views.map((e) => `${e.type} ${e.path}${e.name ? ` ${e.name}` : ''}`)
+    expect(sequence.slice(0, 5)).toEqual([
+      'pageview /test-pages/index.html',
+      'leave /test-pages/index.html internal',
+      'pageview /test-pages/spa/step-2',
+      'leave /test-pages/spa/step-2 back_forward',
+      'pageview /test-pages/index.html',
+    ])
+    // The referrer of a route is the route before it: an internal navigation, not a source.
+    const [step2] = await main(`type = 'pageview' AND path = '/test-pages/spa/step-2'`)
+    expect(step2).toMatchObject({ referrer_host: '' })
+  })
+
+  it('says how each page was left: internal link, back, outbound link with its host, reload, closed', async () => {
+    const leaves = await main(`type = 'leave'`)
+    expect(leaves.map((e) => [e.path, e.name, e.target])).toEqual([
+      ['/test-pages/index.html', 'internal', ''],
+      ['/test-pages/spa/step-2', 'back_forward', ''],
+      ['/test-pages/index.html', 'internal', '127.0.0.1/test-pages/second.html'],
+      ['/test-pages/second.html', 'back_forward', ''],
+      ['/test-pages/index.html', 'outbound', 'localhost'],
+      ['/test-pages/index.html', 'reload', ''],
+      ['/test-pages/index.html', 'hidden', ''],
+    ])
+  })
+
+  it('measures engaged time, the deepest scroll and mouse movement per grid cell, sent with the leave', async () => {
+    const [first] = await main(`type = 'leave'`)
+    expect(first!.value).toBeGreaterThan(0)
+    expect(first!.value).toBeLessThan(60_000)
+    expect(first!.scroll).toBeGreaterThanOrEqual(60)
+    expect(first!.grid).toHaveLength(100)
+    const moves = first!.grid as number[]
+    expect(moves.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(10)
+    // The mouse went from (40, 40) to (1000, 600) on a page 1280 px wide and 3000 px high.
+    expect(moves[0]).toBeGreaterThan(0)
+    expect(moves.slice(30).every((n) => n === 0)).toBe(true)
+  })
+
+  it('sends clicks with an element descriptor and a grid cell, never text or input values', async () => {
+    const clicks = await main(`type = 'click'`)
+    expect(clicks.slice(0, 3).map((e) => [e.target, e.cell_x, e.cell_y])).toEqual([
+      ['button#buy[cta]', 0, 0],
+      ['main', 7, 1],
+      ['input#email', 0, 0],
+    ])
+    const dump = JSON.stringify(await events('1'))
+    for (const secret of ['secret', 'jan@example', 'jan%40', 'Buy now', 'pricing']) expect(dump).not.toContain(secret)
+  })
+
+  it('sends tel: clicks as calls, download links as downloads and failed images as errors', async () => {
+    expect((await main(`type = 'call'`)).map((e) => e.target)).toEqual(['+31201234567'])
+    expect((await main(`type = 'download'`)).map((e) => e.target)).toEqual(['127.0.0.1/test-pages/files/report.pdf'])
+    const errors = await main(`type = 'error'`)
+    expect(errors.length).toBeGreaterThanOrEqual(1)
+    expect(errors[0]).toMatchObject({ name: 'img', target: '127.0.0.1/test-pages/missing.png' })
+  })
+
+  it('sends Navigation Timing and the Core Web Vitals of the page as loaded', async () => {
+    const timings = await main(`type = 'timing' AND path = '/test-pages/index.html'`)
+    const metrics = new Set(timings.map((e) => e.name))
+    expect([...metrics].sort()).toEqual(['cls', 'dcl', 'fcp', 'inp', 'lcp', 'load', 'ttfb'])
+    for (const t of timings) expect(t.value).toBeGreaterThanOrEqual(0)
+    const [ttfb] = timings.filter((e) => e.name === 'ttfb')
+    expect(ttfb!.value).toBeLessThan(10_000)
+  })
+
+  it('leaves the page eligible for the back/forward cache and counts the restored view', async () => {
+    expect(seen.restoredFromCache).toBe(true)
+    // Loaded, back from the SPA route, back from second.html, restored after the outbound link, reloaded.
+    const views = await main(`type = 'pageview' AND path = '/test-pages/index.html'`)
+    expect(views).toHaveLength(5)
+  })
+
+  it('causes no long task over 50 ms on the page', () => {
+    // Long animation frames attribute time to scripts: none of the SDK's runs for 50 ms.
+    const sdk = seen.sdkScripts.filter((s) => /\/t(\.vitals)?\.js/.test(s.url))
+    expect(sdk.filter((s) => s.ms > 50)).toEqual([])
+    expect(seen.loafSupported).toBe(true)
+    // Without the SDK's scripts the page does almost nothing: any long task left is the SDK's.
+    expect(seen.longTasks.filter((d) => d > 50)).toEqual([])
+  })
+
+  it('keeps hash routes as paths when the site routes by hash, and ignores plain anchors', async () => {
+    const views = await events(`path LIKE '/test-pages/hash.html%' AND type = 'pageview'`)
+    expect(views.map((e) => e.path)).toEqual(['/test-pages/hash.html', '/test-pages/hash.html#/settings'])
+  })
+
+  it('keeps a batch refused with 503 and sends it again after Retry-After', async () => {
+    expect(seen.retryStatuses.slice(0, 2)).toEqual([503, 0])
+    const custom = await events(`utm_source = 'retry' AND type = 'custom'`)
+    expect(custom.map((e) => e.name)).toEqual(['retry-check'])
+    expect(await events(`utm_source = 'retry' AND type = 'pageview'`)).toHaveLength(1)
+  })
+
+  it('sends nothing at all and stores nothing when the browser sends Do Not Track', async () => {
+    expect(seen.optedOut.dnt).toContain('/t.js')
+    expect(seen.optedOut.dnt.filter((p) => p === '/api/event' || p === '/t.vitals.js')).toEqual([])
+    expect(await events(`utm_source = 'dnt'`)).toEqual([])
+  })
+
+  it('sends nothing at all and stores nothing when the browser sends Global Privacy Control', async () => {
+    expect(seen.optedOut.gpc).toContain('/t.js')
+    expect(seen.optedOut.gpc.filter((p) => p === '/api/event' || p === '/t.vitals.js')).toEqual([])
+    expect(await events(`utm_source = 'gpc'`)).toEqual([])
+  })
+})
