@@ -29,7 +29,7 @@ export interface BatchContext {
 const FLUSH_INTERVAL_MS = 3000
 
 let endpoint = ''
-let describe: () => BatchContext
+let readContext: () => BatchContext
 let context: BatchContext | undefined
 let queue: WireEvent[] = []
 let retryAt = 0
@@ -40,7 +40,7 @@ let retryAt = 0
  */
 export function startTransport(url: string, ctx: () => BatchContext): void {
   endpoint = url
-  describe = ctx
+  readContext = ctx
   setInterval(flush, FLUSH_INTERVAL_MS) // browsers call it without arguments
 }
 
@@ -62,7 +62,7 @@ export function flush(final?: boolean): void {
 }
 
 function post(events: WireEvent[], final?: boolean): void {
-  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= describe()), events })
+  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events })
   if (events.length > 1 && (events.length > MAX_EVENTS_PER_BATCH || new Blob([body]).size > MAX_BODY_BYTES)) {
     const half = events.length >> 1
     post(events.slice(0, half), final)

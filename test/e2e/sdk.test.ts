@@ -20,6 +20,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     loafSupported: false,
     restoredFromCache: false,
     retryStatuses: [] as number[],
+    manualRequests: [] as string[],
     optedOut: { dnt: [] as string[], gpc: [] as string[] },
     script: {} as Record<string, { status: number; headers: Headers; length: number }>,
   }
@@ -100,6 +101,20 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** A router that sends its own page views, to an endpoint named in data-api, from a script loaded late. */
+  async function manual(context: BrowserContext): Promise<void> {
+    context.on('request', (r: Request) => seen.manualRequests.push(`${new URL(r.url()).host.split(':')[0]} ${new URL(r.url()).pathname}`))
+    const page = await context.newPage()
+    const loaded = vitalsLoaded(page)
+    await page.goto(`${c.url}/test-pages/manual.html`)
+    await loaded
+    await page.click('#route')
+    await page.evaluate(() => (window as unknown as { tellen: (n: string) => void }).tellen('pageview'))
+    // Let the periodic flush send a batch with fetch, which the context sees (beacons it may not).
+    await page.waitForTimeout(3500)
+    await page.close({ runBeforeUnload: true })
+  }
+
   /** The collector answers the first batch with 503 and Retry-After: the batch is sent again. */
   async function retry(context: BrowserContext): Promise<void> {
     let first = true
@@ -153,11 +168,12 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all([1, 2, 3, 4, 5].map(() => browser.newContext()))
+    const contexts = await Promise.all([1, 2, 3, 4, 5, 6].map(() => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
       hashRouting(contexts[1]!),
+      manual(contexts[5]!),
       retry(contexts[2]!),
       optedOut(contexts[3]!, 'dnt'),
       optedOut(contexts[4]!, 'gpc'),
@@ -175,7 +191,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
 
   const events = (where: string, params: Record<string, unknown> = {}) =>
     withDataDir(dataDir, (db) => rows<Row>(db, `SELECT * FROM tellen.events WHERE site = '127.0.0.1' AND ${where} ORDER BY ts`, params))
-  const main = (where = '1') => events(`utm_source IN ('e2e', '') AND path NOT LIKE '/test-pages/hash%' AND path != '/test-pages/retry.html' AND ${where}`)
+  const main = (where = '1') => events(`utm_source IN ('e2e', '') AND path NOT LIKE '/test-pages/hash%' AND path NOT LIKE '/test-pages/manual%' AND path != '/test-pages/retry.html' AND ${where}`)
 
   it('serves the core script and the after-load chunk with caching headers and a content hash', () => {
     for (const name of ['t.js', 't.vitals.js']) {
@@ -295,6 +311,21 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
   it('keeps hash routes as paths when the site routes by hash, and ignores plain anchors', async () => {
     const views = await events(`path LIKE '/test-pages/hash.html%' AND type = 'pageview'`)
     expect(views.map((e) => e.path)).toEqual(['/test-pages/hash.html', '/test-pages/hash.html#/settings'])
+  })
+
+  it('sends only the page views a router asks for, to the endpoint in data-api, even when loaded late', async () => {
+    const views = await events(`path LIKE '/test-pages/manual%' AND type IN ('pageview', 'leave')`)
+    expect(views.map((e) => `${e.type} ${e.path} ${e.name}`.trim())).toEqual([
+      'pageview /test-pages/manual/first',
+      'leave /test-pages/manual/first internal',
+      'pageview /test-pages/manual/second',
+      'leave /test-pages/manual/second hidden',
+    ])
+    const posts = seen.manualRequests.filter((r) => r.endsWith('/api/event'))
+    expect(posts.length).toBeGreaterThan(0)
+    expect(posts.every((r) => r.startsWith('localhost '))).toBe(true)
+    expect(seen.manualRequests).toContain('127.0.0.1 /t.vitals.js')
+    expect(await events(`path LIKE '/test-pages/manual%' AND type = 'timing'`)).not.toEqual([])
   })
 
   it('keeps a batch refused with 503 and sends it again after Retry-After', async () => {
