@@ -70,7 +70,8 @@ function post(events: WireEvent[], final?: boolean): void {
     return
   }
   if (final && navigator.sendBeacon?.(endpoint, body)) return
-  fetch(endpoint, { method: 'POST', body, keepalive: true }).then(
+  // keepalive outlives the page but shares a 64 KiB in-flight quota: only for a page being left.
+  fetch(endpoint, { method: 'POST', body, keepalive: final }).then(
     (r) => {
       if (r.status == 503 || r.status == 429) {
         // The collector cannot keep more now: keep the batch and try again after Retry-After.

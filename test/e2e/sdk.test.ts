@@ -21,6 +21,8 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     restoredFromCache: false,
     retryStatuses: [] as number[],
     manualRequests: [] as string[],
+    gated: { localhost: [] as string[], automation: [] as string[], webdriver: false },
+    largeBodies: [] as number[],
     optedOut: { dnt: [] as string[], gpc: [] as string[] },
     script: {} as Record<string, { status: number; headers: Headers; length: number }>,
   }
@@ -115,6 +117,54 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** Pages on localhost without data-allow-localhost, and under automation without data-allow-automation. */
+  async function gated(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    for (const which of ['localhost', 'automation'] as const) {
+      const onRequest = (r: Request) => seen.gated[which].push(new URL(r.url()).pathname)
+      page.on('request', onRequest)
+      await page.goto(`${c.url}/test-pages/no-${which}.html?utm_source=gated`)
+      await page.waitForLoadState('load')
+      await page.click('#buy')
+      await page.waitForTimeout(3500)
+      seen.gated.webdriver = await page.evaluate(() => navigator.webdriver)
+      await page.goto('about:blank')
+      page.off('request', onRequest)
+    }
+    await page.close()
+  }
+
+  /** Custom events far larger together than the 64 KiB a request may carry. */
+  async function largeBatch(context: BrowserContext): Promise<void> {
+    context.on('request', (r: Request) => {
+      if (r.url().endsWith('/api/event')) seen.largeBodies.push(Buffer.byteLength(r.postData() ?? ''))
+    })
+    const page = await context.newPage()
+    const loaded = vitalsLoaded(page)
+    await page.goto(`${c.url}/test-pages/retry.html?utm_source=large`)
+    await loaded
+    await page.evaluate(() => {
+      const props: Record<string, string> = {}
+      for (let i = 0; i < 30; i++) props[`p${i}`] = 'é'.repeat(240)
+      for (let n = 0; n < 12; n++) (window as unknown as { tellen: (n: string, p: object) => void }).tellen(`large-${n}`, props)
+    })
+    await page.waitForTimeout(3500)
+    await page.close({ runBeforeUnload: true })
+  }
+
+  /** A form sent, and a mailto: link followed by closing the tab. */
+  async function formAndMail(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/exits.html?utm_source=exits`)
+    await page.waitForLoadState('load')
+    await page.click('#send')
+    await page.waitForURL(/other\.html/)
+    await page.goto(`${c.url}/test-pages/exits.html?utm_source=exits`)
+    await page.waitForLoadState('load')
+    await page.click('#mail')
+    await page.close({ runBeforeUnload: true })
+  }
+
   /** The collector answers the first batch with 503 and Retry-After: the batch is sent again. */
   async function retry(context: BrowserContext): Promise<void> {
     let first = true
@@ -168,12 +218,15 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all([1, 2, 3, 4, 5, 6].map(() => browser.newContext()))
+    const contexts = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
       hashRouting(contexts[1]!),
       manual(contexts[5]!),
+      gated(contexts[6]!),
+      largeBatch(contexts[7]!),
+      formAndMail(contexts[8]!),
       retry(contexts[2]!),
       optedOut(contexts[3]!, 'dnt'),
       optedOut(contexts[4]!, 'gpc'),
@@ -326,6 +379,29 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(posts.every((r) => r.startsWith('localhost '))).toBe(true)
     expect(seen.manualRequests).toContain('127.0.0.1 /t.vitals.js')
     expect(await events(`path LIKE '/test-pages/manual%' AND type = 'timing'`)).not.toEqual([])
+  })
+
+  it('does not run on localhost or under automation unless the page allows it', async () => {
+    expect(seen.gated.webdriver).toBe(true)
+    for (const which of ['localhost', 'automation'] as const) {
+      expect(seen.gated[which]).toContain('/t.js')
+      expect(seen.gated[which].filter((p) => p === '/api/event' || p === '/t.vitals.js')).toEqual([])
+    }
+    expect(await events(`utm_source = 'gated'`)).toEqual([])
+  })
+
+  it('splits a batch larger than 64 KiB into requests under the limit and loses no event', async () => {
+    expect(seen.largeBodies.length).toBeGreaterThanOrEqual(3)
+    for (const size of seen.largeBodies) expect(size).toBeLessThanOrEqual(65_536)
+    const large = await events(`utm_source = 'large' AND type = 'custom'`)
+    expect(large.map((e) => e.name).sort()).toEqual(Array.from({ length: 12 }, (_, n) => `large-${n}`).sort())
+    expect(large[0]!.props.p0).toBe('é'.repeat(240))
+  })
+
+  it('says when a page was left by a form or a mailto: link, and keeps no form contents', async () => {
+    const leaves = await events(`utm_source = 'exits' AND type = 'leave'`)
+    expect(leaves.map((e) => e.name)).toEqual(['form', 'mailto'])
+    expect(JSON.stringify(await events(`utm_source = 'exits'`))).not.toContain('private')
   })
 
   it('keeps a batch refused with 503 and sends it again after Retry-After', async () => {
