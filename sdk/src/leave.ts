@@ -42,8 +42,10 @@ export function leave(fallback: Exit): void {
 }
 
 /**
- * Counts engaged time (scroll and mouse movement call `active` too) and sends the leave when the page is hidden or left (pagehide, visibilitychange), with sendBeacon.
- * There is no `unload` listener, so the page stays eligible for the back/forward cache.
+ * Counts engaged time (scroll and mouse movement call `active` too) and sends the leave with
+ * sendBeacon when the page is hidden or left (pagehide, visibilitychange). There is no `unload`
+ * listener, so the page stays eligible for the back/forward cache. `restored` runs when the page
+ * comes back from that cache.
  */
 export function watchLeaving(restored: () => void): void {
   addEventListener('keydown', active, true)
