@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { BenchResult } from './lib/harness.ts'
-import { BENCHMARKS_FILE, machineSection, ROOT, writeSection } from './lib/report.ts'
+import { BENCHMARKS_FILE, machineSection, readSection, ROOT, writeSection } from './lib/report.ts'
 
 /**
  * `npm run bench [-- name ...]`: runs every bench file in bench/ (or the named ones) one after the
@@ -49,14 +49,22 @@ fs.rmSync(tmp, { recursive: true, force: true })
 
 const command = `npm run bench${only.length ? ` -- ${only.join(' ')}` : ''}`
 writeSection('machine', machineSection(command, started, loadBefore))
+// Headlines of benches that did not run in this (partial) run are kept from the last run.
+const anchor = (title: string) => title.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')
+const headlines = new Map<string, string>()
+for (const line of readSection('summary').split('\n')) {
+  const m = /^\| \[([^\]]+)\]/.exec(line)
+  if (m) headlines.set(m[1]!, line)
+}
+for (const r of results) headlines.set(r.title, `| [${r.title}](#${anchor(r.title)}) | ${r.headline} |`)
 writeSection(
   'summary',
   [
-    '## Headlines of the last run',
+    '## Headlines of the last run of each bench',
     '',
     '| bench | headline |',
     '|---|---|',
-    ...results.map((r) => `| [${r.title}](#${r.title.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')}) | ${r.headline} |`),
+    ...headlines.values(),
     ...failed.map((f) => `| ${f} | failed in this run (see its output) |`),
   ].join('\n'),
 )

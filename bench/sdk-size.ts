@@ -16,6 +16,7 @@ import zlib from 'node:zlib'
 import { build } from 'esbuild'
 import { minify } from 'terser'
 import { buildSdk } from '../sdk/build.ts'
+import { benchMain, type BenchResult } from './lib/harness.ts'
 
 const ROOT = path.join(import.meta.dirname, '..')
 const CACHE = path.join(ROOT, 'node_modules/.cache/tellen-bench')
@@ -66,33 +67,33 @@ async function peers(): Promise<Row[]> {
   return out
 }
 
-const files = await buildSdk()
-const full = Buffer.concat([Buffer.from(files['t.js']), Buffer.from(files['t.vitals.js'])])
-const rows = [measure('Tellen core, t.js', files['t.js']), measure('Tellen full, t.js + t.vitals.js', full), ...(await peers())]
+async function measureSdkSize(): Promise<BenchResult> {
+  const files = await buildSdk()
+  const full = Buffer.concat([Buffer.from(files['t.js']), Buffer.from(files['t.vitals.js'])])
+  const rows = [measure('Tellen core, t.js', files['t.js']), measure('Tellen full, t.js + t.vitals.js', full), ...(await peers())]
+  const table = [
+    '| script | minified | gzip -9 | brotli -11 |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.script} | ${r.min} | ${r.gzip} | ${r.brotli} |`),
+  ].join('\n')
+  const markdown = [
+    '## Browser script size (bytes)',
+    '',
+    `Measured by \`npx tsx bench/sdk-size.ts\` (also part of \`npm run bench\`) on ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`,
+    'The budget for the core, gzipped, is 2,048 bytes (checked by `sdk/size.test.ts`). The core is what every',
+    'page loads before it is interactive; the after-load chunk (web-vitals, Navigation Timing) follows the load event.',
+    'The peers collect less: neither measures Core Web Vitals, failed resources, click positions or a mouse grid.',
+    '',
+    table,
+  ].join('\n')
+  const core = rows[0]!
+  return {
+    id: 'sdk-size',
+    title: 'Browser script size',
+    headline: `core t.js ${core.gzip} bytes gzipped (budget 2,048), full ${rows[1]!.gzip}`,
+    markdown,
+    data: { rows },
+  }
+}
 
-const table = [
-  '| script | minified | gzip -9 | brotli -11 |',
-  '|---|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.script} | ${r.min} | ${r.gzip} | ${r.brotli} |`),
-].join('\n')
-process.stdout.write(`${table}\n`)
-
-const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`
-const section = [
-  '<!-- sdk-size -->',
-  '## Browser script size (bytes)',
-  '',
-  `Measured by \`npx tsx bench/sdk-size.ts\` (also part of \`npm run bench\`) on ${new Date().toISOString().slice(0, 10)}, ${machine}.`,
-  'The budget for the core, gzipped, is 2,048 bytes (checked by `sdk/size.test.ts`). The core is what every',
-  'page loads before it is interactive; the after-load chunk (web-vitals, Navigation Timing) follows the load event.',
-  'The peers collect less: neither measures Core Web Vitals, failed resources, click positions or a mouse grid.',
-  '',
-  table,
-  '<!-- /sdk-size -->',
-].join('\n')
-const file = path.join(ROOT, 'BENCHMARKS.md')
-const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n'
-const after = /<!-- sdk-size -->[\s\S]*<!-- \/sdk-size -->/.test(before)
-  ? before.replace(/<!-- sdk-size -->[\s\S]*<!-- \/sdk-size -->/, section)
-  : `${before.trimEnd()}\n\n${section}\n`
-fs.writeFileSync(file, after)
+await benchMain(import.meta.url, measureSdkSize)

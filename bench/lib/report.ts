@@ -32,6 +32,15 @@ export function writeSection(id: string, markdown: string, file = BENCHMARKS_FIL
   fs.writeFileSync(file, text)
 }
 
+/** The body of section `id` as it stands in BENCHMARKS.md, or '' when there is none. */
+export function readSection(id: string, file = BENCHMARKS_FILE): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : ''
+  const [start, end] = markers(id)
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  return from >= 0 && to > from ? text.slice(from + start.length, to).trim() : ''
+}
+
 /** The machine a run happened on, and how busy it was with other work, as a markdown section. */
 export function machineSection(command: string, date = new Date(), loadBefore = os.loadavg()): string {
   const cpus = os.cpus()
