@@ -26,7 +26,10 @@ const counting = (table: string): BatchWriter => {
     },
     async flush() {},
     async close() {},
-    stats: () => ({ rowsWritten: rows, batchesWritten: 0, insertErrors: 0, pendingRows: 0, failing: false }),
+    stats: () => ({
+      rowsWritten: rows, batchesWritten: 0, insertErrors: 0, pendingRows: 0, pendingBatches: 0, spoolBytes: 0, failing: false,
+      replayedBatches: 0, lastError: undefined,
+    }),
   }
 }
 const salt = Buffer.alloc(32, 7)

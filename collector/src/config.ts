@@ -63,6 +63,10 @@ const envSchema = z.object({
   TELLEN_BATCH_ROWS: int(1, 100_000, 10_000),
   TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
   TELLEN_TEST_PAGES: z.string().min(1).optional(),
+  TELLEN_SPOOL_MAX_MB: int(1, 1_048_576, 1024),
+  TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 600),
+  TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 60_000),
+  TELLEN_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -89,6 +93,13 @@ export interface Config {
   maxBodyBytes: number
   batchRows: number
   flushIntervalMs: number
+  /** Spool size (bytes) at which /api/event answers 503 instead of accepting more. */
+  spoolMaxBytes: number
+  /** Requests per minute from one truncated client prefix, and to one site (0: no limit). */
+  rateLimitPerMinute: number
+  siteRateLimitPerMinute: number
+  /** Longest a graceful shutdown (SIGTERM) may take before the process exits anyway. */
+  shutdownTimeoutMs: number
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
@@ -135,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.TELLEN_MAX_BODY_KB * 1024,
     batchRows: e.TELLEN_BATCH_ROWS,
     flushIntervalMs: e.TELLEN_FLUSH_INTERVAL_MS,
+    spoolMaxBytes: e.TELLEN_SPOOL_MAX_MB * 1024 * 1024,
+    rateLimitPerMinute: e.TELLEN_RATE_LIMIT_PER_MINUTE,
+    siteRateLimitPerMinute: e.TELLEN_SITE_RATE_LIMIT_PER_MINUTE,
+    shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }

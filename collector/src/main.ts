@@ -24,7 +24,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'shutting down')
-    server.close(15_000).then(
+    server.close(config.shutdownTimeoutMs).then(
       () => process.exit(0),
       (err: Error) => {
         log.error({ err: err.message }, 'shutdown failed')

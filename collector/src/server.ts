@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
@@ -48,16 +49,21 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const salts = createSaltStore(db)
   await salts.refresh()
 
-  const writerOptions = { batchRows: config.batchRows, flushIntervalMs: config.flushIntervalMs }
+  const spool = (name: string) => ({
+    batchRows: config.batchRows,
+    flushIntervalMs: config.flushIntervalMs,
+    spoolDir: path.join(config.dataDir, 'spool', name),
+    maxSpoolBytes: config.spoolMaxBytes,
+  })
   const services: Services = {
     config,
     db,
     log,
     sites,
     salts,
-    events: createBatchWriter(db, 'tellen.events_in', writerOptions, log),
-    rejections: createBatchWriter(db, 'tellen.rejections', writerOptions, log),
-    honoured: createBatchWriter(db, 'tellen.rollup_honoured', writerOptions, log),
+    events: createBatchWriter(db, 'tellen.events_in', spool('events'), log),
+    rejections: createBatchWriter(db, 'tellen.rejections', spool('rejections'), log),
+    honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
     adminToken,
     migrated: () => migrated,
   }

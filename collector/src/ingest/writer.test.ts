@@ -1,71 +1,148 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { createLogger } from '../log.ts'
-import { createBatchWriter, insertLines, WriterFullError } from './writer.ts'
+import { encodeRecord, listSegments, scanSegment, segmentName } from './spool.ts'
+import { createBatchWriter, insertLines, WriterFullError, type WriterOptions } from './writer.ts'
 
 const log = createLogger('silent')
-const line = (site: string, path: string) => JSON.stringify({ site, type: 'pageview', ts: new Date().toISOString(), path })
-const count = async (db: Db, site: string) =>
-  (await rows<{ n: number }>(db, 'SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {site:String}', { site }))[0]!.n
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-writer-'))
+let db: Db
+let n = 0
+const line = (tag: string) => JSON.stringify({ site: 'writer.test', type: 'pageview', ts: new Date().toISOString(), path: `/${tag}/${n++}` })
+const count = async (tag: string) => {
+  const rs = await db.query({ query: `SELECT toUInt32(count()) AS n FROM tellen.events WHERE path LIKE {p:String}`, query_params: { p: `/${tag}/%` }, format: 'JSONEachRow' })
+  return (await rs.json<{ n: number }>())[0]!.n
+}
+const spoolDir = (name: string) => path.join(dataDir, 'spool', name)
+const options = (name: string, over: Partial<WriterOptions> = {}): WriterOptions => ({
+  batchRows: 1000, flushIntervalMs: 50, spoolDir: spoolDir(name), maxSpoolBytes: 64 * 1024 * 1024, ...over,
+})
 
-describe('createBatchWriter against the embedded engine', () => {
-  let db: Db
-  beforeAll(async () => {
-    db = openDb({ dataDir: tempDataDir() })
-    await migrate(db)
+beforeAll(async () => {
+  db = openDb({ dataDir })
+  await migrate(db)
+})
+afterAll(async () => {
+  await db.close()
+})
+
+describe('the spooled batch writer', () => {
+  it('has the lines on disk, fsynced, when write resolves, and many concurrent writes share few records', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('group', { flushIntervalMs: 60_000 }), log)
+    await Promise.all(Array.from({ length: 200 }, () => w.write([line('group')])))
+    const [seg] = listSegments(spoolDir('group'))
+    const { records } = scanSegment(fs.readFileSync(path.join(spoolDir('group'), segmentName(seg!))))
+    expect(records.reduce((sum, r) => sum + r.payload.toString().split('\n').length - 1, 0)).toBe(200)
+    expect(records.length).toBeLessThanOrEqual(3)
+    expect(await count('group')).toBe(0)
+    await w.close()
+    expect(await count('group')).toBe(200)
+    expect(listSegments(spoolDir('group'))).toEqual([])
   })
-  afterAll(() => db.close())
+
+  it('splits large writes into batches of batchRows and deletes segments once ClickHouse confirmed them', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('split', { batchRows: 7, segmentBytes: 512 }), log)
+    await w.write(Array.from({ length: 50 }, () => line('split')))
+    await w.flush()
+    expect(await count('split')).toBe(50)
+    expect(w.stats()).toMatchObject({ rowsWritten: 50, batchesWritten: 8, pendingRows: 0 })
+    await w.close()
+    expect(listSegments(spoolDir('split'))).toEqual([])
+  })
+
+  it('replays what an earlier run left in the spool, in order, before new data', async () => {
+    const first = createBatchWriter(db, 'tellen.events_in', options('replay', { flushIntervalMs: 60_000 }), log)
+    await first.write([line('replay'), line('replay')])
+    // The process dies here: nothing was inserted, the spool keeps the batch.
+    expect(await count('replay')).toBe(0)
+    const second = createBatchWriter(db, 'tellen.events_in', options('replay'), log)
+    expect(second.stats()).toMatchObject({ replayedBatches: 1, pendingRows: 2 })
+    await second.write([line('replay')])
+    await second.close()
+    expect(await count('replay')).toBe(3)
+    await first.close(100).catch(() => undefined)
+  })
+
+  it('does not count a batch twice when its segment is replayed after ClickHouse already took it', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('twice', { flushIntervalMs: 60_000 }), log)
+    await w.write(Array.from({ length: 5 }, () => line('twice')))
+    const [seg] = listSegments(spoolDir('twice'))
+    const saved = fs.readFileSync(path.join(spoolDir('twice'), segmentName(seg!)))
+    await w.close()
+    expect(await count('twice')).toBe(5)
+    // A crash between the insert and the removal of the segment leaves it behind.
+    fs.writeFileSync(path.join(spoolDir('twice'), segmentName(seg!)), saved)
+    const again = createBatchWriter(db, 'tellen.events_in', options('twice'), log)
+    await again.close()
+    expect(await count('twice')).toBe(5)
+    expect(listSegments(spoolDir('twice'))).toEqual([])
+  })
+
+  it('drops a torn last record, which was never acknowledged, and keeps the records before it', async () => {
+    fs.mkdirSync(spoolDir('torn'), { recursive: true })
+    const good = encodeRecord('torn-token-1', [line('torn'), line('torn')])
+    const torn = encodeRecord('torn-token-2', [line('torn')])
+    fs.writeFileSync(path.join(spoolDir('torn'), segmentName(1)), Buffer.concat([good, torn.subarray(0, torn.length - 4)]))
+    const w = createBatchWriter(db, 'tellen.events_in', options('torn'), log)
+    await w.close()
+    expect(await count('torn')).toBe(2)
+  })
+
+  it('refuses writes with WriterFullError once the spool holds TELLEN_SPOOL_MAX_MB', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('full', { flushIntervalMs: 60_000, maxSpoolBytes: 2000 }), log)
+    await w.write([line('full'), line('full')])
+    await expect(w.write(Array.from({ length: 40 }, () => line('full')))).rejects.toBeInstanceOf(WriterFullError)
+    await w.close()
+    await expect(w.write([line('full')])).rejects.toThrow(/shutting down/)
+    expect(await count('full')).toBe(2)
+  })
+})
+
+describe('createBatchWriter batching and retries', () => {
+  const opts = (name: string, over: Partial<WriterOptions>): WriterOptions => ({ ...options(name), ...over })
+  const countSite = async (site: string) => {
+    const rs = await db.query({ query: 'SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {site:String}', query_params: { site }, format: 'JSONEachRow' })
+    return (await rs.json<{ n: number }>())[0]!.n
+  }
+  const siteLine = (site: string, p: string) => JSON.stringify({ site, type: 'pageview', ts: new Date().toISOString(), path: p })
 
   it('writes buffered rows in batches of at most batchRows', async () => {
-    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 100, flushIntervalMs: 60_000 }, log)
-    await writer.write(Array.from({ length: 250 }, (_, i) => line('batches.test', `/${i}`)))
+    const writer = createBatchWriter(db, 'tellen.events_in', opts('batches', { batchRows: 100, flushIntervalMs: 60_000 }), log)
+    await writer.write(Array.from({ length: 250 }, (_, i) => siteLine('batches.test', `/${i}`)))
     await writer.flush()
     expect(writer.stats()).toMatchObject({ rowsWritten: 250, batchesWritten: 3, pendingRows: 0, failing: false })
-    expect(await count(db, 'batches.test')).toBe(250)
+    expect(await countSite('batches.test')).toBe(250)
     await writer.close()
   })
 
   it('writes a partial batch after the flush interval', async () => {
-    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 1000, flushIntervalMs: 50 }, log)
-    await writer.write([line('timer.test', '/a')])
-    await expect.poll(() => count(db, 'timer.test'), { timeout: 5000 }).toBe(1)
+    const writer = createBatchWriter(db, 'tellen.events_in', opts('timer', { batchRows: 1000, flushIntervalMs: 50 }), log)
+    await writer.write([siteLine('timer.test', '/a')])
+    await expect.poll(() => countSite('timer.test'), { timeout: 5000 }).toBe(1)
     await writer.close()
   })
 
   it('counts a batch inserted twice with the same token once, in events', async () => {
-    const lines = [line('dedup.test', '/a'), line('dedup.test', '/b')]
+    const lines = [siteLine('dedup.test', '/a'), siteLine('dedup.test', '/b')]
     await insertLines(db, 'tellen.events_in', lines, 'token-1')
     await insertLines(db, 'tellen.events_in', lines, 'token-1')
-    expect(await count(db, 'dedup.test')).toBe(2)
+    expect(await countSite('dedup.test')).toBe(2)
     await insertLines(db, 'tellen.events_in', lines, 'token-2')
-    expect(await count(db, 'dedup.test')).toBe(4)
+    expect(await countSite('dedup.test')).toBe(4)
   })
 
-  it('refuses rows beyond its limit instead of holding more than it may', async () => {
-    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10, flushIntervalMs: 60_000, maxPendingRows: 5 }, log)
-    await writer.write([line('full.test', '/1')])
-    await expect(writer.write(Array.from({ length: 5 }, () => line('full.test', '/2')))).rejects.toThrow(WriterFullError)
-    await writer.close()
-    expect(await count(db, 'full.test')).toBe(1)
-  })
-
-  it('writes everything left at close and refuses writes afterwards', async () => {
-    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 1000, flushIntervalMs: 60_000 }, log)
-    await writer.write([line('close.test', '/1'), line('close.test', '/2')])
-    await writer.close()
-    expect(await count(db, 'close.test')).toBe(2)
-    await expect(writer.write([line('close.test', '/3')])).rejects.toThrow(/shutting down/)
-  })
-
-  it('keeps a batch that ClickHouse refused and retries it with backoff', async () => {
-    const writer = createBatchWriter(db, 'tellen.nonexistent', { batchRows: 10, flushIntervalMs: 60_000 }, log)
-    await writer.write([line('retry.test', '/1')])
-    const flushing = writer.flush().catch((err: Error) => err)
+  it('keeps a batch that ClickHouse refused in the spool and retries it with backoff', async () => {
+    const writer = createBatchWriter(db, 'tellen.nonexistent', opts('retry', { batchRows: 10, flushIntervalMs: 60_000 }), log)
+    await writer.write([siteLine('retry.test', '/1')])
+    const flushing = writer.flush()
     await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
     expect(writer.stats()).toMatchObject({ failing: true, pendingRows: 1, rowsWritten: 0 })
-    await expect(writer.close(500)).rejects.toThrow()
-    expect(await flushing).toBeInstanceOf(Error)
+    await expect(writer.close(500)).rejects.toThrow(/stay in the spool/)
+    await flushing
+    expect(listSegments(spoolDir('retry'))).toHaveLength(1)
   })
 })

@@ -1,48 +1,68 @@
-import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+import path from 'node:path'
 import { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
+import { encodeRecord, fsyncDir, newToken, readBatchLines, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
 export interface WriterOptions {
   /** Rows per insert at most; the embedded engine keeps the event loop free up to about 10k. */
   batchRows: number
   /** A partial batch is written after this long. */
   flushIntervalMs: number
-  /** Rows held (buffered or waiting for a retry) before `write` refuses more. */
-  maxPendingRows?: number
+  /** This writer's write-ahead spool directory (one per table). */
+  spoolDir: string
+  /** Spool size at which `write` refuses more (TELLEN_SPOOL_MAX_MB). */
+  maxSpoolBytes: number
+  /** A new segment file is started at the next batch once the active one is this large. */
+  segmentBytes?: number
+  /** Told about every insert, for metrics. */
+  observer?: WriterObserver
+}
+
+/** Receives the writer's events, for /metrics. */
+export interface WriterObserver {
+  inserted(table: string, rows: number, seconds: number): void
+  insertFailed(table: string): void
 }
 
 export interface WriterStats {
   rowsWritten: number
   batchesWritten: number
   insertErrors: number
+  /** Rows acknowledged but not yet confirmed by ClickHouse. */
   pendingRows: number
+  pendingBatches: number
+  /** Bytes of the spool's segment files on disk. */
+  spoolBytes: number
   /** Whether the last insert failed and batches are waiting for ClickHouse. */
   failing: boolean
+  /** Batches found in the spool at start and replayed (or still to replay). */
+  replayedBatches: number
+  lastError: string | undefined
 }
 
-/** Raised by `write` when the writer holds as much as it may; the request should be retried later. */
+/** Raised by `write` when the writer cannot keep more (spool full, disk failing, shutting down): retry later. */
 export class WriterFullError extends Error {
   override name = 'WriterFullError'
 }
 
 /**
- * Buffers JSONEachRow lines for one table and inserts them in batches, one insert at a time, each
- * with its own deduplication token so that a retried batch is never counted twice.
+ * Takes JSONEachRow lines for one table, makes them durable in a write-ahead spool before
+ * acknowledging them, and inserts them into ClickHouse in batches, one insert at a time and in order,
+ * each with its own deduplication token, so that a batch retried or replayed after a crash is never
+ * counted twice.
  */
 export interface BatchWriter {
   readonly table: string
+  /** Resolves once the lines are fsynced in the spool (group commit: concurrent writes share one fsync). */
   write(lines: readonly string[]): Promise<void>
-  /** Writes everything buffered now. */
+  /** Inserts everything acknowledged so far. */
   flush(): Promise<void>
-  /** Stops the timer and writes what is left, giving up after `timeoutMs`. */
+  /** Refuses new writes and inserts what is left, giving up after `timeoutMs` (what is left stays in the spool). */
   close(timeoutMs?: number): Promise<void>
   stats(): WriterStats
-}
-
-interface Batch {
-  lines: string[]
-  token: string
 }
 
 /** Insert settings that make a retried batch a no-op in the table and in every rollup fed from it. */
@@ -61,94 +81,305 @@ export async function insertLines(db: Db, table: string, lines: readonly string[
   result.stream.resume()
 }
 
+interface Batch {
+  token: string
+  segment: number
+  records: RecordRef[]
+  rows: number
+  started: number
+}
+
+interface Segment {
+  bytes: number
+  /** Batches with records in this segment that ClickHouse has not confirmed. */
+  unconfirmed: number
+}
+
+interface Waiter {
+  lines: readonly string[]
+  resolve(): void
+  reject(err: Error): void
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
+
 /**
  * @example
- * const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000 }, log)
- * await writer.write(rows)
+ * const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000, spoolDir, maxSpoolBytes }, log)
+ * await writer.write(rows) // durable on disk now
  */
 export function createBatchWriter(db: Db, table: string, options: WriterOptions, log: Logger): BatchWriter {
-  const maxPending = options.maxPendingRows ?? options.batchRows * 50
-  let buffer: string[] = []
+  const dir = options.spoolDir
+  const segmentLimit = options.segmentBytes ?? 16 * 1024 * 1024
+  const recovered = recoverSpool(dir)
+  if (recovered.droppedBytes) log.warn({ table, bytes: recovered.droppedBytes }, 'spool: cut off a torn record that was never acknowledged')
+
+  const segments = new Map<number, Segment>()
+  for (const [n, bytes] of recovered.segmentBytes) segments.set(n, { bytes, unconfirmed: 0 })
   const queue: Batch[] = []
-  let queuedRows = 0
-  let running: Promise<void> | undefined
+  for (const b of recovered.batches) {
+    queue.push({ ...b, started: 0 })
+    segments.get(b.segment)!.unconfirmed++
+  }
+  if (queue.length) log.info({ table, batches: queue.length, rows: queue.reduce((n, b) => n + b.rows, 0) }, 'spool: replaying batches left by the last run')
+  let nextSegment = Math.max(0, ...segments.keys()) + 1
+  let active: { n: number; fh: FileHandle } | undefined
+  let open: Batch | undefined
+
+  let waiting: Waiter[] = []
+  let waitingBytes = 0
+  let committing: Promise<void> | undefined
+  let draining: Promise<void> | undefined
   let retryDelay = 0
   let closed = false
-  const stats = { rowsWritten: 0, batchesWritten: 0, insertErrors: 0, failing: false }
+  let stopped = false
+  const stats = {
+    rowsWritten: 0, batchesWritten: 0, insertErrors: 0, failing: false, replayedBatches: queue.length,
+    lastError: undefined as string | undefined,
+  }
+  let spoolBytes = [...segments.values()].reduce((n, s) => n + s.bytes, 0)
 
-  const seal = () => {
-    while (buffer.length) {
-      const lines = buffer.splice(0, options.batchRows)
-      queue.push({ lines, token: randomUUID() })
-      queuedRows += lines.length
+  const dropSegmentIfDone = async (n: number) => {
+    const seg = segments.get(n)
+    if (!seg || seg.unconfirmed > 0 || active?.n === n) return
+    segments.delete(n)
+    spoolBytes -= seg.bytes
+    await fs.promises.rm(path.join(dir, segmentName(n)), { force: true })
+    await fsyncDir(dir).catch(() => undefined)
+  }
+
+  /** Moves the open batch to the insert queue. Only called between commits, so all its records are fsynced. */
+  const closeOpen = () => {
+    if (!open) return
+    const b = open
+    open = undefined
+    if (b.rows) {
+      queue.push(b)
+      kickDrain()
     }
+  }
+
+  /** Appends the lines of one group commit as records, fsyncs, and only then updates the state. */
+  async function append(lines: readonly string[]): Promise<void> {
+    let batch: Batch | undefined = open && { ...open, records: [...open.records] }
+    let seg = active ? { n: active.n, bytes: segments.get(active.n)!.bytes, unconfirmed: segments.get(active.n)!.unconfirmed } : undefined
+    const full: Batch[] = []
+    const created: Batch[] = []
+    const newSegments: number[] = []
+    const writes: { segment: number; at: number; bufs: Buffer[]; bytes: number }[] = []
+    let i = 0
+    while (i < lines.length) {
+      if (!batch || batch.rows >= options.batchRows) {
+        if (batch) full.push(batch)
+        if (!seg || seg.bytes >= segmentLimit || (seg.unconfirmed === 0 && seg.bytes > 0)) {
+          seg = { n: nextSegment + newSegments.length, bytes: 0, unconfirmed: 0 }
+          newSegments.push(seg.n)
+        }
+        batch = { token: newToken(), segment: seg.n, records: [], rows: 0, started: Date.now() }
+        seg.unconfirmed++
+        created.push(batch)
+      }
+      const take = lines.slice(i, i + options.batchRows - batch.rows)
+      i += take.length
+      const record = encodeRecord(batch.token, take)
+      let w = writes[writes.length - 1]
+      if (!w || w.segment !== seg!.n) {
+        w = { segment: seg!.n, at: seg!.bytes, bufs: [], bytes: 0 }
+        writes.push(w)
+      }
+      batch.records.push({ segment: seg!.n, offset: seg!.bytes, length: record.length })
+      w.bufs.push(record)
+      w.bytes += record.length
+      seg!.bytes += record.length
+      batch.rows += take.length
+    }
+
+    const handles = new Map<number, FileHandle>()
+    if (active) handles.set(active.n, active.fh)
+    try {
+      for (const n of newSegments) handles.set(n, await fs.promises.open(path.join(dir, segmentName(n)), 'wx'))
+      for (const w of writes) {
+        const fh = handles.get(w.segment)!
+        await fh.writev(w.bufs, w.at)
+        await fh.datasync()
+      }
+      if (newSegments.length) await fsyncDir(dir)
+    } catch (err) {
+      for (const n of newSegments) {
+        await handles.get(n)?.close().catch(() => undefined)
+        await fs.promises.rm(path.join(dir, segmentName(n)), { force: true })
+      }
+      if (active) await active.fh.truncate(segments.get(active.n)!.bytes).catch(() => undefined)
+      throw err
+    }
+
+    // Durable: apply the plan.
+    for (const w of writes) {
+      const s = segments.get(w.segment) ?? { bytes: 0, unconfirmed: 0 }
+      s.bytes += w.bytes
+      segments.set(w.segment, s)
+      spoolBytes += w.bytes
+    }
+    for (const b of created) segments.get(b.segment)!.unconfirmed++
+    nextSegment += newSegments.length
+    const last = newSegments[newSegments.length - 1]
+    if (last !== undefined && active?.n !== last) {
+      const previous = active
+      for (const n of newSegments) if (n !== last) await handles.get(n)!.close()
+      active = { n: last, fh: handles.get(last)! }
+      if (previous) {
+        await previous.fh.close().catch(() => undefined)
+        await dropSegmentIfDone(previous.n)
+      }
+    }
+    open = batch
+    for (const b of full) {
+      queue.push(b)
+    }
+    if (open && open.rows >= options.batchRows) closeOpen()
+    if (full.length) kickDrain()
+  }
+
+  async function commitLoop(): Promise<void> {
+    // Let the requests that arrived in the same turn of the event loop join this commit.
+    await new Promise<void>((r) => setImmediate(r))
+    while (waiting.length) {
+      const group = waiting
+      waiting = []
+      waitingBytes = 0
+      const lines: string[] = []
+      for (const w of group) for (const l of w.lines) lines.push(l)
+      try {
+        await append(lines)
+        for (const w of group) w.resolve()
+      } catch (err) {
+        log.error({ table, err: (err as Error).message }, 'spool: append failed')
+        for (const w of group) w.reject(new WriterFullError(`the spool cannot be written (${(err as Error).message})`))
+      }
+      if (open && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+    }
+  }
+
+  const kickCommit = () => {
+    committing ??= commitLoop().finally(() => {
+      committing = undefined
+      if (waiting.length) kickCommit()
+    })
+    return committing
   }
 
   async function drain(): Promise<void> {
-    for (;;) {
-      if (!queue.length && buffer.length >= options.batchRows) seal()
-      const batch = queue[0]
-      if (!batch) return
+    while (queue.length && !stopped) {
+      const batch = queue[0]!
+      let lines: string[]
       try {
-        await insertLines(db, table, batch.lines, batch.token)
+        lines = await readBatchLines(dir, batch)
+      } catch (err) {
+        log.error({ table, token: batch.token, err: (err as Error).message }, 'spool: a batch cannot be read back and is skipped')
         queue.shift()
-        queuedRows -= batch.lines.length
-        stats.rowsWritten += batch.lines.length
-        stats.batchesWritten++
-        stats.failing = false
-        retryDelay = 0
+        await confirm(batch)
+        continue
+      }
+      const started = performance.now()
+      try {
+        await insertLines(db, table, lines, batch.token)
       } catch (err) {
         stats.insertErrors++
         stats.failing = true
+        stats.lastError = (err as Error).message.split('\n')[0]!.slice(0, 300)
+        options.observer?.insertFailed(table)
         retryDelay = Math.min(10_000, Math.max(100, retryDelay * 2))
-        log.error({ table, rows: batch.lines.length, err: (err as Error).message, retryInMs: retryDelay }, 'insert failed')
-        if (closed) throw err
-        await new Promise((r) => setTimeout(r, retryDelay))
+        log.error({ table, rows: lines.length, err: stats.lastError, retryInMs: retryDelay }, 'insert failed; the batch stays in the spool')
+        await sleep(retryDelay)
+        continue
       }
+      options.observer?.inserted(table, lines.length, (performance.now() - started) / 1000)
+      queue.shift()
+      stats.rowsWritten += lines.length
+      stats.batchesWritten++
+      stats.failing = false
+      stats.lastError = undefined
+      retryDelay = 0
+      await confirm(batch)
     }
   }
 
-  const kick = (): Promise<void> => {
-    seal()
-    running ??= drain().finally(() => {
-      running = undefined
+  const confirm = async (batch: Batch) => {
+    const seg = segments.get(batch.segment)
+    if (seg) seg.unconfirmed--
+    await dropSegmentIfDone(batch.segment).catch((err: Error) => log.error({ table, err: err.message }, 'spool: segment not removed'))
+  }
+
+  function kickDrain(): Promise<void> {
+    draining ??= drain().finally(() => {
+      draining = undefined
+      if (queue.length && !stopped) void kickDrain()
     })
-    return running
+    return draining
   }
 
   const timer = setInterval(() => {
-    if (buffer.length && !running) void kick().catch(() => undefined)
-  }, options.flushIntervalMs)
+    if (open && !committing && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+  }, Math.max(5, Math.floor(options.flushIntervalMs / 2)))
   timer.unref()
+  if (queue.length) void kickDrain()
+
+  async function flushAll(): Promise<void> {
+    while (!stopped && (committing || waiting.length || open || queue.length)) {
+      if (committing || waiting.length) await kickCommit()
+      else if (open) closeOpen()
+      else await kickDrain()
+    }
+  }
 
   return {
     table,
-    async write(lines) {
-      if (closed) throw new WriterFullError('the collector is shutting down')
-      if (buffer.length + queuedRows + lines.length > maxPending) {
-        throw new WriterFullError(`${buffer.length + queuedRows} rows are waiting to be written`)
+    write(lines) {
+      if (closed) return Promise.reject(new WriterFullError('the collector is shutting down'))
+      if (!lines.length) return Promise.resolve()
+      let bytes = 0
+      for (const l of lines) bytes += l.length + 48
+      if (spoolBytes + waitingBytes + bytes > options.maxSpoolBytes) {
+        return Promise.reject(new WriterFullError(`the spool holds ${Math.round(spoolBytes / 1024)} KB waiting for ClickHouse`))
       }
-      for (const line of lines) buffer.push(line)
-      if (buffer.length >= options.batchRows && !running) void kick().catch(() => undefined)
+      waitingBytes += bytes
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ lines, resolve, reject })
+        void kickCommit()
+      })
     },
-    async flush() {
-      while (buffer.length || queue.length) await kick()
-    },
+    flush: flushAll,
     async close(timeoutMs = 10_000) {
       closed = true
       clearInterval(timer)
-      const done = (async () => {
-        if (running) await running.catch(() => undefined)
-        while (buffer.length || queue.length) await kick()
-      })()
       let timeout: NodeJS.Timeout | undefined
-      await Promise.race([
-        done,
-        new Promise<void>((_, reject) => {
-          timeout = setTimeout(() => reject(new Error(`${table}: ${buffer.length + queuedRows} rows not written after ${timeoutMs} ms`)), timeoutMs)
-        }),
-      ]).finally(() => clearTimeout(timeout))
+      try {
+        await Promise.race([
+          flushAll(),
+          new Promise<void>((_, reject) => {
+            timeout = setTimeout(() => {
+              const rows = queue.reduce((n, b) => n + b.rows, 0) + (open?.rows ?? 0)
+              reject(new Error(`${table}: ${rows} rows not written after ${timeoutMs} ms; they stay in the spool and are written at the next start`))
+            }, timeoutMs)
+          }),
+        ])
+      } finally {
+        clearTimeout(timeout)
+        stopped = true
+        if (committing) await committing.catch(() => undefined)
+        const last = active
+        active = undefined
+        if (last) {
+          await last.fh.close().catch(() => undefined)
+          await dropSegmentIfDone(last.n).catch(() => undefined)
+        }
+      }
     },
-    stats: () => ({ ...stats, pendingRows: buffer.length + queuedRows }),
+    stats: () => ({
+      ...stats,
+      pendingRows: queue.reduce((n, b) => n + b.rows, 0) + (open?.rows ?? 0),
+      pendingBatches: queue.length + (open?.rows ? 1 : 0),
+      spoolBytes,
+    }),
   }
 }

@@ -1,0 +1,49 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { decodePayload, encodeRecord, recoverSpool, scanSegment, segmentName } from './spool.ts'
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-spool-'))
+
+describe('spool records', () => {
+  it('round-trips a token and its lines', () => {
+    const rec = encodeRecord('tok-1', ['{"a":1}', '{"b":"x\\ny"}'])
+    const { records, validBytes } = scanSegment(rec)
+    expect(validBytes).toBe(rec.length)
+    expect(decodePayload(records[0]!.payload)).toEqual({ token: 'tok-1', lines: ['{"a":1}', '{"b":"x\\ny"}'] })
+  })
+
+  it('stops at a torn record and at a record whose checksum does not match', () => {
+    const a = encodeRecord('a', ['{"n":1}'])
+    const b = encodeRecord('b', ['{"n":2}'])
+    const torn = Buffer.concat([a, b.subarray(0, b.length - 3)])
+    expect(scanSegment(torn)).toMatchObject({ validBytes: a.length })
+    expect(scanSegment(torn).records).toHaveLength(1)
+    const flipped = Buffer.concat([a, b])
+    flipped[a.length + 10] = flipped[a.length + 10]! ^ 0xff
+    expect(scanSegment(flipped).validBytes).toBe(a.length)
+    expect(scanSegment(Buffer.alloc(0)).records).toEqual([])
+    expect(scanSegment(Buffer.alloc(64)).validBytes).toBe(0)
+  })
+})
+
+describe('recoverSpool', () => {
+  it('groups records into batches by token in segment order and cuts off a torn tail', () => {
+    const dir = tmp()
+    const one = Buffer.concat([encodeRecord('t1', ['{"n":1}']), encodeRecord('t1', ['{"n":2}', '{"n":3}']), encodeRecord('t2', ['{"n":4}'])])
+    const tail = encodeRecord('t3', ['{"n":5}', '{"n":6}'])
+    fs.writeFileSync(path.join(dir, segmentName(1)), one)
+    fs.writeFileSync(path.join(dir, segmentName(2)), Buffer.concat([encodeRecord('t3', ['{"n":5}']), tail.subarray(0, 9)]))
+    fs.writeFileSync(path.join(dir, segmentName(3)), tail.subarray(0, 5))
+    const r = recoverSpool(dir)
+    expect(r.batches.map((b) => [b.token, b.segment, b.records.length, b.rows])).toEqual([
+      ['t1', 1, 2, 3],
+      ['t2', 1, 1, 1],
+      ['t3', 2, 1, 1],
+    ])
+    expect(r.droppedBytes).toBe(9 + 5)
+    expect(fs.statSync(path.join(dir, segmentName(2))).size).toBe(encodeRecord('t3', ['{"n":5}']).length)
+    expect(fs.existsSync(path.join(dir, segmentName(3)))).toBe(false)
+  })
+})

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { crc32 } from 'node:zlib'
+
+/**
+ * Write-ahead spool of one writer: append-only segment files of framed records.
+ *
+ * A record is `length (u32 LE) | crc32 of the payload (u32 LE) | payload`, the payload being the
+ * batch's deduplication token, a newline, then the batch's JSONEachRow lines joined by newlines.
+ * Every record belongs to exactly one insert batch; a batch may span several consecutive records of
+ * one segment, and it is inserted only after all of its records are fsynced, so a replay always sends
+ * the same lines with the same token.
+ */
+
+const HEADER = 8
+const MAX_RECORD = 256 * 1024 * 1024
+const SEGMENT_SUFFIX = '.seg'
+
+/** Where one record of a batch lies in the spool. */
+export interface RecordRef {
+  segment: number
+  offset: number
+  length: number
+}
+
+/** A batch found in the spool at start: records in order, all with the same token. */
+export interface SpooledBatch {
+  token: string
+  segment: number
+  records: RecordRef[]
+  rows: number
+}
+
+/** Encodes one record. `lines` must not contain newlines (JSON lines never do). */
+export function encodeRecord(token: string, lines: readonly string[]): Buffer {
+  const payload = Buffer.from(`${token}\n${lines.join('\n')}`, 'utf8')
+  const out = Buffer.allocUnsafe(HEADER + payload.length)
+  out.writeUInt32LE(payload.length, 0)
+  out.writeUInt32LE(crc32(payload), 4)
+  payload.copy(out, HEADER)
+  return out
+}
+
+/** Decodes a record's payload into its token and lines. */
+export function decodePayload(payload: Buffer): { token: string; lines: string[] } {
+  const text = payload.toString('utf8')
+  const nl = text.indexOf('\n')
+  return { token: text.slice(0, nl), lines: text.slice(nl + 1).split('\n') }
+}
+
+/**
+ * Reads every intact record of a segment in order. Reading stops at the first record that is
+ * incomplete or whose checksum does not match; `validBytes` says where the intact prefix ends.
+ */
+export function scanSegment(buf: Buffer): { records: { offset: number; length: number; payload: Buffer }[]; validBytes: number } {
+  const records: { offset: number; length: number; payload: Buffer }[] = []
+  let pos = 0
+  while (pos + HEADER <= buf.length) {
+    const len = buf.readUInt32LE(pos)
+    const sum = buf.readUInt32LE(pos + 4)
+    if (len === 0 || len > MAX_RECORD || pos + HEADER + len > buf.length) break
+    const payload = buf.subarray(pos + HEADER, pos + HEADER + len)
+    if (crc32(payload) !== sum || payload.indexOf(10) < 0) break
+    records.push({ offset: pos, length: HEADER + len, payload })
+    pos += HEADER + len
+  }
+  return { records, validBytes: pos }
+}
+
+export const segmentName = (n: number) => `${String(n).padStart(12, '0')}${SEGMENT_SUFFIX}`
+
+/** Segment numbers in a spool directory, oldest first. */
+export function listSegments(dir: string): number[] {
+  let names: string[]
+  try {
+    names = fs.readdirSync(dir)
+  } catch {
+    return []
+  }
+  return names
+    .filter((n) => n.endsWith(SEGMENT_SUFFIX) && /^\d+$/.test(n.slice(0, -SEGMENT_SUFFIX.length)))
+    .map((n) => Number(n.slice(0, -SEGMENT_SUFFIX.length)))
+    .sort((a, b) => a - b)
+}
+
+export interface Recovery {
+  batches: SpooledBatch[]
+  /** Bytes per segment after recovery (torn tails cut off). */
+  segmentBytes: Map<number, number>
+  /** Bytes of torn or corrupt records that were cut off. */
+  droppedBytes: number
+}
+
+/**
+ * Reads the spool left by an earlier run. A torn or corrupt tail (a record whose write or fsync did
+ * not finish, so it was never acknowledged) is cut off; everything before it is returned as batches
+ * in their original order, grouped by token, to be replayed before new data.
+ */
+export function recoverSpool(dir: string): Recovery {
+  fs.mkdirSync(dir, { recursive: true })
+  const batches: SpooledBatch[] = []
+  const segmentBytes = new Map<number, number>()
+  let droppedBytes = 0
+  for (const segment of listSegments(dir)) {
+    const file = path.join(dir, segmentName(segment))
+    const buf = fs.readFileSync(file)
+    const { records, validBytes } = scanSegment(buf)
+    if (validBytes < buf.length) {
+      droppedBytes += buf.length - validBytes
+      fs.truncateSync(file, validBytes)
+    }
+    if (validBytes === 0) {
+      fs.rmSync(file, { force: true })
+      continue
+    }
+    segmentBytes.set(segment, validBytes)
+    for (const r of records) {
+      const { token, lines } = decodePayload(r.payload)
+      const last = batches[batches.length - 1]
+      const ref = { segment, offset: r.offset, length: r.length }
+      if (last && last.token === token && last.segment === segment) {
+        last.records.push(ref)
+        last.rows += lines.length
+      } else {
+        batches.push({ token, segment, records: [ref], rows: lines.length })
+      }
+    }
+  }
+  return { batches, segmentBytes, droppedBytes }
+}
+
+/** Reads the lines of a batch back from its segment file. */
+export async function readBatchLines(dir: string, batch: { segment: number; records: readonly RecordRef[] }): Promise<string[]> {
+  const fh = await fs.promises.open(path.join(dir, segmentName(batch.segment)), 'r')
+  try {
+    const lines: string[] = []
+    for (const r of batch.records) {
+      const buf = Buffer.allocUnsafe(r.length)
+      const { bytesRead } = await fh.read(buf, 0, r.length, r.offset)
+      const { records } = scanSegment(buf.subarray(0, bytesRead))
+      if (records.length !== 1) throw new Error(`spool segment ${batch.segment} is damaged at offset ${r.offset}`)
+      for (const line of decodePayload(records[0]!.payload).lines) lines.push(line)
+    }
+    return lines
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Makes a new directory entry durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+export const newToken = () => randomUUID()
