@@ -7,6 +7,7 @@ import { loadConfig } from '../../collector/src/config.ts'
 import type { Services } from '../../collector/src/context.ts'
 import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
 import { createLogger } from '../../collector/src/log.ts'
+import { createMetrics } from '../../collector/src/metrics.ts'
 import { createSiteRegistry } from '../../collector/src/sites.ts'
 
 /**
@@ -46,6 +47,7 @@ const services: Services = {
   rejections: counting('tellen.rejections'),
   honoured: counting('tellen.rollup_honoured'),
   adminToken: 'unused-admin-token-0123456789',
+  metrics: createMetrics(),
   migrated: () => true,
 }
 const server = serve({ fetch: createApp(services).fetch, port: 0, hostname: '127.0.0.1' }, () => {

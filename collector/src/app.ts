@@ -16,6 +16,7 @@ import { TRACKING_STATUS } from './privacy/policy.ts'
 import { optOutSignal } from './privacy/opt-out.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { testPageRoutes } from './routes/test-pages.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -72,6 +73,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', wellKnownRoutes(s))
   app.route('/', sdkRoutes())
   app.route('/', testPageRoutes(s.config.testPages))
+  app.route('/', metricsRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
   app.onError((err, c) => {

@@ -4,6 +4,7 @@ import type { ClientIp } from './ingest/ip.ts'
 import type { SaltStore } from './ingest/visitor.ts'
 import type { BatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
+import type { Metrics } from './metrics.ts'
 import type { SiteRegistry } from './sites.ts'
 
 /** Everything a route may use, built once at start by `startServer`. */
@@ -20,6 +21,7 @@ export interface Services {
   /** Counts requests not tracked because of DNT or GPC into `tellen.rollup_honoured`. */
   honoured: BatchWriter
   adminToken: string
+  metrics: Metrics
   /** True once migrations have been applied in this process. */
   migrated: () => boolean
 }

@@ -13,6 +13,7 @@ import { applyRetention } from './privacy/retention.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
+import { createMetrics } from './metrics.ts'
 import { createSiteRegistry } from './sites.ts'
 
 export interface RunningServer {
@@ -49,7 +50,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const salts = createSaltStore(db)
   await salts.refresh()
 
+  const metrics = createMetrics()
   const spool = (name: string) => ({
+    observer: metrics.observer,
     batchRows: config.batchRows,
     flushIntervalMs: config.flushIntervalMs,
     spoolDir: path.join(config.dataDir, 'spool', name),
@@ -65,8 +68,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     rejections: createBatchWriter(db, 'tellen.rejections', spool('rejections'), log),
     honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
     adminToken,
+    metrics,
     migrated: () => migrated,
   }
+
+  metrics.watch(services.events)
+  metrics.watch(services.rejections)
 
   const refresher = setInterval(() => {
     Promise.all([salts.refresh(), sites.refresh()]).catch((err: Error) => log.error({ err: err.message }, 'refresh failed'))

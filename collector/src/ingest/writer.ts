@@ -148,6 +148,17 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     await fsyncDir(dir).catch(() => undefined)
   }
 
+  /** Closes and removes the active segment once ClickHouse confirmed all of it, so an idle spool is empty. */
+  const retireActiveIfDone = async () => {
+    if (!active || committing || open) return
+    const seg = segments.get(active.n)
+    if (!seg || seg.unconfirmed > 0) return
+    const done = active
+    active = undefined
+    await done.fh.close().catch(() => undefined)
+    await dropSegmentIfDone(done.n)
+  }
+
   /** Moves the open batch to the insert queue. Only called between commits, so all its records are fsynced. */
   const closeOpen = () => {
     if (!open) return
@@ -263,7 +274,8 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   const kickCommit = () => {
     committing ??= commitLoop().finally(() => {
       committing = undefined
-      if (waiting.length) kickCommit()
+      if (waiting.length) void kickCommit()
+      else void retireActiveIfDone()
     })
     return committing
   }
@@ -308,6 +320,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     const seg = segments.get(batch.segment)
     if (seg) seg.unconfirmed--
     await dropSegmentIfDone(batch.segment).catch((err: Error) => log.error({ table, err: err.message }, 'spool: segment not removed'))
+    await retireActiveIfDone().catch((err: Error) => log.error({ table, err: err.message }, 'spool: segment not removed'))
   }
 
   function kickDrain(): Promise<void> {

@@ -14,6 +14,10 @@ const ACCEPTED_TYPES = ['text/plain', 'application/json']
  */
 export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
+  const reject = (site: string, reason: string, ipPrefix: string, count = 1, now = Date.now()) => {
+    s.metrics.rejected.inc({ reason }, count)
+    countRejection(s.rejections, site, reason, ipPrefix, count, now)
+  }
   app.post(
     '/api/event',
     limitBody({
@@ -44,7 +48,7 @@ export function eventRoutes(s: Services): Hono<Env> {
       try {
         body = JSON.parse(text)
       } catch {
-        countRejection(s.rejections, '', 'invalid', c.var.ipPrefix)
+        reject('', 'invalid', c.var.ipPrefix)
         return c.json({ error: 'body is not valid JSON' }, 400)
       }
       const result = processBatch(
@@ -53,14 +57,14 @@ export function eventRoutes(s: Services): Hono<Env> {
         { site: (d) => s.sites.get(d), saltFor: s.salts.saltFor, ipv4Prefix: s.config.ipv4Prefix, ipv6Prefix: s.config.ipv6Prefix },
       )
       if (!result.ok) {
-        countRejection(s.rejections, result.site ?? '', result.reason, result.ipPrefix, 1, now)
+        reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
         return c.json({ error: result.error }, result.status)
       }
       if (result.dropped) {
-        countRejection(s.rejections, result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
+        reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
         return c.json({ accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason }, 202)
       }
-      if (result.errors.length) countRejection(s.rejections, result.site, 'invalid', result.ipPrefix, result.errors.length, now)
+      if (result.errors.length) reject(result.site, 'invalid', result.ipPrefix, result.errors.length, now)
       if (result.rows.length === 0) {
         return c.json({ error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, 400)
       }
@@ -68,11 +72,13 @@ export function eventRoutes(s: Services): Hono<Env> {
         await s.events.write(result.rows)
       } catch (err) {
         if (err instanceof WriterFullError) {
-          c.header('Retry-After', '5')
+          s.metrics.rejected.inc({ reason: 'unavailable' }, result.rows.length)
+          c.header('Retry-After', '30')
           return c.json({ error: `the collector cannot take more events right now (${err.message}); retry later` }, 503)
         }
         throw err
       }
+      s.metrics.accepted.inc({ site: result.site }, result.rows.length)
       return c.json(result.errors.length ? { accepted: result.rows.length, errors: result.errors } : { accepted: result.rows.length }, 202)
     },
   )

@@ -1,21 +1,32 @@
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
 
-/** `GET /healthz`: the process is up. `GET /readyz`: ClickHouse answers and migrations are applied. */
+/**
+ * `GET /healthz`: the process is up. `GET /readyz`: whether the collector takes events, with the
+ * state of ClickHouse, the migrations and the write-ahead spool. While ClickHouse is away the
+ * collector still takes events into the spool (status `degraded`, 200); it is not ready (503) when
+ * migrations are missing or the spool is full.
+ */
 export function healthRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {
     const ping = await s.db.ping()
     const writer = s.events.stats()
+    const full = writer.spoolBytes + 64 * 1024 >= s.config.spoolMaxBytes
+    const spool = full ? 'full' : writer.failing ? 'buffering' : 'ok'
     const checks = {
       clickhouse: ping.success ? 'ok' : 'unreachable',
       migrations: s.migrated() ? 'ok' : 'pending',
       writer: writer.failing ? 'failing' : 'ok',
+      spool,
+      spoolBytes: writer.spoolBytes,
+      spoolMaxBytes: s.config.spoolMaxBytes,
       pendingRows: writer.pendingRows,
     }
-    const ready = ping.success && s.migrated()
-    return c.json({ status: ready ? 'ready' : 'not ready', ...checks }, ready ? 200 : 503)
+    const ready = s.migrated() && !full
+    const status = !ready ? 'not ready' : ping.success && !writer.failing ? 'ready' : 'degraded'
+    return c.json({ status, ...checks }, ready ? 200 : 503)
   })
   return app
 }

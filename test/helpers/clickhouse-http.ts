@@ -1,0 +1,162 @@
+/**
+ * A ClickHouse-compatible HTTP endpoint backed by the embedded engine, in a child process that can
+ * be killed and started again: a stand-in for a ClickHouse server that goes away. It answers what
+ * @clickhouse/client sends: the query in the `query` URL parameter or in the body, settings and
+ * `param_*` values as URL parameters, insert data as the body, `/ping`, gzip when asked for, and
+ * errors as a non-200 status with ClickHouse's error text.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gunzipSync, gzipSync } from 'node:zlib'
+
+const SELF = fileURLToPath(import.meta.url)
+const ROOT = path.resolve(path.dirname(SELF), '../..')
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0' }
+/** Values of `param_*` arrive in the escaped text format (`\'`, `\\`, `\n`); the engine binds them unescaped. */
+const unescape = (v: string) => v.replace(/\\(.)/gs, (_, c: string) => ESCAPES[c] ?? c)
+
+/** URL parameters of the HTTP interface that are not settings. */
+const NOT_SETTINGS = new Set(['query', 'query_id', 'database', 'session_id', 'session_timeout', 'session_check', 'user', 'password'])
+
+export interface ClickHouseHttp {
+  url: string
+  port: number
+  /** Kills the server process (SIGKILL): in-flight queries die with it. */
+  kill(): Promise<void>
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+function spawnServer(dir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, dir, String(port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`clickhouse stand-in did not start:\n${out}`)), 30_000)
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ child, port: Number(m[1]) })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`clickhouse stand-in exited with ${code}:\n${out}`))
+    })
+  })
+}
+
+const exit = (child: ChildProcess, signal: NodeJS.Signals) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill(signal)
+  })
+
+/**
+ * Starts the stand-in on `dir` (its own data directory, not a collector's).
+ * @example
+ * const ch = await startClickHouseHttp(tempDataDir())
+ * const c = await startCollector({ CLICKHOUSE_URL: ch.url })
+ * await ch.kill(); ...; await ch.restart()
+ */
+export async function startClickHouseHttp(dir: string): Promise<ClickHouseHttp> {
+  let { child, port } = await spawnServer(dir, 0)
+  return {
+    get url() {
+      return `http://127.0.0.1:${port}`
+    },
+    get port() {
+      return port
+    },
+    kill: () => exit(child, 'SIGKILL'),
+    async restart() {
+      await exit(child, 'SIGKILL')
+      for (let attempt = 0; ; attempt++) {
+        try {
+          ;({ child } = await spawnServer(dir, port))
+          return
+        } catch (err) {
+          if (attempt > 20 || !/EADDRINUSE/.test((err as Error).message)) throw err
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+    },
+    stop: () => exit(child, 'SIGTERM'),
+  }
+}
+
+async function serve(dir: string, port: number): Promise<void> {
+  const { createChdbConnection } = await import('chdb/connection')
+  const conn = createChdbConnection({ path: dir })
+  let queue: Promise<unknown> = Promise.resolve()
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    let body = Buffer.concat(chunks)
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body)
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname === '/ping' || (url.pathname === '/' && req.method === 'GET' && !url.searchParams.has('query'))) {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('Ok.\n')
+      return
+    }
+    const settings: Record<string, string> = {}
+    const params: Record<string, string> = {}
+    for (const [k, v] of url.searchParams) {
+      if (k.startsWith('param_')) params[k.slice(6)] = unescape(v)
+      else if (!NOT_SETTINGS.has(k)) settings[k] = v
+    }
+    const inUrl = url.searchParams.get('query')
+    const query = inUrl ?? body.toString('utf8')
+    const values = inUrl !== null && body.length ? body.toString('utf8') : undefined
+    const queryId = url.searchParams.get('query_id') ?? crypto.randomUUID()
+    const run = async () => {
+      const result = await conn.exec({
+        query,
+        query_id: queryId,
+        clickhouse_settings: settings,
+        ...(Object.keys(params).length ? { query_params: params } : {}),
+        ...(values !== undefined ? { values } : {}),
+      } as never)
+      const out: Buffer[] = []
+      for await (const c of result.stream) out.push(Buffer.from(c as Buffer))
+      return { data: Buffer.concat(out), summary: (result as { summary?: unknown }).summary }
+    }
+    const p = queue.then(run, run)
+    queue = p.catch(() => undefined)
+    try {
+      const { data, summary } = await p
+      const gzip = settings.enable_http_compression === '1' && /gzip/.test(String(req.headers['accept-encoding'] ?? ''))
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=UTF-8',
+        'x-clickhouse-query-id': queryId,
+        'x-clickhouse-summary': JSON.stringify(summary ?? {}),
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      })
+      res.end(gzip ? gzipSync(data) : data)
+    } catch (err) {
+      const message = (err as Error).message
+      const code = /Code: (\d+)/.exec(message)?.[1] ?? '1000'
+      res.writeHead(500, { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-exception-code': code, 'x-clickhouse-query-id': queryId })
+      res.end(message.startsWith('Code:') ? message : `Code: ${code}. DB::Exception: ${message}`)
+    }
+  })
+  server.keepAliveTimeout = 10_000
+  server.listen(port, '127.0.0.1', () => {
+    process.stdout.write(`listening on ${(server.address() as AddressInfo).port}\n`)
+  })
+  process.on('SIGTERM', () => {
+    server.close()
+    void queue.then(() => conn.close()).then(() => process.exit(0))
+  })
+}
+
+if (process.argv[1] === SELF) await serve(process.argv[2]!, Number(process.argv[3] ?? 0))
