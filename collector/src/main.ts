@@ -24,6 +24,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'shutting down')
+    // Whatever happens, the process is gone shortly after the timeout; acknowledged events are in the spool.
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref()
     server.close(config.shutdownTimeoutMs).then(
       () => process.exit(0),
       (err: Error) => {

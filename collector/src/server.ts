@@ -95,16 +95,19 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     services,
     close(timeoutMs = 10_000) {
       closing ??= (async () => {
+        const deadline = Date.now() + timeoutMs
         clearInterval(refresher)
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           if ('closeIdleConnections' in server) {
             server.closeIdleConnections()
-            setTimeout(() => server.closeAllConnections(), 2000).unref()
+            setTimeout(() => server.closeAllConnections(), Math.min(2000, timeoutMs / 4)).unref()
           }
         })
-        const results = await Promise.allSettled([services.events.close(timeoutMs), services.rejections.close(timeoutMs), services.honoured.close(timeoutMs)])
-        for (const r of results) if (r.status === 'rejected') log.error({ err: (r.reason as Error).message }, 'flush at shutdown failed')
+        // What cannot be inserted before the deadline stays in the spool and is replayed at the next start.
+        const left = Math.max(100, deadline - Date.now() - 250)
+        const results = await Promise.allSettled([services.events.close(left), services.rejections.close(left), services.honoured.close(left)])
+        for (const r of results) if (r.status === 'rejected') log.warn({ err: (r.reason as Error).message }, 'shutdown: not everything was inserted')
         await db.close()
       })()
       return closing
