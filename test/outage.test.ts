@@ -68,6 +68,14 @@ describe('a ClickHouse server that goes away', () => {
     expect(Number(/tellen_clickhouse_errors_total\{table="tellen.events_in"\} (\d+)/.exec(m)?.[1])).toBeGreaterThan(0)
     expect(m).toMatch(/tellen_events_rejected_total\{reason="unavailable"\} 50/)
 
+    // An internal failure (the admin API's migration cannot reach ClickHouse) is a bare 500, no stack, no detail.
+    const broken = await fetch(`${c.url}/api/admin/migrate`, { method: 'POST', headers: { authorization: `Bearer ${c.adminToken}` } })
+    expect(broken.status).toBe(500)
+    expect(broken.headers.get('x-content-type-options')).toBe('nosniff')
+    const text = await broken.text()
+    expect(JSON.parse(text)).toEqual({ error: 'internal error' })
+    expect(text).not.toMatch(/ECONNREFUSED|\bat |\.ts|127\.0\.0\.1/)
+
     await ch.restart()
     await until('the spool to drain', async () => (await ready()).json.pendingRows === 0)
     expect(await ready()).toMatchObject({ status: 200, json: { status: 'ready', clickhouse: 'ok', spool: 'ok', spoolBytes: 0 } })

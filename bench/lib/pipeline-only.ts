@@ -6,6 +6,8 @@ import { createApp } from '../../collector/src/app.ts'
 import { loadConfig } from '../../collector/src/config.ts'
 import type { Services } from '../../collector/src/context.ts'
 import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
+import { createRateLimits } from '../../collector/src/ingest/rate-limit.ts'
+import { createSpamFilter } from '../../collector/src/ingest/referrer-spam.ts'
 import { createLogger } from '../../collector/src/log.ts'
 import { createMetrics } from '../../collector/src/metrics.ts'
 import { createSiteRegistry } from '../../collector/src/sites.ts'
@@ -48,6 +50,8 @@ const services: Services = {
   honoured: counting('tellen.rollup_honoured'),
   adminToken: 'unused-admin-token-0123456789',
   metrics: createMetrics(),
+  rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
+  isSpamReferrer: createSpamFilter(),
   migrated: () => true,
 }
 const server = serve({ fetch: createApp(services).fetch, port: 0, hostname: '127.0.0.1' }, () => {

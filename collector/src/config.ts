@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import { EVENTS_RETENTION_DAYS, IPV4_PREFIX, IPV6_PREFIX, ROLLUP_RETENTION_DAYS } from './privacy/policy.ts'
@@ -64,9 +65,13 @@ const envSchema = z.object({
   TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 1000),
   TELLEN_TEST_PAGES: z.string().min(1).optional(),
   TELLEN_SPOOL_MAX_MB: int(1, 1_048_576, 1024),
-  TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 600),
-  TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 60_000),
+  TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 1200),
+  TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 600_000),
   TELLEN_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
+  TELLEN_REFERRER_SPAM_FILE: z
+    .string()
+    .optional()
+    .refine((f) => !f || fs.existsSync(f), 'is not a readable file'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -100,6 +105,8 @@ export interface Config {
   siteRateLimitPerMinute: number
   /** Longest a graceful shutdown (SIGTERM) may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  /** A referrer spam list (one host per line) added to the built-in one. */
+  referrerSpamFile: string | undefined
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
@@ -150,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.TELLEN_RATE_LIMIT_PER_MINUTE,
     siteRateLimitPerMinute: e.TELLEN_SITE_RATE_LIMIT_PER_MINUTE,
     shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
+    referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import type { ClientIp } from './ingest/ip.ts'
+import type { RateLimits } from './ingest/rate-limit.ts'
 import type { SaltStore } from './ingest/visitor.ts'
 import type { BatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
@@ -22,6 +23,9 @@ export interface Services {
   honoured: BatchWriter
   adminToken: string
   metrics: Metrics
+  rateLimits: RateLimits
+  /** True for a referrer host on the referrer spam list. */
+  isSpamReferrer(host: string): boolean
   /** True once migrations have been applied in this process. */
   migrated: () => boolean
 }

@@ -9,6 +9,8 @@ import type { Services } from './context.ts'
 import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createSaltStore } from './ingest/visitor.ts'
+import { createRateLimits } from './ingest/rate-limit.ts'
+import { createSpamFilter } from './ingest/referrer-spam.ts'
 import { applyRetention } from './privacy/retention.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
@@ -69,6 +71,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
     adminToken,
     metrics,
+    rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
+    isSpamReferrer: createSpamFilter(config.referrerSpamFile),
     migrated: () => migrated,
   }
 

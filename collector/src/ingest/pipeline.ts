@@ -22,6 +22,8 @@ export interface PipelineDeps {
   saltFor(now: number): Buffer
   ipv4Prefix: number
   ipv6Prefix: number
+  /** True for a referrer host on the referrer spam list; such page views are dropped and counted. */
+  isSpamReferrer?(host: string): boolean
 }
 
 export interface EventError {
@@ -30,7 +32,7 @@ export interface EventError {
 }
 
 /** A reason a request or event was not stored; counted in `tellen.rejections`. */
-export type RejectionReason = 'bot' | 'invalid' | 'unknown_site' | 'bad_origin'
+export type RejectionReason = 'bot' | 'invalid' | 'unknown_site' | 'bad_origin' | 'spam' | 'rate_limited'
 
 export type PipelineResult =
   | {
@@ -42,6 +44,8 @@ export type PipelineResult =
       ipPrefix: string
       /** Set when the whole batch was dropped on purpose (a bot), with the events it held. */
       dropped?: { reason: 'bot'; events: number }
+      /** Page views dropped because their referrer is on the spam list. */
+      spam?: number
     }
   | { ok: false; status: 400 | 403; error: string; reason: RejectionReason; site?: string; ipPrefix: string }
 
@@ -113,6 +117,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
 
   const rows: string[] = []
   const errors: EventError[] = []
+  let spam = 0
   const cleanOptions = { allow: site.queryAllowlist, hashRouting: batch.hash === true }
   // The events of a batch mostly share their page: its URL is cleaned once.
   let lastUrl: string | undefined
@@ -124,6 +129,10 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       continue
     }
     const event: WireEvent = e.data
+    if (event.type === 'pageview' && event.referrer && deps.isSpamReferrer && deps.isSpamReferrer(referrerHost(event.referrer))) {
+      spam++
+      continue
+    }
     if (event.url !== lastUrl) {
       lastUrl = event.url
       lastPage = cleanUrl(event.url, cleanOptions)
@@ -164,7 +173,15 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     }
     rows.push(`${common},${json(row).slice(1)}`)
   }
-  return { ok: true, site: site.domain, rows, errors, ipPrefix }
+  return { ok: true, site: site.domain, rows, errors, ipPrefix, ...(spam ? { spam } : {}) }
+}
+
+function referrerHost(referrer: string): string {
+  try {
+    return new URL(referrer).hostname
+  } catch {
+    return ''
+  }
 }
 
 /** Columns that depend on the event type, or a sentence saying why the event cannot be stored. */

@@ -51,10 +51,19 @@ export function eventRoutes(s: Services): Hono<Env> {
         reject('', 'invalid', c.var.ipPrefix)
         return c.json({ error: 'body is not valid JSON' }, 400)
       }
+      const named = (body as { site?: unknown } | null)?.site
+      const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
+      const limited = await s.rateLimits.check(c.var.ipPrefix, known)
+      if (!limited.ok) {
+        reject(known ?? '', 'rate_limited', c.var.ipPrefix, 1, now)
+        c.header('Retry-After', String(limited.retryAfterSeconds))
+        const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
+        return c.json({ error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, 429)
+      }
       const result = processBatch(
         body,
         { ip: c.var.ip, userAgent: c.req.header('user-agent') ?? '', origin: c.req.header('origin') ?? c.req.header('referer'), now },
-        { site: (d) => s.sites.get(d), saltFor: s.salts.saltFor, ipv4Prefix: s.config.ipv4Prefix, ipv6Prefix: s.config.ipv6Prefix },
+        { site: (d) => s.sites.get(d), saltFor: s.salts.saltFor, ipv4Prefix: s.config.ipv4Prefix, ipv6Prefix: s.config.ipv6Prefix, isSpamReferrer: s.isSpamReferrer },
       )
       if (!result.ok) {
         reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
@@ -64,7 +73,11 @@ export function eventRoutes(s: Services): Hono<Env> {
         reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
         return c.json({ accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason }, 202)
       }
+      if (result.spam) reject(result.site, 'spam', result.ipPrefix, result.spam, now)
       if (result.errors.length) reject(result.site, 'invalid', result.ipPrefix, result.errors.length, now)
+      if (result.rows.length === 0 && result.spam && !result.errors.length) {
+        return c.json({ accepted: 0, dropped: result.spam, reason: 'spam' }, 202)
+      }
       if (result.rows.length === 0) {
         return c.json({ error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, 400)
       }
