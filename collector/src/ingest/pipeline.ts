@@ -70,7 +70,19 @@ function originHost(origin: string | undefined): string | undefined {
   }
 }
 
-const json = JSON.stringify
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+/** Replaces lone UTF-16 surrogates (valid in JSON text, refused by ClickHouse) with U+FFFD. */
+export const wellFormed = (s: string) => s.replace(LONE_SURROGATE, '\ufffd')
+const wellFormedValue = (_key: string, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v)
+/**
+ * Serialises a row so that ClickHouse can always parse it. JSON.stringify writes a lone surrogate as
+ * a `\udXXX` escape (pairs stay raw characters), which ClickHouse refuses; only then is the row
+ * serialised again with every string made well-formed.
+ */
+const json = (v: unknown) => {
+  const out = JSON.stringify(v)
+  return out.includes('\\ud') ? JSON.stringify(v, wellFormedValue) : out
+}
 const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const
 
 /**
@@ -220,7 +232,11 @@ function eventColumns(
       return { target: event.number.replace(/[^+0-9]/g, '') }
     case 'custom': {
       const props: Record<string, string> = Object.create(null)
-      for (const [k, v] of Object.entries(event.props ?? {})) props[k] = String(v)
+      for (const [k, v] of Object.entries(event.props ?? {})) {
+        // Keys that would reach an object's prototype in a reader that copies props into a plain object.
+        if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue
+        props[wellFormed(k)] = String(v)
+      }
       return { name: event.name, props }
     }
   }

@@ -92,6 +92,18 @@ describe('the spooled batch writer', () => {
     expect(await count('torn')).toBe(2)
   })
 
+  it('sets a batch that ClickHouse refuses as malformed aside and goes on with the next ones', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('poison', { batchRows: 1 }), log)
+    const poison = '{"site":"writer.test","type":"pageview","path":"/poison/\\ud800"}'
+    await w.write([line('poison'), poison, line('poison')])
+    await w.close()
+    expect(await count('poison')).toBe(2)
+    expect(w.stats()).toMatchObject({ quarantinedRows: 1, pendingRows: 0 })
+    const [file] = fs.readdirSync(path.join(spoolDir('poison'), 'quarantine'))
+    expect(fs.readFileSync(path.join(spoolDir('poison'), 'quarantine', file!), 'utf8')).toBe(`${poison}\n`)
+    expect(listSegments(spoolDir('poison'))).toEqual([])
+  })
+
   it('refuses writes with WriterFullError once the spool holds TELLEN_SPOOL_MAX_MB', async () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('full', { flushIntervalMs: 60_000, maxSpoolBytes: 2000 }), log)
     await w.write([line('full'), line('full')])

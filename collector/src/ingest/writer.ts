@@ -40,6 +40,8 @@ export interface WriterStats {
   failing: boolean
   /** Batches found in the spool at start and replayed (or still to replay). */
   replayedBatches: number
+  /** Rows ClickHouse refused as malformed, set aside in the quarantine folder. */
+  quarantinedRows: number
   lastError: string | undefined
 }
 
@@ -87,7 +89,13 @@ interface Batch {
   records: RecordRef[]
   rows: number
   started: number
+  /** Inserts ClickHouse refused for the content of the batch (not for being away). */
+  dataErrors: number
 }
+
+const DATA_ERROR = /Cannot parse|CANNOT_PARSE|INCORRECT_DATA|escape sequence|TYPE_MISMATCH|Unknown field|Cannot convert|Cannot read all data/i
+/** True when ClickHouse answered and refused the rows themselves, so retrying cannot help. */
+const isDataError = (err: unknown) => err instanceof Error && DATA_ERROR.test(err.message)
 
 interface Segment {
   bytes: number
@@ -118,7 +126,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   for (const [n, bytes] of recovered.segmentBytes) segments.set(n, { bytes, unconfirmed: 0 })
   const queue: Batch[] = []
   for (const b of recovered.batches) {
-    queue.push({ ...b, started: 0 })
+    queue.push({ ...b, started: 0, dataErrors: 0 })
     segments.get(b.segment)!.unconfirmed++
   }
   if (queue.length) log.info({ table, batches: queue.length, rows: queue.reduce((n, b) => n + b.rows, 0) }, 'spool: replaying batches left by the last run')
@@ -134,7 +142,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   let closed = false
   let stopped = false
   const stats = {
-    rowsWritten: 0, batchesWritten: 0, insertErrors: 0, failing: false, replayedBatches: queue.length,
+    rowsWritten: 0, batchesWritten: 0, insertErrors: 0, failing: false, replayedBatches: queue.length, quarantinedRows: 0,
     lastError: undefined as string | undefined,
   }
   let spoolBytes = [...segments.values()].reduce((n, s) => n + s.bytes, 0)
@@ -186,7 +194,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
           seg = { n: nextSegment + newSegments.length, bytes: 0, unconfirmed: 0 }
           newSegments.push(seg.n)
         }
-        batch = { token: newToken(), segment: seg.n, records: [], rows: 0, started: Date.now() }
+        batch = { token: newToken(), segment: seg.n, records: [], rows: 0, started: Date.now(), dataErrors: 0 }
         seg.unconfirmed++
         created.push(batch)
       }
@@ -296,6 +304,13 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       try {
         await insertLines(db, table, lines, batch.token)
       } catch (err) {
+        if (isDataError(err) && ++batch.dataErrors >= 3) {
+          // ClickHouse keeps refusing the batch's content: set it aside instead of stalling everything behind it.
+          await quarantine(batch, lines, err as Error)
+          queue.shift()
+          await confirm(batch)
+          continue
+        }
         stats.insertErrors++
         stats.failing = true
         stats.lastError = (err as Error).message.split('\n')[0]!.slice(0, 300)
@@ -314,6 +329,15 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       retryDelay = 0
       await confirm(batch)
     }
+  }
+
+  /** Keeps a batch ClickHouse refuses in `spoolDir/quarantine/<token>.jsonl` for an operator to inspect. */
+  const quarantine = async (batch: Batch, lines: readonly string[], err: Error) => {
+    const qdir = path.join(dir, 'quarantine')
+    await fs.promises.mkdir(qdir, { recursive: true })
+    await fs.promises.writeFile(path.join(qdir, `${batch.token}.jsonl`), `${lines.join('\n')}\n`)
+    stats.quarantinedRows += lines.length
+    log.error({ table, token: batch.token, rows: lines.length, err: err.message.split('\n')[0]!.slice(0, 300) }, 'ClickHouse refuses the rows of a batch; it was moved to the quarantine')
   }
 
   const confirm = async (batch: Batch) => {
