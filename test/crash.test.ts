@@ -85,11 +85,20 @@ describe('crash safety', () => {
          FROM tellen.events WHERE site = {site:String} GROUP BY id`,
         { site: SITE },
       )
-      const rollups = await rows<{ name: string; column: string }>(
-        db,
-        `SELECT table AS name, name AS column FROM system.columns
-         WHERE database = 'tellen' AND table LIKE 'rollup\\_%' AND name IN ('events', 'pageviews', 'count') ORDER BY table`,
-      )
+      // Rollups fed from tellen.events_in (the targets of views that read it), with an event count column.
+      const views = await rows<{ q: string }>(db, `SELECT create_table_query AS q FROM system.tables WHERE database = 'tellen' AND engine = 'MaterializedView'`)
+      const targets = views
+        .filter((v) => /FROM tellen\.events_in\b/.test(v.q))
+        .map((v) => /\bTO tellen\.(rollup_\w+)/.exec(v.q)?.[1])
+        .filter((t): t is string => !!t)
+      const rollups = targets.length
+        ? await rows<{ name: string; column: string }>(
+            db,
+            `SELECT table AS name, name AS column FROM system.columns
+             WHERE database = 'tellen' AND table IN {targets:Array(String)} AND name IN ('events', 'pageviews', 'count') ORDER BY table`,
+            { targets },
+          )
+        : []
       const rollupSums: Record<string, number> = {}
       for (const r of rollups) {
         const [s] = await rows<{ n: number }>(db, `SELECT toUInt64(sum(${r.column})) AS n FROM tellen.${r.name}`)

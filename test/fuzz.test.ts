@@ -155,7 +155,7 @@ function rowProblem(row: Record<string, any>, now: number): string {
   if (!(t >= now - 24 * 3_600_000 - 600_000 && t <= now + 600_000)) return `ts ${row.ts} is out of range`
   for (const k of STRING_COLUMNS) if (row[k] !== undefined && typeof row[k] !== 'string') return `${k} is not a string`
   if (row.ip_prefix && !/^(\d+\.\d+\.\d+\.0\/24|[0-9a-f:]+\/48)$/.test(row.ip_prefix)) return `ip_prefix ${row.ip_prefix}`
-  for (const k of Object.keys(row.props ?? {})) if (k === '__proto__' || k === 'constructor' || k === 'prototype') return `props key ${k}`
+  if (Object.prototype.hasOwnProperty.call(row.props ?? {}, '__proto__')) return 'props has a __proto__ key'
   if (JSON.stringify(row).includes('polluted')) return 'a pollution payload reached the row'
   return ''
 }

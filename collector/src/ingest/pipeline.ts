@@ -232,11 +232,7 @@ function eventColumns(
       return { target: event.number.replace(/[^+0-9]/g, '') }
     case 'custom': {
       const props: Record<string, string> = Object.create(null)
-      for (const [k, v] of Object.entries(event.props ?? {})) {
-        // Keys that would reach an object's prototype in a reader that copies props into a plain object.
-        if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue
-        props[wellFormed(k)] = String(v)
-      }
+      for (const [k, v] of Object.entries(event.props ?? {})) props[wellFormed(k)] = String(v)
       return { name: event.name, props }
     }
   }
