@@ -235,7 +235,7 @@ describe('fuzzing /api/event', () => {
     expect((await fetch(`${c.url}/healthz`)).status).toBe(200)
     expect([...statuses.keys()].some((s) => s === 202)).toBe(true)
     expect(await c.stop()).toBe(0)
-  }, 120_000)
+  }, 180_000)
 
   it('stored nothing malformed: every row has a registered site, a path starting with /, its own host, a sane time and no pollution', async () => {
     const now = Date.now()
@@ -283,5 +283,5 @@ describe('fuzzing /api/event', () => {
     )
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.keys(Object.prototype)).toEqual([])
-  }, 120_000)
+  }, 180_000)
 })
