@@ -34,6 +34,12 @@ describe('hostile and abusive requests against the real collector', () => {
     )
     responses.health = await fetch(`${c.url}/healthz`)
     responses.missing = await fetch(`${c.url}/nope`)
+    // Let the writer insert what it holds, so the insert metrics have something to show.
+    for (let i = 0; i < 100; i++) {
+      const ready = (await fetch(`${c.url}/readyz`).then((res) => res.json())) as { pendingRows: number }
+      if (ready.pendingRows === 0) break
+      await new Promise((res) => setTimeout(res, 50))
+    }
     responses.metricsNoToken = await fetch(`${c.url}/metrics`)
     responses.metricsBadToken = await fetch(`${c.url}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } })
     responses.metrics = await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${c.adminToken}` } })
