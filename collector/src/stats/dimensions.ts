@@ -1,0 +1,112 @@
+/**
+ * The dimensions a breakdown can group by and a filter can select, and which table holds which
+ * dimension: every SQL fragment here comes from these fixed lists, every value from a query parameter.
+ */
+export const DIMENSIONS = [
+  'page', 'entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign',
+  'country', 'browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'event',
+] as const
+export type Dimension = (typeof DIMENSIONS)[number]
+
+/** Filter values by dimension, e.g. `{ country: 'NL', device: 'mobile' }`. */
+export type Filters = Partial<Record<Dimension, string>>
+
+/** Where an answer came from: the aggregates, or the anonymised events (within their retention). */
+export type AnswerSource = 'rollup' | 'events'
+
+/** A pageview rollup and the column that holds each of its dimensions. */
+export interface TrafficRollup {
+  table: string
+  columns: Partial<Record<Dimension, string>>
+}
+
+/** Pageview rollups, smallest first: a question goes to the first one that holds all its dimensions. */
+export const TRAFFIC_ROLLUPS: readonly TrafficRollup[] = [
+  { table: 'tellen.rollup_site', columns: {} },
+  { table: 'tellen.rollup_locations', columns: { country: 'country', timezone: 'timezone', language: 'language' } },
+  { table: 'tellen.rollup_pages', columns: { page: 'path' } },
+  {
+    table: 'tellen.rollup_technology',
+    columns: { browser: 'browser', browser_version: 'browser_version', os: 'os', os_version: 'os_version', device: 'device', screen: 'screen' },
+  },
+]
+
+/** Columns of `tellen.events` (and of `tellen.rollup_visits`) named differently from their dimension. */
+const COLUMN: Partial<Record<Dimension, string>> = { page: 'path', referrer: 'referrer_host' }
+/**
+ * Dimensions of a visit: where it came from (taken from its first pageview, since later pageviews have
+ * an internal referrer), where it entered and left, and the custom events it holds.
+ */
+export const VISIT_DIMENSIONS: readonly Dimension[] = [
+  'entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'event',
+]
+
+/** The column of a dimension in `tellen.events`, or undefined for the dimensions of a visit. */
+export function eventColumn(d: Dimension): string | undefined {
+  return VISIT_DIMENSIONS.includes(d) ? undefined : (COLUMN[d] ?? d)
+}
+
+/** The pageview rollup holding every one of `dims`, if any. */
+export function trafficRollupFor(dims: readonly Dimension[]): TrafficRollup | undefined {
+  return TRAFFIC_ROLLUPS.find((r) => dims.every((d) => r.columns[d] !== undefined))
+}
+
+export const filterDims = (filters: Filters) => DIMENSIONS.filter((d) => filters[d] !== undefined)
+
+const param = (d: Dimension) => `{f_${d}:String}`
+
+/** Query parameters for the filters: `f_<dimension>`. */
+export function filterParams(filters: Filters): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const d of filterDims(filters)) out[`f_${d}`] = filters[d]!
+  return out
+}
+
+/** The condition of one filter on a row of `tellen.rollup_visits`. */
+function visitCondition(d: Dimension): string {
+  if (d === 'page') return `has(pages, ${param(d)})`
+  if (d === 'event') return `has(events, ${param(d)})`
+  return `${COLUMN[d] ?? d} = ${param(d)}`
+}
+
+/** `AND ...` conditions for the filters on `tellen.rollup_visits`. */
+export function visitsWhere(filters: Filters): string {
+  return filterDims(filters).map((d) => ` AND ${visitCondition(d)}`).join('')
+}
+
+/** `AND ...` conditions for the filters on a pageview rollup that holds them all. */
+export function rollupWhere(rollup: TrafficRollup, filters: Filters): string {
+  return filterDims(filters)
+    .map((d) => {
+      const column = rollup.columns[d]
+      if (!column) throw new Error(`${rollup.table} has no ${d}`)
+      return ` AND ${column} = ${param(d)}`
+    })
+    .join('')
+}
+
+/**
+ * `AND ...` conditions for the filters on `tellen.events`. Dimensions of a visit (entry and exit page,
+ * custom event) select the visitors whose visits match, from `tellen.rollup_visits`.
+ */
+export function eventsWhere(filters: Filters): string {
+  const dims = filterDims(filters)
+  const own = dims.filter((d) => eventColumn(d)).map((d) => ` AND ${eventColumn(d)} = ${param(d)}`)
+  const visitDims = dims.filter((d) => !eventColumn(d))
+  if (visitDims.length) {
+    own.push(
+      ` AND visitor IN (SELECT visitor FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}` +
+        `${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
+    )
+  }
+  return own.join('')
+}
+
+/** The site and date range condition on a time column, with days cut in the site's time zone. */
+export const rangeWhere = (time: 'hour' | 'ts') =>
+  `site = {site:String} AND toDate(${time}, {tz:String}) BETWEEN {from:Date} AND {to:Date}`
+
+/** The column of a dimension on a row of `tellen.rollup_visits` (all but `page` and `event`). */
+export function visitColumn(d: Dimension): string | undefined {
+  return d === 'page' || d === 'event' ? undefined : (COLUMN[d] ?? d)
+}

@@ -1,0 +1,31 @@
+/** A question's site, its time zone, the inclusive date range and the filters. */
+import type { Filters } from './dimensions.ts'
+
+export interface StatsQuery {
+  site: string
+  /** IANA time zone in which days are cut. */
+  tz: string
+  /** Inclusive first and last day, `YYYY-MM-DD`. */
+  from: string
+  to: string
+  filters: Filters
+}
+
+const DAY_MS = 86_400_000
+const toMs = (day: string) => Date.parse(`${day}T00:00:00Z`)
+const toDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+/** Number of days in an inclusive range. */
+export const rangeDays = (from: string, to: string) => Math.round((toMs(to) - toMs(from)) / DAY_MS) + 1
+
+/** Adds days to a `YYYY-MM-DD` day. */
+export const addDays = (day: string, days: number) => toDay(toMs(day) + days * DAY_MS)
+
+/** The period of equal length that ends the day before `from`. */
+export function previousPeriod(q: StatsQuery): StatsQuery {
+  const days = rangeDays(q.from, q.to)
+  return { ...q, from: addDays(q.from, -days), to: addDays(q.from, -1) }
+}
+
+/** Query parameters shared by every stats query. */
+export const baseParams = (q: StatsQuery) => ({ site: q.site, tz: q.tz, from: q.from, to: q.to })

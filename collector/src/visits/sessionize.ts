@@ -1,0 +1,108 @@
+import type { Db } from '../db/client.ts'
+import type { Logger } from '../log.ts'
+
+/** A gap longer than this between two events of one visitor starts a new visit. */
+export const VISIT_GAP_SECONDS = 1800
+
+const DIMENSIONS = [
+  'source', 'referrer_host', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'browser', 'browser_version',
+  'os', 'os_version', 'device', 'screen', 'timezone', 'language',
+] as const
+
+/**
+ * Cuts the events of whole UTC days into visits and writes those that hold an event inserted at or
+ * after `touchedSince`. Visitor hashes change at UTC midnight, so no visit spans two days and a day can
+ * be recomputed on its own; a rewritten visit keeps its key (site, start hour, visitor, start) and
+ * replaces the earlier row, so running it again never counts a visit twice.
+ */
+const SESSIONIZE = `
+INSERT INTO tellen.rollup_visits
+SELECT site, toStartOfHour(start) AS hour, visitor, start, end, pageviews, customs, entry_page, exit_page, pages, events,
+       ${DIMENSIONS.join(', ')}, {version:UInt64} AS version
+FROM
+(
+    SELECT site, visitor, visit,
+           min(ts) AS start, max(ts) AS end, max(inserted) AS touched,
+           toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'custom')) AS customs,
+           argMinIf(path, ts, type = 'pageview') AS entry_page, argMaxIf(path, ts, type = 'pageview') AS exit_page,
+           groupUniqArrayIf(path, type = 'pageview') AS pages, groupUniqArrayIf(toString(name), type = 'custom') AS events,
+           ${DIMENSIONS.map((d) => `argMinIf(${d}, ts, type = 'pageview') AS ${d}`).join(', ')}
+    FROM
+    (
+        SELECT *, sum(gap) OVER (PARTITION BY site, visitor ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit
+        FROM
+        (
+            SELECT *, dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, visitor ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS} AS gap
+            FROM tellen.visit_events
+            WHERE toDate(ts) IN {days:Array(Date)}
+        )
+    )
+    GROUP BY site, visitor, visit
+)
+WHERE pageviews > 0 AND touched >= toDateTime({since:UInt32})`
+
+/** Recomputes the visits of the given UTC days that hold events inserted since `touchedSince` (seconds). */
+export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
+  if (!days.length) return
+  await db.command({
+    query: SESSIONIZE,
+    query_params: { days, since: touchedSince, version: Date.now() },
+    clickhouse_settings: { max_threads: 2 },
+  })
+}
+
+/** UTC days that hold events inserted at or after `since` (epoch seconds). */
+export async function touchedDays(db: Db, since: number): Promise<string[]> {
+  const rs = await db.query({
+    query: 'SELECT DISTINCT toString(toDate(ts)) AS day FROM tellen.visit_events WHERE inserted >= toDateTime({since:UInt32}) ORDER BY day',
+    query_params: { since },
+    format: 'JSONEachRow',
+  })
+  return (await rs.json<{ day: string }>()).map((r) => r.day)
+}
+
+/**
+ * One pass of the visits job: finds the days with events inserted since `since` and rewrites their
+ * changed visits, one day at a time. Returns the watermark for the next pass.
+ */
+export async function runVisitsJob(db: Db, since = 0): Promise<number> {
+  // `inserted` has one-second resolution: the next pass starts a little before this one did.
+  const next = Math.floor(Date.now() / 1000) - 5
+  for (const day of await touchedDays(db, since)) await sessionizeDays(db, [day], since)
+  return next
+}
+
+export interface VisitsJob {
+  /** Runs a pass now (after the one in progress) and resolves when it is done. */
+  runNow(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Runs the visits job every `intervalMs` in this collector. Several collectors may run it at once:
+ * passes are idempotent, so they only repeat work.
+ */
+export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): VisitsJob {
+  let since = 0
+  let running: Promise<void> = Promise.resolve()
+  const pass = () => {
+    running = running.then(async () => {
+      try {
+        since = await runVisitsJob(db, since)
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'visits job failed')
+      }
+    })
+    return running
+  }
+  const timer = setInterval(() => void pass(), intervalMs)
+  timer.unref()
+  void pass()
+  return {
+    runNow: pass,
+    async stop() {
+      clearInterval(timer)
+      await running
+    },
+  }
+}
