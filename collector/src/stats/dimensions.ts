@@ -110,3 +110,9 @@ export const rangeWhere = (time: 'hour' | 'ts') =>
 export function visitColumn(d: Dimension): string | undefined {
   return d === 'page' || d === 'event' ? undefined : (COLUMN[d] ?? d)
 }
+
+/** True when a rollup keyed by page alone can answer: no filter, or only a page filter. */
+export const onlyPageFilter = (filters: Filters) => filterDims(filters).every((d) => d === 'page')
+
+/** `AND path = ...` when a page filter is set: the condition on a rollup keyed by page. */
+export const pageWhere = (filters: Filters) => (filters.page !== undefined ? ` AND path = {f_page:String}` : '')

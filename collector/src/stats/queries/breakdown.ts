@@ -1,0 +1,90 @@
+import type { Db } from '../../db/client.ts'
+import {
+  eventsWhere, filterDims, filterParams, rangeWhere, VISIT_DIMENSIONS, visitColumn,
+  type AnswerSource, type Dimension, type Filters,
+} from '../dimensions.ts'
+import { baseParams, type StatsQuery } from '../range.ts'
+import { trafficSource, VISIT_METRICS, visitsFrom } from '../traffic.ts'
+
+export interface BreakdownRow {
+  value: string
+  visitors: number
+  /** Pageviews (page, country, technology dimensions; and of the visits for visit dimensions). */
+  pageviews?: number
+  /** Visits (entry and exit pages and the sources of visits). */
+  visits?: number
+  /** Share of those visits that bounced, 0 to 1. */
+  bounce_rate?: number
+  /** Custom events of that name (`event`). */
+  events?: number
+}
+
+export interface BreakdownResult {
+  source: AnswerSource
+  dimension: Dimension
+  rows: BreakdownRow[]
+}
+
+export interface Page {
+  limit: number
+  offset: number
+}
+
+function sqlFor(dimension: Dimension, filters: Filters): { query: string; source: AnswerSource } {
+  const page = 'LIMIT {limit:UInt32} OFFSET {offset:UInt32}'
+  if (dimension === 'event') {
+    const only = filterDims(filters)
+    if (only.every((d) => d === 'event')) {
+      return {
+        source: 'rollup',
+        query: `SELECT name AS value, uniqMerge(visitors) AS visitors, sum(events) AS events FROM tellen.rollup_custom
+                WHERE ${rangeWhere('hour')} AND prop = ''${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}
+                GROUP BY value ORDER BY events DESC, value ${page}`,
+      }
+    }
+    return {
+      source: 'events',
+      query: `SELECT toString(name) AS value, uniq(visitor) AS visitors, count() AS events FROM tellen.events
+              WHERE type = 'custom' AND ${rangeWhere('ts')}${eventsWhere(filters)}
+              GROUP BY value ORDER BY events DESC, value ${page}`,
+    }
+  }
+  if (VISIT_DIMENSIONS.includes(dimension)) {
+    return {
+      source: 'rollup',
+      // Aliases differ from the column names: an alias equal to a column would shadow it in countIf.
+      query: `SELECT ${visitColumn(dimension)} AS value, uniq(visitor) AS visitors, ${VISIT_METRICS.visits} AS n_visits,
+                     ${VISIT_METRICS.visitPageviews} AS n_pageviews, ${VISIT_METRICS.bounces} / n_visits AS bounce_rate
+              ${visitsFrom(filters)} GROUP BY value ORDER BY n_visits DESC, value ${page}`,
+    }
+  }
+  const t = trafficSource(filters, dimension)
+  return {
+    source: t.source,
+    query: `SELECT ${t.group} AS value, ${t.visitors} AS visitors, ${t.pageviews} AS pageviews ${t.from}
+            GROUP BY value ORDER BY visitors DESC, pageviews DESC, value ${page}`,
+  }
+}
+
+/**
+ * The top values of one dimension over the range, by visitors (pages, places, technology), visits
+ * (entry and exit pages, sources) or occurrences (custom events), one page of `limit` rows at `offset`.
+ * @example await breakdown(db, query, 'country', { limit: 10, offset: 0 })
+ */
+export async function breakdown(db: Db, q: StatsQuery, dimension: Dimension, paging: Page): Promise<BreakdownResult> {
+  const { query, source } = sqlFor(dimension, q.filters)
+  const rs = await db.query({
+    query,
+    query_params: { ...baseParams(q), ...filterParams(q.filters), limit: paging.limit, offset: paging.offset },
+    format: 'JSONEachRow',
+  })
+  const rows = (await rs.json<Record<string, unknown>>()).map((r) => {
+    const row: BreakdownRow = { value: String(r.value), visitors: Number(r.visitors) }
+    for (const k of ['pageviews', 'visits', 'bounce_rate', 'events'] as const) {
+      const v = r[k] ?? r[`n_${k}`]
+      if (v !== undefined) row[k] = Number(v)
+    }
+    return row
+  })
+  return { source, dimension, rows }
+}

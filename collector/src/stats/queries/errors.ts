@@ -1,0 +1,43 @@
+import type { Db } from '../../db/client.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, type AnswerSource } from '../dimensions.ts'
+import { baseParams, type StatsQuery } from '../range.ts'
+import type { Page } from './breakdown.ts'
+
+export interface ErrorRow {
+  page: string
+  /** img, script, css, media, fetch, other; or `download` for a started file download. */
+  kind: string
+  resource: string
+  count: number
+  visitors: number
+}
+
+export interface ErrorsResult {
+  source: AnswerSource
+  rows: ErrorRow[]
+}
+
+const order = 'GROUP BY page, kind, resource ORDER BY count DESC, page, kind, resource LIMIT {limit:UInt32} OFFSET {offset:UInt32}'
+
+/**
+ * Resources that failed to load and files whose download started, by page, kind and resource, most
+ * frequent first; `?kind=download` (a filter on kind) is applied by the caller through `kind`.
+ */
+export async function errors(db: Db, q: StatsQuery, paging: Page, kind?: string): Promise<ErrorsResult> {
+  const rollup = onlyPageFilter(q.filters)
+  const kindWhere = kind ? ' AND kind = {kind:String}' : ''
+  const query = rollup
+    ? `SELECT path AS page, kind, resource, sum(count) AS count, uniqMerge(visitors) AS visitors FROM tellen.rollup_errors
+       WHERE ${rangeWhere('hour')}${pageWhere(q.filters)}${kindWhere} ${order}`
+    : `SELECT page, kind, resource, count() AS count, uniq(visitor) AS visitors
+       FROM (SELECT path AS page, if(type = 'download', 'download', toString(name)) AS kind, target AS resource, visitor
+             FROM tellen.events WHERE type IN ('error', 'download') AND ${rangeWhere('ts')}${eventsWhere(q.filters)})
+       WHERE 1${kindWhere} ${order}`
+  const rs = await db.query({
+    query,
+    query_params: { ...baseParams(q), ...filterParams(q.filters), limit: paging.limit, offset: paging.offset, ...(kind ? { kind } : {}) },
+    format: 'JSONEachRow',
+  })
+  const rows = (await rs.json<ErrorRow>()).map((r) => ({ ...r, count: Number(r.count), visitors: Number(r.visitors) }))
+  return { source: rollup ? 'rollup' : 'events', rows }
+}

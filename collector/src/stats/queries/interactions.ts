@@ -1,0 +1,67 @@
+import type { Db } from '../../db/client.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, type AnswerSource } from '../dimensions.ts'
+import { baseParams, type StatsQuery } from '../range.ts'
+import { GRID_COLUMNS, GRID_ROWS } from '../../protocol.ts'
+
+export interface InteractionsResult {
+  source: AnswerSource
+  /** Page views by maximum scroll depth, in buckets of 10 percent (0, 10, ... 100). */
+  scroll: { depth: number; views: number }[]
+  /** Clicks per grid cell, row-major (`clicks[y][x]`). */
+  clicks: number[][]
+  /** Mouse-movement counts per grid cell, row-major (`moves[y][x]`). */
+  moves: number[][]
+  /** The most clicked element descriptors. */
+  elements: { element: string; clicks: number }[]
+}
+
+const SQL = {
+  rollup: {
+    scroll: `SELECT depth, sum(views) AS n FROM tellen.rollup_scroll WHERE ${rangeWhere('hour')}{page} GROUP BY depth ORDER BY depth`,
+    moves: `SELECT sumForEachMerge(moves) AS grid FROM tellen.rollup_scroll WHERE ${rangeWhere('hour')}{page}`,
+    clicks: `SELECT cell_x AS x, cell_y AS y, element, sum(clicks) AS n FROM tellen.rollup_clicks WHERE ${rangeWhere('hour')}{page} GROUP BY x, y, element`,
+  },
+  events: {
+    scroll: `SELECT intDiv(scroll, 10) * 10 AS depth, count() AS n FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}{where} GROUP BY depth ORDER BY depth`,
+    moves: `SELECT sumForEach(if(length(grid) = 100, grid, arrayResize(CAST([], 'Array(UInt32)'), 100, toUInt32(0)))) AS grid
+            FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}{where}`,
+    clicks: `SELECT cell_x AS x, cell_y AS y, target AS element, count() AS n FROM tellen.events WHERE type = 'click' AND ${rangeWhere('ts')}{where} GROUP BY x, y, element`,
+  },
+} as const
+
+/**
+ * How visitors interacted with a page (or the whole site without a page filter): scroll depth
+ * distribution, click and mouse-movement grids, and the top clicked elements.
+ */
+export async function interactions(db: Db, q: StatsQuery, topElements = 20): Promise<InteractionsResult> {
+  const rollup = onlyPageFilter(q.filters)
+  const sql = rollup ? SQL.rollup : SQL.events
+  const fill = (s: string) => s.replace('{page}', pageWhere(q.filters)).replace('{where}', eventsWhere(q.filters))
+  const params = { ...baseParams(q), ...filterParams(q.filters) }
+  const run = async <T>(query: string) => (await db.query({ query: fill(query), query_params: params, format: 'JSONEachRow' })).json<T>()
+  const [scroll, moves, clicks] = await Promise.all([
+    run<{ depth: number; n: number }>(sql.scroll),
+    run<{ grid: number[] }>(sql.moves),
+    run<{ x: number; y: number; element: string; n: number }>(sql.clicks),
+  ])
+  const grid = () => Array.from({ length: GRID_ROWS }, () => new Array<number>(GRID_COLUMNS).fill(0))
+  const clickGrid = grid()
+  const elements = new Map<string, number>()
+  for (const c of clicks) {
+    clickGrid[c.y]![c.x]! += Number(c.n)
+    elements.set(c.element, (elements.get(c.element) ?? 0) + Number(c.n))
+  }
+  const moveGrid = grid()
+  const flat = moves[0]?.grid ?? []
+  flat.forEach((n, i) => (moveGrid[Math.floor(i / GRID_COLUMNS)]![i % GRID_COLUMNS] = Number(n)))
+  return {
+    source: rollup ? 'rollup' : 'events',
+    scroll: scroll.map((r) => ({ depth: Number(r.depth), views: Number(r.n) })),
+    clicks: clickGrid,
+    moves: moveGrid,
+    elements: [...elements.entries()]
+      .map(([element, n]) => ({ element, clicks: n }))
+      .sort((a, b) => b.clicks - a.clicks || (a.element < b.element ? -1 : 1))
+      .slice(0, topElements),
+  }
+}

@@ -1,0 +1,57 @@
+import type { Db } from '../../db/client.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, type AnswerSource } from '../dimensions.ts'
+import { baseParams, type StatsQuery } from '../range.ts'
+
+export interface VitalsRow {
+  metric: string
+  samples: number
+  p50: number
+  p75: number
+  p95: number
+  /** Samples rated by the Web Vitals thresholds (0 for ttfb-less metrics without thresholds: dcl, load). */
+  good: number
+  needs_improvement: number
+  poor: number
+}
+
+export interface VitalsResult {
+  source: AnswerSource
+  metrics: VitalsRow[]
+}
+
+/** Web Vitals thresholds, the same as in the rollup view (sql/021): good up to the first, poor above the second. */
+export const THRESHOLDS: Record<string, [number, number]> = {
+  lcp: [2500, 4000], inp: [200, 500], cls: [0.1, 0.25], fcp: [1800, 3000], ttfb: [800, 1800],
+}
+
+const RATING = `multiIf(${Object.entries(THRESHOLDS)
+  .map(([m, [good, poor]]) => `name = '${m}', multiIf(value <= ${good}, 1, value <= ${poor}, 2, 3)`)
+  .join(', ')}, 0)`
+
+const FROM_ROLLUP = `
+  SELECT metric, sum(samples) AS n, sum(good) AS g, sum(needs_improvement) AS ni, sum(poor) AS p,
+         quantilesTDigestMerge(0.5, 0.75, 0.95)(quantiles) AS q
+  FROM tellen.rollup_timings WHERE ${rangeWhere('hour')}`
+
+const fromEvents = (where: string) => `
+  SELECT toString(name) AS metric, count() AS n, countIf(rating = 1) AS g, countIf(rating = 2) AS ni, countIf(rating = 3) AS p,
+         quantilesTDigest(0.5, 0.75, 0.95)(value) AS q
+  FROM (SELECT name, value, ${RATING} AS rating FROM tellen.events WHERE type = 'timing' AND ${rangeWhere('ts')}${where})`
+
+/**
+ * Page timings and Core Web Vitals over the range: quantiles and good / needs-improvement / poor counts
+ * per metric (for one page with a page filter).
+ */
+export async function vitals(db: Db, q: StatsQuery): Promise<VitalsResult> {
+  const rollup = onlyPageFilter(q.filters)
+  const query = `${rollup ? `${FROM_ROLLUP}${pageWhere(q.filters)}` : fromEvents(eventsWhere(q.filters))} GROUP BY metric ORDER BY metric`
+  const rs = await db.query({ query, query_params: { ...baseParams(q), ...filterParams(q.filters) }, format: 'JSONEachRow' })
+  const rows = await rs.json<{ metric: string; n: number; g: number; ni: number; p: number; q: number[] }>()
+  return {
+    source: rollup ? 'rollup' : 'events',
+    metrics: rows.map((r) => ({
+      metric: r.metric, samples: Number(r.n), p50: r.q[0] ?? 0, p75: r.q[1] ?? 0, p95: r.q[2] ?? 0,
+      good: Number(r.g), needs_improvement: Number(r.ni), poor: Number(r.p),
+    })),
+  }
+}
