@@ -17,6 +17,8 @@ import { optOutSignal } from './privacy/opt-out.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { testPageRoutes } from './routes/test-pages.ts'
 import { metricsRoutes } from './routes/metrics.ts'
+import { statsRoutes } from './routes/stats.ts'
+import { tokenRoutes } from './routes/tokens.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -74,6 +76,8 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', sdkRoutes())
   app.route('/', testPageRoutes(s.config.testPages))
   app.route('/', metricsRoutes(s))
+  app.route('/', tokenRoutes(s))
+  app.route('/', statsRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))
   app.onError((err, c) => {

@@ -72,6 +72,7 @@ const envSchema = z.object({
     .string()
     .optional()
     .refine((f) => !f || fs.existsSync(f), 'is not a readable file'),
+  TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -107,6 +108,8 @@ export interface Config {
   shutdownTimeoutMs: number
   /** A referrer spam list (one host per line) added to the built-in one. */
   referrerSpamFile: string | undefined
+  /** How often recent events are cut into visits. */
+  visitsIntervalMs: number
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     siteRateLimitPerMinute: e.TELLEN_SITE_RATE_LIMIT_PER_MINUTE,
     shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
+    visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }

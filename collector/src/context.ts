@@ -1,3 +1,4 @@
+import type { Principal, TokenStore } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import type { ClientIp } from './ingest/ip.ts'
@@ -7,6 +8,7 @@ import type { BatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
 import type { SiteRegistry } from './sites.ts'
+import type { VisitsJob } from './visits/sessionize.ts'
 
 /** Everything a route may use, built once at start by `startServer`. */
 export interface Services {
@@ -26,6 +28,10 @@ export interface Services {
   rateLimits: RateLimits
   /** True for a referrer host on the referrer spam list. */
   isSpamReferrer(host: string): boolean
+  /** Read and partner tokens (hashes in `tellen.tokens`), and the admin token. */
+  tokens: TokenStore
+  /** Cuts recent events into visits in `tellen.rollup_visits`, every minute. */
+  visits: VisitsJob
   /** True once migrations have been applied in this process. */
   migrated: () => boolean
 }
@@ -37,5 +43,7 @@ export interface Env {
     ip: ClientIp | undefined
     /** The truncated network prefix, which may be logged and stored. */
     ipPrefix: string
+    /** Who the bearer token belongs to, on routes that require one. */
+    principal: Principal
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
+import { createTokenStore } from './auth/tokens.ts'
 import { createApp } from './app.ts'
 import type { Config } from './config.ts'
 import type { Services } from './context.ts'
@@ -17,6 +18,7 @@ import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
 import { createMetrics } from './metrics.ts'
 import { createSiteRegistry } from './sites.ts'
+import { startVisitsJob } from './visits/sessionize.ts'
 
 export interface RunningServer {
   url: string
@@ -73,6 +75,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
     isSpamReferrer: createSpamFilter(config.referrerSpamFile),
+    tokens: createTokenStore(db, adminToken),
+    visits: startVisitsJob(db, log, config.visitsIntervalMs),
     migrated: () => migrated,
   }
 
@@ -111,6 +115,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         // What cannot be inserted before the deadline stays in the spool and is replayed at the next start.
         const left = Math.max(100, deadline - Date.now() - 250)
         const results = await Promise.allSettled([services.events.close(left), services.rejections.close(left), services.honoured.close(left)])
+        // Events not yet cut into visits are cut by the next pass of any collector; a pass under way
+        // may finish until the deadline.
+        await Promise.race([services.visits.stop(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() - 100)).unref())])
         for (const r of results) if (r.status === 'rejected') log.warn({ err: (r.reason as Error).message }, 'shutdown: not everything was inserted')
         await db.close()
       })()

@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate.ts'
 import { CliError, withBackend } from './backend.ts'
 import { register as registerPrivacy } from './privacy.ts'
 import { register as registerSites } from './sites.ts'
+import { register as registerTokens } from './tokens.ts'
 
 const program = new Command()
   .name('tellen')
@@ -25,6 +26,7 @@ program
 
 registerPrivacy(program)
 registerSites(program)
+registerTokens(program)
 
 try {
   await program.parseAsync(process.argv)

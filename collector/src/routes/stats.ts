@@ -1,0 +1,85 @@
+import { Hono, type Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { Env, Services } from '../context.ts'
+import { DIMENSIONS, type Dimension } from '../stats/dimensions.ts'
+import { filtersOf, MAX_HOURLY_DAYS, ParamError, parseParams, resolveRange, type ENDPOINT_PARAMS } from '../stats/params.ts'
+import { breakdown } from '../stats/queries/breakdown.ts'
+import { calls } from '../stats/queries/calls.ts'
+import { errors } from '../stats/queries/errors.ts'
+import { exits } from '../stats/queries/exits.ts'
+import { interactions } from '../stats/queries/interactions.ts'
+import { overview } from '../stats/queries/overview.ts'
+import { properties } from '../stats/queries/properties.ts'
+import { realtime } from '../stats/queries/realtime.ts'
+import { timeseries } from '../stats/queries/timeseries.ts'
+import { vitals } from '../stats/queries/vitals.ts'
+import type { StatsQuery } from '../stats/range.ts'
+import { requireToken } from './auth.ts'
+
+const fail = (status: 400 | 403, error: string) => new HTTPException(status, { res: Response.json({ error }, { status }) })
+
+/**
+ * The stats API under `/api/stats/:site/...` for the dashboard and anyone with a read token: every
+ * answer comes from the rollups, or from the anonymised events for filters no rollup holds, and says which.
+ */
+export function statsRoutes(s: Services): Hono<Env> {
+  const app = new Hono<Env>()
+  app.use('/api/stats/*', requireToken(s, ['admin', 'read']))
+
+  /** The site (known, and within the token's scope), the parsed parameters and the question. */
+  function ask<K extends keyof typeof ENDPOINT_PARAMS>(c: Context<Env>, kind: K, maxDays?: (p: { interval?: string }) => number | undefined) {
+    const domain = c.req.param('site')!.toLowerCase()
+    const site = s.sites.get(domain)
+    if (!site) throw fail(400, `site "${domain}" is not registered with this collector`)
+    const principal = c.var.principal
+    if (principal.kind !== 'admin' && principal.site && principal.site !== site.domain) {
+      throw fail(403, `this token may only read the site ${principal.site}`)
+    }
+    try {
+      const p = parseParams(kind, c.req.query())
+      const range = resolveRange(p as { from?: string; to?: string }, site.timezone, maxDays?.(p as { interval?: string }))
+      const q: StatsQuery = { site: site.domain, tz: site.timezone, ...range, filters: filtersOf(p as Record<Dimension, string>) }
+      return { p, q }
+    } catch (err) {
+      if (err instanceof ParamError) throw fail(400, err.message)
+      throw err
+    }
+  }
+
+  app.get('/api/stats/:site/overview', async (c) => c.json(await overview(s.db, ask(c, 'overview').q)))
+  app.get('/api/stats/:site/timeseries', async (c) => {
+    const { p, q } = ask(c, 'timeseries', (x) => (x.interval === 'hour' ? MAX_HOURLY_DAYS : undefined))
+    return c.json(await timeseries(s.db, q, p.metric, p.interval))
+  })
+  app.get('/api/stats/:site/breakdown/:dimension', async (c) => {
+    const dimension = c.req.param('dimension') as Dimension
+    if (!DIMENSIONS.includes(dimension)) throw fail(400, `unknown dimension "${dimension}"; one of ${DIMENSIONS.join(', ')}`)
+    const { p, q } = ask(c, 'breakdown')
+    return c.json(await breakdown(s.db, q, dimension, p))
+  })
+  app.get('/api/stats/:site/vitals', async (c) => {
+    return c.json(await vitals(s.db, ask(c, 'overview').q))
+  })
+  app.get('/api/stats/:site/errors', async (c) => {
+    const { p, q } = ask(c, 'errors')
+    return c.json(await errors(s.db, q, p, p.kind))
+  })
+  app.get('/api/stats/:site/interactions', async (c) => {
+    const { p, q } = ask(c, 'interactions')
+    return c.json(await interactions(s.db, q, p.elements))
+  })
+  app.get('/api/stats/:site/exits', async (c) => {
+    const { p, q } = ask(c, 'list')
+    return c.json(await exits(s.db, q, p))
+  })
+  app.get('/api/stats/:site/calls', async (c) => {
+    const { p, q } = ask(c, 'list')
+    return c.json(await calls(s.db, q, p))
+  })
+  app.get('/api/stats/:site/properties', async (c) => {
+    const { p, q } = ask(c, 'list')
+    return c.json(await properties(s.db, q, p))
+  })
+  app.get('/api/stats/:site/realtime', async (c) => c.json(await realtime(s.db, ask(c, 'realtime').q)))
+  return app
+}

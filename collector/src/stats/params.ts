@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { DIMENSIONS, type Dimension, type Filters } from './dimensions.ts'
+import { addDays, rangeDays } from './range.ts'
+import { INTERVALS, TIMESERIES_METRICS } from './queries/timeseries.ts'
+
+/** The longest range a question may cover, and the longest one asked by the hour. */
+export const MAX_RANGE_DAYS = 731
+export const MAX_HOURLY_DAYS = 31
+export const MAX_LIMIT = 1000
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date')
+
+const count = (name: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(fallback)
+
+const filterValue = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters')
+
+const common = {
+  from: day.optional(),
+  to: day.optional(),
+  ...Object.fromEntries(DIMENSIONS.map((d) => [d, filterValue.optional()])),
+} as Record<'from' | 'to', z.ZodOptional<typeof day>> & Record<Dimension, z.ZodOptional<typeof filterValue>>
+
+const paging = { limit: count('limit', 1, MAX_LIMIT, 10), offset: count('offset', 0, 100_000, 0) }
+
+/** The query string each endpoint takes: the range, filters on any dimension, and its own options. */
+export const ENDPOINT_PARAMS = {
+  overview: z.strictObject(common),
+  timeseries: z.strictObject({
+    ...common,
+    metric: z.enum(TIMESERIES_METRICS, { error: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` }).default('visitors'),
+    interval: z.enum(INTERVALS, { error: `interval must be one of ${INTERVALS.join(', ')}` }).default('day'),
+  }),
+  breakdown: z.strictObject({ ...common, ...paging }),
+  list: z.strictObject({ ...common, ...paging }),
+  errors: z.strictObject({ ...common, ...paging, kind: z.string().min(1).max(20).optional() }),
+  interactions: z.strictObject({ ...common, elements: count('elements', 1, 100, 20) }),
+  realtime: z.strictObject(common),
+} as const
+
+/** A query string that is not valid: the message says which parameter and why. */
+export class ParamError extends Error {
+  override name = 'ParamError'
+}
+
+/** Parses a query string with one of the endpoint schemas, or throws a ParamError that names the parameter. */
+export function parseParams<K extends keyof typeof ENDPOINT_PARAMS>(kind: K, query: Record<string, string>): z.infer<(typeof ENDPOINT_PARAMS)[K]> {
+  const parsed = ENDPOINT_PARAMS[kind].safeParse(query)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    if (issue.code === 'unrecognized_keys') throw new ParamError(`unknown parameter ${issue.keys.map((k) => `"${k}"`).join(', ')}`)
+    const name = issue.path.join('.')
+    throw new ParamError(issue.message.startsWith(name) ? issue.message : `${name} ${issue.message}`)
+  }
+  return parsed.data as z.infer<(typeof ENDPOINT_PARAMS)[K]>
+}
+
+/** Today's date in a time zone. */
+export function today(tz: string, now = Date.now()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now))
+}
+
+/**
+ * The inclusive range asked for: `from` and `to`, by default the 30 days up to today in the site's
+ * time zone. Throws a ParamError when `from` is after `to` or the range is longer than the limit.
+ */
+export function resolveRange(p: { from?: string | undefined; to?: string | undefined }, tz: string, maxDays = MAX_RANGE_DAYS) {
+  const to = p.to ?? (p.from ? addDays(p.from, 29) : today(tz))
+  const from = p.from ?? addDays(to, -29)
+  if (from > to) throw new ParamError(`from (${from}) is after to (${to})`)
+  const days = rangeDays(from, to)
+  if (days > maxDays) throw new ParamError(`the range covers ${days} days; at most ${maxDays} may be asked at once`)
+  return { from, to }
+}
+
+/** The filters among parsed parameters. */
+export function filtersOf(p: Partial<Record<Dimension, string | undefined>>): Filters {
+  const out: Filters = {}
+  for (const d of DIMENSIONS) if (p[d] !== undefined) out[d] = p[d]
+  return out
+}
