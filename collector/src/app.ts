@@ -7,6 +7,7 @@ import { eventCors } from './cors.ts'
 import { clientIp, truncateIp } from './ingest/ip.ts'
 import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { demoRoutes } from './routes/demo.ts'
 import { eventRoutes } from './routes/event.ts'
 import { healthRoutes } from './routes/health.ts'
 import { privacyRoutes } from './routes/privacy.ts'
@@ -77,6 +78,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', testPageRoutes(s.config.testPages))
   app.route('/', metricsRoutes(s))
   app.route('/', tokenRoutes(s))
+  app.route('/', demoRoutes(s))
   app.route('/', statsRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

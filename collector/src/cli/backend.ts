@@ -11,6 +11,8 @@ export class CliError extends Error {
 export interface AdminApi {
   url: string
   call<T>(method: string, path: string, body?: unknown): Promise<T>
+  /** Calls an endpoint that answers with NDJSON and yields its lines as they arrive. */
+  stream(method: string, path: string, body?: unknown): Promise<AsyncIterable<string>>
 }
 
 /** The address of a running collector: TELLEN_URL, or this machine's PORT. */
@@ -28,15 +30,38 @@ async function answers(url: string): Promise<boolean> {
 }
 
 function adminApi(url: string, token: string | undefined): AdminApi {
+  const send = (method: string, path: string, body?: unknown) => {
+    if (!token) throw new CliError('no admin token: set TELLEN_ADMIN_TOKEN or run where DATA_DIR holds admin-token')
+    return fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  }
   return {
     url,
+    async stream(method, path, body) {
+      const res = await send(method, path, body)
+      if (!res.ok || !res.body) {
+        const payload = (await res.json().catch(() => ({}))) as { error?: string }
+        throw new CliError(`${url}${path} answered ${res.status}: ${payload.error ?? res.statusText}`)
+      }
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+      return (async function* () {
+        let rest = ''
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          rest += value
+          const lines = rest.split('\n')
+          rest = lines.pop()!
+          for (const line of lines) if (line.trim()) yield line
+        }
+        if (rest.trim()) yield rest
+      })()
+    },
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      if (!token) throw new CliError('no admin token: set TELLEN_ADMIN_TOKEN or run where DATA_DIR holds admin-token')
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
+      const res = await send(method, path, body)
       const payload = (await res.json().catch(() => ({}))) as { error?: string }
       if (!res.ok) throw new CliError(`${url}${path} answered ${res.status}: ${payload.error ?? res.statusText}`)
       return payload as T

@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate.ts'
 import { CliError, withBackend } from './backend.ts'
 import { register as registerPrivacy } from './privacy.ts'
 import { register as registerSites } from './sites.ts'
+import { register as registerDemo } from './demo.ts'
 import { register as registerTokens } from './tokens.ts'
 
 const program = new Command()
@@ -27,6 +28,7 @@ program
 registerPrivacy(program)
 registerSites(program)
 registerTokens(program)
+registerDemo(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
 
@@ -47,7 +48,8 @@ export async function sessionizeDays(db: Db, days: readonly string[], touchedSin
   await db.command({
     query: SESSIONIZE,
     query_params: { days, since: touchedSince, version: Date.now() },
-    clickhouse_settings: { max_threads: 2 },
+    // A token of its own: the embedded engine's session may still hold the last insert's token.
+    clickhouse_settings: { insert_deduplication_token: randomUUID() },
   })
 }
 

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto'
+import type { Db } from '../db/client.ts'
+import { parseIp } from '../ingest/ip.ts'
+import { processBatch } from '../ingest/pipeline.ts'
+import { utcDay } from '../ingest/visitor.ts'
+import { WriterFullError, type BatchWriter } from '../ingest/writer.ts'
+import { demoTraffic, type DemoOptions } from './traffic.ts'
+
+export interface DemoResult {
+  requests: number
+  events: number
+}
+
+/** Registers the demo site in `tellen.sites` (UTC days) unless it is there already. */
+export async function registerDemoSite(db: Db, site: string): Promise<void> {
+  const rs = await db.query({
+    query: 'SELECT count() AS n FROM tellen.sites WHERE domain = {site:String}',
+    query_params: { site },
+    format: 'JSONEachRow',
+  })
+  const [r] = await rs.json<{ n: number }>()
+  if (!Number(r?.n)) await db.insert({ table: 'tellen.sites', values: [{ domain: site, timezone: 'UTC', query_allowlist: [] }], format: 'JSONEachRow' })
+}
+
+/**
+ * Sends generated traffic through the real ingest pipeline (each request with its own time of receipt)
+ * and the batch writer, reporting progress in events. Past days get random salts that live only in
+ * this process, as expired salts would.
+ */
+export async function runDemo(o: DemoOptions, writer: BatchWriter, onProgress: (events: number) => void = () => {}): Promise<DemoResult> {
+  const salts = new Map<string, Buffer>()
+  const saltFor = (now: number) => {
+    const day = utcDay(now)
+    let salt = salts.get(day)
+    if (!salt) salts.set(day, (salt = randomBytes(32)))
+    return salt
+  }
+  const deps = {
+    site: (d: string) => (d === o.site ? { domain: o.site, timezone: 'UTC', queryAllowlist: new Set<string>() } : undefined),
+    saltFor,
+    ipv4Prefix: 24,
+    ipv6Prefix: 48,
+  }
+  let pending: string[] = []
+  let events = 0
+  let requests = 0
+  const push = async () => {
+    for (;;) {
+      try {
+        await writer.write(pending)
+        break
+      } catch (err) {
+        if (!(err instanceof WriterFullError)) throw err
+        await writer.flush()
+      }
+    }
+    pending = []
+    if (writer.stats().pendingRows > 100_000) await writer.flush()
+    onProgress(events)
+    // Let a server that runs the demo keep answering requests.
+    await new Promise((r) => setImmediate(r))
+  }
+  for (const req of demoTraffic(o)) {
+    const result = processBatch(req.body, { ip: parseIp(req.ip), userAgent: req.userAgent, origin: undefined, now: req.now }, deps)
+    if (!result.ok) throw new Error(`demo batch refused: ${result.error}`)
+    if (result.errors.length) throw new Error(`demo event refused: ${result.errors[0]!.error}`)
+    for (const row of result.rows) pending.push(row)
+    events += result.rows.length
+    requests++
+    if (pending.length >= 5000) await push()
+  }
+  if (pending.length) await push()
+  await writer.flush()
+  onProgress(events)
+  return { requests, events }
+}
