@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStatsDb, SITE, type SentEvent, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
+import { rows } from '../../../test/helpers/collector.ts'
+import { runVisitsJob } from './sessionize.ts'
+
+let s: StatsDb
+const base = Date.parse(`${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}T10:00:00Z`)
+let batch = 0
+
+/** An event of visitor v at `minutes` after the base time. */
+const at = (visitor: number, minutes: number, type = 'pageview', path = '/'): SentEvent => {
+  const ts = base + minutes * 60_000
+  const wire: Record<string, unknown> = { type, url: `https://${SITE}${path}`, ts }
+  if (type === 'pageview') wire.referrer = ''
+  if (type === 'custom') wire.name = 'signup'
+  if (type === 'click') Object.assign(wire, { el: 'button#buy', cx: 1, cy: 2 })
+  return {
+    batch: ++batch, visitor, visit: 0, type, ts, path, country: 'NL', browser: 'Chrome', os: 'Mac OS', device: 'desktop', screen: 'desktop',
+    timezone: 'UTC', language: 'en', source: 'Direct', referrer: '', utm_source: '', wire,
+  }
+}
+
+/** Visits in order of start, with visitors numbered by first appearance (1, 2, ...). */
+const visits = async () => {
+  const r = await rows<{ visitor: string | number; pageviews: number; customs: number; entry_page: string; exit_page: string; seconds: number }>(
+    s.db,
+    `SELECT toString(visitor) AS visitor, pageviews, customs, entry_page, exit_page, dateDiff('second', start, end) AS seconds
+     FROM tellen.rollup_visits FINAL WHERE site = {site:String} ORDER BY start`,
+    { site: SITE },
+  )
+  const ids = new Map<string | number, number>()
+  for (const v of r) if (!ids.has(v.visitor)) ids.set(v.visitor, ids.size + 1)
+  return r.map((v) => ({ ...v, visitor: ids.get(v.visitor)! }))
+}
+
+beforeAll(async () => {
+  s = await openStatsDb()
+  // Event retention 0: nothing is stored in tellen.events, visits must still be cut.
+  await s.db.command({ query: 'DROP VIEW tellen.events_store_mv' })
+  await s.ingest([
+    at(1, 0, 'pageview', '/a'), at(1, 10, 'pageview', '/b'), at(1, 39, 'click', '/b'),
+    at(1, 80, 'pageview', '/c'),
+    at(2, 5, 'pageview', '/a'), at(2, 6, 'custom', '/a'),
+  ])
+})
+afterAll(() => s?.close())
+
+describe('the visits job', () => {
+  it('cuts a visit after a gap of more than 30 minutes, from events never stored in tellen.events', async () => {
+    expect(await rows(s.db, 'SELECT * FROM tellen.events')).toEqual([])
+    expect(await visits()).toEqual([
+      { visitor: 1, pageviews: 2, customs: 0, entry_page: '/a', exit_page: '/b', seconds: 39 * 60 },
+      { visitor: 2, pageviews: 1, customs: 1, entry_page: '/a', exit_page: '/a', seconds: 60 },
+      { visitor: 1, pageviews: 1, customs: 0, entry_page: '/c', exit_page: '/c', seconds: 0 },
+    ])
+  })
+
+  it('extends a visit when later events arrive and never counts it twice', async () => {
+    const since = Math.floor(Date.now() / 1000) - 5
+    await s.ingest([at(1, 95, 'pageview', '/d')])
+    await runVisitsJob(s.db, since)
+    await runVisitsJob(s.db, 0)
+    expect(await visits()).toEqual([
+      { visitor: 1, pageviews: 2, customs: 0, entry_page: '/a', exit_page: '/b', seconds: 39 * 60 },
+      { visitor: 2, pageviews: 1, customs: 1, entry_page: '/a', exit_page: '/a', seconds: 60 },
+      { visitor: 1, pageviews: 2, customs: 0, entry_page: '/c', exit_page: '/d', seconds: 15 * 60 },
+    ])
+  })
+})
