@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.ts'
 import { filterParams, type AnswerSource } from '../dimensions.ts'
 import { baseParams, previousPeriod, type StatsQuery } from '../range.ts'
+import { honoured, type HonouredResult } from './honoured.ts'
 import { trafficSource, VISIT_METRICS, visitsFrom } from '../traffic.ts'
 
 export interface OverviewMetrics {
@@ -19,6 +20,8 @@ export interface OverviewResult {
   source: AnswerSource
   current: OverviewMetrics
   previous: OverviewMetrics
+  /** Requests not tracked in the range because of DNT or GPC (not filterable: nothing of them is kept). */
+  honoured: HonouredResult
 }
 
 async function metrics(db: Db, q: StatsQuery): Promise<{ source: AnswerSource; metrics: OverviewMetrics }> {
@@ -52,6 +55,6 @@ async function metrics(db: Db, q: StatsQuery): Promise<{ source: AnswerSource; m
  * @example await overview(db, { site: 'example.com', tz: 'UTC', from: '2026-01-01', to: '2026-01-31', filters: {} })
  */
 export async function overview(db: Db, q: StatsQuery): Promise<OverviewResult> {
-  const [current, previous] = await Promise.all([metrics(db, q), metrics(db, previousPeriod(q))])
-  return { source: current.source, current: current.metrics, previous: previous.metrics }
+  const [current, previous, honouredCounts] = await Promise.all([metrics(db, q), metrics(db, previousPeriod(q)), honoured(db, q)])
+  return { source: current.source, current: current.metrics, previous: previous.metrics, honoured: honouredCounts }
 }
