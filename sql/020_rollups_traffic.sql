@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_pages
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_pages from every accepted pageview.
@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_technology
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, browser, browser_version, os, os_version, device, screen)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_technology from every accepted pageview.
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_locations
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, country, timezone, language)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_locations from every accepted pageview.
@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_site
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_site from every accepted pageview.

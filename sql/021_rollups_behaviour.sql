@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_timings
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, metric)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_timings; thresholds (good up to, poor above): LCP 2500/4000, INP 200/500, CLS 0.1/0.25, FCP 1800/3000, TTFB 800/1800.
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_errors
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, kind, resource)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_errors from error and download events.
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_scroll
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, depth)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_scroll from leave events (they carry the page view's scroll depth and movement grid).
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_clicks
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, cell_x, cell_y, element)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_clicks from click events.
@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_leaving
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, kind, target)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_leaving from leave events.
@@ -148,7 +148,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_calls
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, path, number)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_calls from call events.
@@ -172,7 +172,7 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_custom
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, name, prop, value)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Feeds rollup_custom: one row for the event and one per property.

@@ -71,5 +71,5 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_visits
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, visitor, start)
-TTL hour + INTERVAL 5 YEAR
+TTL hour + INTERVAL 760 DAY
 SETTINGS non_replicated_deduplication_window = 10000;

@@ -34,7 +34,7 @@ const TEXT = {
     retentionTitle: 'How long data is kept',
     events: (d: number) =>
       d === 0
-        ? 'Individual (anonymised) events are not stored at all: they are only added to aggregated counts.'
+        ? 'Individual (anonymised) events are not kept: they are added to aggregated counts, and held for at most two days only to group them into visits.'
         : `Anonymised individual events are kept for ${d} days and then deleted.`,
     rollups: (d: number) =>
       d === 0
@@ -63,7 +63,7 @@ const TEXT = {
     retentionTitle: 'Hoe lang gegevens bewaard worden',
     events: (d: number) =>
       d === 0
-        ? 'Losse (geanonimiseerde) gebeurtenissen worden helemaal niet opgeslagen: ze worden alleen bij geaggregeerde tellingen opgeteld.'
+        ? 'Losse (geanonimiseerde) gebeurtenissen worden niet bewaard: ze worden bij geaggregeerde tellingen opgeteld en hoogstens twee dagen vastgehouden om ze tot bezoeken te groeperen.'
         : `Geanonimiseerde losse gebeurtenissen worden ${d} dagen bewaard en daarna verwijderd.`,
     rollups: (d: number) =>
       d === 0

@@ -17,12 +17,12 @@ describe('rollup tables', () => {
       `SELECT name, create_table_query FROM system.tables WHERE database = 'tellen' AND name LIKE 'rollup\\_%' AND engine != 'MaterializedView'`,
     )
     expect(tables.map((t) => t.name).sort()).toEqual([
-      'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
+      'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_honoured', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
       'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_visits',
     ])
     for (const t of tables) {
       expect(t.create_table_query, t.name).toMatch(/`?hour`? DateTime\('UTC'\)/)
-      expect(t.create_table_query, t.name).toMatch(/TTL hour \+ (toIntervalYear\(5\)|INTERVAL 5 YEAR)/)
+      expect(t.create_table_query, t.name).toMatch(/TTL hour \+ (toIntervalDay\(760\)|INTERVAL 760 DAY)/)
       expect(t.create_table_query, t.name).toMatch(/non_replicated_deduplication_window = 10000/)
     }
   })

@@ -1,23 +1,22 @@
 import type { Db } from '../../db/client.ts'
-import type { StatsQuery } from '../range.ts'
+import { rangeWhere } from '../dimensions.ts'
+import { baseParams, type StatsQuery } from '../range.ts'
 
 export interface HonouredResult {
-  /** Requests not tracked because they carried DNT: 1 or Sec-GPC: 1, by signal. */
-  dnt: number
-  gpc: number
+  /** Requests not tracked because they carried DNT: 1 or Sec-GPC: 1. */
+  requests: number
 }
 
 /**
- * How many requests were honoured (not tracked) for DNT or GPC over the range. The counts come from
- * `tellen.rejections`, whose days are UTC days; no visitor is identified by them.
+ * How many requests were honoured (not tracked) for DNT or GPC over the range, from the hourly
+ * counts in `tellen.rollup_honoured`; nothing else of those requests is kept, so no filter applies.
  */
-export async function honoured(db: Db, q: Pick<StatsQuery, 'site' | 'from' | 'to'>): Promise<HonouredResult> {
+export async function honoured(db: Db, q: StatsQuery): Promise<HonouredResult> {
   const rs = await db.query({
-    query: `SELECT sumIf(count, reason = 'dnt') AS dnt, sumIf(count, reason = 'gpc') AS gpc FROM tellen.rejections
-            WHERE site = {site:String} AND day BETWEEN {from:Date} AND {to:Date} AND reason IN ('dnt', 'gpc')`,
-    query_params: { site: q.site, from: q.from, to: q.to },
+    query: `SELECT sum(requests) AS n FROM tellen.rollup_honoured WHERE ${rangeWhere('hour')}`,
+    query_params: baseParams(q),
     format: 'JSONEachRow',
   })
-  const [r] = await rs.json<{ dnt: number; gpc: number }>()
-  return { dnt: Number(r?.dnt ?? 0), gpc: Number(r?.gpc ?? 0) }
+  const [r] = await rs.json<{ n: number }>()
+  return { requests: Number(r?.n ?? 0) }
 }

@@ -20,7 +20,7 @@ export interface OverviewResult {
   source: AnswerSource
   current: OverviewMetrics
   previous: OverviewMetrics
-  /** Requests not tracked in the range because of DNT or GPC (not filterable: nothing of them is kept). */
+  /** Requests not tracked in the range because of DNT or GPC (no filter applies: nothing else of them is kept). */
   honoured: HonouredResult
 }
 
