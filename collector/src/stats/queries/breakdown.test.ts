@@ -84,6 +84,14 @@ describe('breakdown', () => {
     expect(r.rows).toEqual(want)
   })
 
+  it('counts one custom event among the visitors of a country from the events', async () => {
+    const r = await breakdown(s.db, fixtureQuery({ filters: { event: 'signup', country: 'NL' } }), 'event', all)
+    const of = events.filter((e) => e.type === 'custom' && e.wire.name === 'signup' && e.country === 'NL')
+    expect(r.source).toBe('events')
+    expect(r.rows).toEqual(of.length ? [{ value: 'signup', visitors: new Set(of.map((e) => e.visitor)).size, events: of.length }] : [])
+    expect(of.length).toBeGreaterThan(0)
+  })
+
   it('answers country by browser from the technology rollup when filtered by one of its dimensions', async () => {
     const r = await breakdown(s.db, fixtureQuery({ filters: { device: 'desktop' } }), 'browser', all)
     expect(r.source).toBe('rollup')

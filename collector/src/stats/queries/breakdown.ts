@@ -45,7 +45,7 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     return {
       source: 'events',
       query: `SELECT toString(name) AS value, uniq(visitor) AS visitors, count() AS events FROM tellen.events
-              WHERE type = 'custom' AND ${rangeWhere('ts')}${eventsWhere(filters)}
+              WHERE type = 'custom' AND ${rangeWhere('ts')}${eventsWhere({ ...filters, event: undefined })}${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}
               GROUP BY value ORDER BY events DESC, value ${page}`,
     }
   }
