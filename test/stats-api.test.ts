@@ -125,3 +125,22 @@ describe('the stats API over HTTP', () => {
     expect((await admin('DELETE', '/api/admin/tokens/nope')).status).toBe(404)
   })
 })
+
+describe('the stats API for a site with its own time zone', () => {
+  it('cuts hours and days in the time zone registered for the site', async () => {
+    const added = await admin('POST', '/api/admin/sites', { domain: 'tokyo.test', timezone: 'Asia/Tokyo' })
+    expect(added.status).toBe(200)
+    // Yesterday 20:30 UTC (or 23 hours ago, if that is older than events may be) is 9 hours later in Tokyo.
+    const sent = Math.max(Date.parse(`${new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)}T20:30:00Z`), Date.now() - 23 * 3_600_000)
+    const res = await postEvents(c.url, { v: 1, site: 'tokyo.test', events: [{ type: 'pageview', url: 'https://tokyo.test/', ts: sent }] }, { 'x-forwarded-for': '133.242.0.1' })
+    expect(res.status).toBe(202)
+    const local = new Date(sent + 9 * 3_600_000).toISOString()
+    const day = local.slice(0, 10)
+    let points: { bucket: string; value: number }[] = []
+    for (let i = 0; i < 50 && !points.some((p) => p.value); i++) {
+      points = (await get(`/api/stats/tokyo.test/timeseries?metric=pageviews&interval=hour&from=${day}&to=${day}`)).json.points
+      if (!points.some((p) => p.value)) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(points.filter((p) => p.value)).toEqual([{ bucket: `${day} ${local.slice(11, 13)}:00`, value: 1 }])
+  })
+})

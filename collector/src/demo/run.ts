@@ -4,6 +4,7 @@ import { parseIp } from '../ingest/ip.ts'
 import { processBatch } from '../ingest/pipeline.ts'
 import { utcDay } from '../ingest/visitor.ts'
 import { WriterFullError, type BatchWriter } from '../ingest/writer.ts'
+import { addSite, listSites } from '../sites.ts'
 import { demoTraffic, type DemoOptions } from './traffic.ts'
 
 export interface DemoResult {
@@ -11,15 +12,9 @@ export interface DemoResult {
   events: number
 }
 
-/** Registers the demo site in `tellen.sites` (UTC days) unless it is there already. */
+/** Registers the demo site (UTC days) unless it is registered already. */
 export async function registerDemoSite(db: Db, site: string): Promise<void> {
-  const rs = await db.query({
-    query: 'SELECT count() AS n FROM tellen.sites WHERE domain = {site:String}',
-    query_params: { site },
-    format: 'JSONEachRow',
-  })
-  const [r] = await rs.json<{ n: number }>()
-  if (!Number(r?.n)) await db.insert({ table: 'tellen.sites', values: [{ domain: site, timezone: 'UTC', query_allowlist: [] }], format: 'JSONEachRow' })
+  if (!(await listSites(db)).some((s) => s.domain === site)) await addSite(db, { domain: site, timezone: 'UTC', query_allowlist: [] })
 }
 
 /**
