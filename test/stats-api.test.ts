@@ -113,6 +113,7 @@ describe('the stats API over HTTP', () => {
     const other = await get(`/api/stats/other.org/overview`, token)
     expect(other.status).toBe(403)
     expect(other.json.error).toMatch(/only read the site example\.com/)
+    expect((await get(`/api/stats/unknown.net/overview`, token)).status).toBe(403)
     const listed = await admin('GET', '/api/admin/tokens')
     expect(listed.json.tokens.map((t: { id: string }) => t.id)).toContain(created.json.id)
     expect(JSON.stringify(listed.json)).not.toContain(token)

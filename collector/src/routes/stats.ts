@@ -29,12 +29,13 @@ export function statsRoutes(s: Services): Hono<Env> {
   /** The site (known, and within the token's scope), the parsed parameters and the question. */
   function ask<K extends keyof typeof ENDPOINT_PARAMS>(c: Context<Env>, kind: K, maxDays?: (p: { interval?: string }) => number | undefined) {
     const domain = c.req.param('site')!.toLowerCase()
-    const site = s.sites.get(domain)
-    if (!site) throw fail(400, `site "${domain}" is not registered with this collector`)
     const principal = c.var.principal
-    if (principal.kind !== 'admin' && principal.site && principal.site !== site.domain) {
+    // The scope is checked first, so a scoped token cannot learn which other sites exist.
+    if (principal.kind !== 'admin' && principal.site && principal.site !== domain) {
       throw fail(403, `this token may only read the site ${principal.site}`)
     }
+    const site = s.sites.get(domain)
+    if (!site) throw fail(400, `site "${domain}" is not registered with this collector`)
     try {
       const p = parseParams(kind, c.req.query())
       const range = resolveRange(p as { from?: string; to?: string }, site.timezone, maxDays?.(p as { interval?: string }))
