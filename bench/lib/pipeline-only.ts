@@ -3,6 +3,7 @@ import os from 'node:os'
 import { createClient } from '@clickhouse/client'
 import { serve } from '@hono/node-server'
 import { createApp } from '../../collector/src/app.ts'
+import { createTokenStore } from '../../collector/src/auth/tokens.ts'
 import { loadConfig } from '../../collector/src/config.ts'
 import type { Services } from '../../collector/src/context.ts'
 import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
@@ -52,6 +53,8 @@ const services: Services = {
   metrics: createMetrics(),
   rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
   isSpamReferrer: createSpamFilter(),
+  tokens: createTokenStore(db, 'unused-admin-token-0123456789'),
+  visits: { runNow: async () => {}, stop: async () => {} },
   migrated: () => true,
 }
 const server = serve({ fetch: createApp(services).fetch, port: 0, hostname: '127.0.0.1' }, () => {
