@@ -86,7 +86,7 @@ async function measure(): Promise<BenchResult> {
   if (!Number(stored?.n)) {
     const started = performance.now()
     await registerDemoSite(db, SITE)
-    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000 }, createLogger('error'))
+    const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000, spoolDir: path.join(dataDir, 'spool', 'events'), maxSpoolBytes: 1024 * 2 ** 20 }, createLogger('error'))
     let shown = 0
     const r = await runDemo({ site: SITE, days, events }, writer, (n) => {
       if (n - shown >= events / 10) progress(`loaded ${(shown = n)} events`)

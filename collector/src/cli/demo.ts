@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { Presets, SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
@@ -27,7 +28,8 @@ export function register(program: Command): void {
       const progress = (events: number) => bar.update(Math.min(events, o.events))
       let result: DemoResult
       try {
-        result = await withBackend(loadConfig(), {
+        const config = loadConfig()
+        result = await withBackend(config, {
           remote: async (api) => {
             const res = await api.stream('POST', '/api/admin/demo', o)
             let done: DemoResult | undefined
@@ -43,7 +45,9 @@ export function register(program: Command): void {
           local: async (db) => {
             await migrate(db)
             await registerDemoSite(db, o.site)
-            const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000 }, createLogger('error'))
+            // The collector's own spool: what is not inserted here is replayed when it starts.
+            const spoolDir = path.join(config.dataDir, 'spool', 'events')
+            const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000, spoolDir, maxSpoolBytes: config.spoolMaxBytes }, createLogger('error'))
             const r = await runDemo(o, writer, progress)
             await writer.close(60_000)
             await runVisitsJob(db)

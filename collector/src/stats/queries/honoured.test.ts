@@ -1,7 +1,9 @@
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../log.ts'
 import { createBatchWriter } from '../../ingest/writer.ts'
 import { honouredRow } from '../../privacy/opt-out.ts'
+import { tempDataDir } from '../../../../test/helpers/collector.ts'
 import { fixtureDay, fixtureQuery, openStatsDb, SITE, type StatsDb } from '../../../../test/helpers/stats-fixture.ts'
 import { addDays } from '../range.ts'
 import { honoured } from './honoured.ts'
@@ -15,7 +17,7 @@ const requests = [
 
 beforeAll(async () => {
   s = await openStatsDb()
-  const writer = createBatchWriter(s.db, 'tellen.rollup_honoured', { batchRows: 100, flushIntervalMs: 50 }, createLogger('silent'))
+  const writer = createBatchWriter(s.db, 'tellen.rollup_honoured', { batchRows: 100, flushIntervalMs: 50, spoolDir: path.join(tempDataDir('tellen-spool-'), 'honoured'), maxSpoolBytes: 2 ** 20 }, createLogger('silent'))
   await writer.write(requests.map(([site, ts]) => honouredRow(site, ts)))
   await writer.close()
 })
