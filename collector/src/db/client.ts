@@ -26,6 +26,9 @@ export function openDb(options: DbOptions): Db {
     clickhouse_settings: {
       date_time_input_format: 'best_effort' as const,
       output_format_json_quote_64bit_integers: 0 as const,
+      // The embedded engine keeps a query's settings for the next one: without this, an insert
+      // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
+      insert_deduplication_token: '',
     },
   }
   if (options.url) {

@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
+import { insertLines } from '../ingest/writer.ts'
+import { openDb, type Db } from './client.ts'
+import { migrate } from './migrate.ts'
+
+describe('openDb on the embedded engine', () => {
+  let db: Db
+  beforeAll(async () => {
+    db = openDb({ dataDir: tempDataDir() })
+    await migrate(db)
+  })
+  afterAll(() => db.close())
+
+  it('does not carry a batch deduplication token over to the next insert', async () => {
+    const ts = new Date().toISOString()
+    await insertLines(db, 'tellen.events_in', [JSON.stringify({ site: 'first.test', type: 'pageview', ts })], 'token-of-a-batch')
+    await db.insert({ table: 'tellen.events_in', values: [{ site: 'second.test', type: 'pageview', ts }], format: 'JSONEachRow' })
+    const stored = await rows<{ site: string }>(db, `SELECT site FROM tellen.events WHERE site LIKE '%.test' ORDER BY site`)
+    expect(stored.map((r) => r.site)).toEqual(['first.test', 'second.test'])
+  })
+
+  it('answers query parameters without pasting them into SQL', async () => {
+    const [r] = await rows<{ v: string }>(db, 'SELECT {v:String} AS v', { v: "'; DROP TABLE tellen.events; --" })
+    expect(r!.v).toBe("'; DROP TABLE tellen.events; --")
+    expect(await rows(db, `SELECT 1 FROM system.tables WHERE database = 'tellen' AND name = 'events'`)).toHaveLength(1)
+  })
+})
