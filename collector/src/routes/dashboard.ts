@@ -1,0 +1,50 @@
+import { Hono, type Context } from 'hono'
+import { etag } from 'hono/etag'
+import { secureHeaders } from 'hono/secure-headers'
+import { dashboardAssets, type DashboardFile } from '../assets/dashboard.ts'
+import type { Env, Services } from '../context.ts'
+
+/**
+ * The dashboard's Content-Security-Policy: its own script and style sheet only (no inline code),
+ * requests to its own origin only, and no framing.
+ */
+export const DASHBOARD_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'none'"],
+  frameAncestors: ["'none'"],
+}
+
+/**
+ * `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
+ * `GET /dashboard/assets/<name>.<hash>.<ext>`: its script and style sheet, cached for a year.
+ * The page holds no data: it asks for a token and reads `/api/stats/*` with it.
+ */
+export function dashboardRoutes(s: Services): Hono<Env> {
+  const app = new Hono<Env>()
+  // Build while the collector starts, so the first visit does not wait for esbuild.
+  dashboardAssets().catch((err: Error) => s.log.error({ err: err.message }, 'dashboard build failed'))
+
+  const send = (c: Context<Env>, f: DashboardFile, cacheControl: string) => {
+    c.header('Content-Type', f.type)
+    c.header('ETag', f.etag)
+    c.header('Cache-Control', cacheControl)
+    return c.body(f.body as Uint8Array<ArrayBuffer>)
+  }
+  const headers = secureHeaders({ contentSecurityPolicy: DASHBOARD_CSP, referrerPolicy: 'no-referrer', xFrameOptions: 'DENY' })
+
+  app.use('/dashboard', headers, etag())
+  app.use('/dashboard/*', headers, etag())
+  app.get('/dashboard', async (c) => send(c, (await dashboardAssets()).html, 'no-cache'))
+  app.get('/dashboard/', (c) => c.redirect('/dashboard', 301))
+  app.get('/dashboard/assets/:name', async (c) => {
+    const f = (await dashboardAssets()).assets.get(c.req.param('name'))
+    if (!f) return c.json({ error: `no dashboard asset ${c.req.param('name')}` }, 404)
+    return send(c, f, 'public, max-age=31536000, immutable')
+  })
+  return app
+}

@@ -1,0 +1,128 @@
+import { clearCache, get, token, whenUnauthorized } from './api.ts'
+import { h, replace } from './dom.ts'
+import { errorText } from './panel.ts'
+import { parseState, stateQuery, type ViewState } from './state.ts'
+import type { SiteInfo, SitesResult } from './types.ts'
+import { viewOf, type View } from './view.ts'
+import { createBreakdowns } from './views/breakdowns.ts'
+import { createChart } from './views/chart.ts'
+import { createFilters } from './views/filters.ts'
+import { createHeader } from './views/header.ts'
+import { createInteractions } from './views/interactions.ts'
+import { createOverview } from './views/overview.ts'
+import { tokenPrompt } from './views/prompt.ts'
+import { createCalls, createErrors, createExits } from './views/tables.ts'
+import { createVitals } from './views/vitals.ts'
+
+const root = document.getElementById('app')!
+let stopDashboard: (() => void) | undefined
+
+/** Shows the token prompt; a token that is entered is kept in this tab and the dashboard opens. */
+function showPrompt(message?: string) {
+  stopDashboard?.()
+  stopDashboard = undefined
+  document.title = 'Tellen: sign in'
+  replace(root, tokenPrompt(message, (t) => {
+    token.set(t)
+    clearCache()
+    void start()
+  }))
+}
+
+whenUnauthorized((message) => {
+  if (!token.get()) return
+  token.clear()
+  clearCache()
+  showPrompt(`The token was not accepted: ${message}. Paste a valid admin or read token.`)
+})
+
+/** Loads the sites the token may read and opens the dashboard on the one in the URL (or the first). */
+async function start() {
+  if (!token.get()) return showPrompt()
+  replace(root, h('main', { id: 'main', class: 'prompt' }, h('p', { role: 'status' }, 'Loading sites…')))
+  let sites: SiteInfo[]
+  try {
+    sites = (await get<SitesResult>('sites', {}, { fresh: true })).sites
+  } catch (err) {
+    if (!token.get()) return // the 401 handler shows the prompt
+    replace(root, h('main', { id: 'main', class: 'prompt' },
+      h('p', { class: 'error', role: 'alert' }, `Could not load the sites: ${errorText(err)}`),
+      h('button', { type: 'button', onclick: () => void start() }, 'Try again')))
+    return
+  }
+  if (!sites.length) {
+    replace(root, h('main', { id: 'main', class: 'prompt' }, h('p', { role: 'status' }, 'This token may not read any site yet. Register a site with `tellen sites add` or set TELLEN_SITES.')))
+    return
+  }
+  openDashboard(sites)
+}
+
+function openDashboard(sites: SiteInfo[]) {
+  const header = createHeader(sites, () => {
+    token.clear()
+    clearCache()
+    showPrompt()
+  })
+  const filters = createFilters()
+  const overview = createOverview()
+  const chart = createChart()
+  const breakdowns = createBreakdowns()
+  const vitals = createVitals()
+  const interactions = createInteractions()
+  const errors = createErrors()
+  const exits = createExits()
+  const calls = createCalls()
+  const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' })
+
+  replace(root,
+    header.el,
+    h('main', { id: 'main', tabindex: '-1' },
+      filters.el,
+      overview.el,
+      chart.el,
+      h('div', { class: 'panels' }, breakdowns.els, vitals.el, interactions.el, calls.el, errors.el, exits.el)),
+    announce)
+
+  const siteOf = (s: ViewState) => sites.find((x) => x.domain === s.site) ?? sites[0]!
+
+  const render = (state: ViewState) => {
+    const site = siteOf(state)
+    const view: View = viewOf({ ...state, site: site.domain }, site, navigate)
+    document.title = `${site.domain} · Tellen`
+    header.update(view)
+    filters.update(view)
+    overview.update(view)
+    chart.update(view)
+    breakdowns.update(view)
+    vitals.update(view)
+    interactions.update(view)
+    errors.update(view)
+    exits.update(view)
+    calls.update(view)
+    return view
+  }
+
+  let current = parseState(location.search)
+  function navigate(next: Partial<ViewState>) {
+    const before = Object.keys(current.filters).length
+    current = { ...current, ...next }
+    history.pushState(null, '', `${location.pathname}${stateQuery(current)}`)
+    render(current)
+    const after = Object.keys(current.filters).length
+    if (after !== before) announce.textContent = after ? `${after} filter${after === 1 ? '' : 's'} applied.` : 'Filters cleared.'
+  }
+  const onPop = () => {
+    current = parseState(location.search)
+    render(current)
+  }
+  window.addEventListener('popstate', onPop)
+  const view = render(current)
+  if (current.site !== view.site.domain) history.replaceState(null, '', `${location.pathname}${stateQuery({ ...current, site: view.site.domain })}`)
+
+  stopDashboard = () => {
+    header.stop()
+    window.removeEventListener('popstate', onPop)
+  }
+}
+
+void start()

@@ -1,0 +1,77 @@
+import { ApiError } from './api.ts'
+import { h, replace, uid } from './dom.ts'
+import type { AnswerSource } from './types.ts'
+
+/** A titled section that loads one answer of the API and shows it, its source, or its error. */
+export interface Panel {
+  el: HTMLElement
+  body: HTMLElement
+  /** Loads and renders unless `key` is what is shown already; stale answers are dropped. */
+  load<T extends { source?: AnswerSource }>(key: string, fetch: () => Promise<T>, render: (data: T) => void): void
+}
+
+const SOURCE_TEXT: Record<AnswerSource, [string, string]> = {
+  rollup: ['rollups', 'Answered from the aggregates, which are kept for as long as the site keeps its rollups.'],
+  events: ['events', 'Answered from the anonymised events, because no aggregate holds this combination of filters; it only covers the days the events are kept.'],
+}
+
+/** The message of an error, the way a panel shows it. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.status ? `${err.message} (HTTP ${err.status})` : err.message
+  return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * Creates a panel with a heading and optional controls beside it.
+ * @example const p = createPanel('Web Vitals'); p.load(key, () => get(...), (data) => replace(p.body, ...))
+ */
+export function createPanel(title: string, opts: { controls?: Node[]; className?: string } = {}): Panel {
+  const headingId = uid('panel')
+  const source = h('span', { class: 'source', hidden: true })
+  const body = h('div', { class: 'panel-body' })
+  const el = h(
+    'section',
+    { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },
+    h('header', { class: 'panel-head' }, h('h2', { id: headingId }, title), source, ...(opts.controls ?? [])),
+    body,
+  )
+  let shown: string | undefined
+  let wanted: string | undefined
+
+  const load: Panel['load'] = (key, fetch, render) => {
+    if (key === shown || key === wanted) return
+    wanted = key
+    el.setAttribute('aria-busy', 'true')
+    el.classList.add('loading')
+    fetch().then(
+      (data) => {
+        if (wanted !== key) return
+        shown = key
+        const src = data.source
+        source.hidden = !src
+        if (src) {
+          source.textContent = `from ${SOURCE_TEXT[src][0]}`
+          source.title = SOURCE_TEXT[src][1]
+          source.dataset.source = src
+        }
+        render(data)
+      },
+      (err: unknown) => {
+        if (wanted !== key) return
+        shown = undefined
+        source.hidden = true
+        const retry = h('button', { type: 'button', class: 'link', onclick: () => { wanted = undefined; load(key, fetch, render) } }, 'Try again')
+        replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load ${title.toLowerCase()}: ${errorText(err)}. `, retry))
+      },
+    ).finally(() => {
+      if (wanted !== key) return
+      wanted = undefined
+      el.removeAttribute('aria-busy')
+      el.classList.remove('loading')
+    })
+  }
+  return { el, body, load }
+}
+
+/** The "nothing here" line of an empty panel. */
+export const empty = (text = 'No data for this period.') => h('p', { class: 'empty' }, text)

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { parseState, stateQuery } from './state.ts'
+
+describe('dashboard view state in the URL', () => {
+  it('reads the site, period, chart and filters from the query', () => {
+    const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
+    expect(s).toEqual({
+      site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined,
+    })
+  })
+
+  it('falls back to the defaults for unknown or malformed values', () => {
+    const s = parseState('?period=year&metric=money&interval=minute&from=2026-13-01&colour=red')
+    expect(s).toMatchObject({ site: undefined, period: '30d', metric: 'visitors', interval: undefined, from: undefined, filters: {} })
+  })
+
+  it('writes back exactly what it read, leaving defaults out', () => {
+    const query = '?site=example.com&period=custom&from=2026-01-01&to=2026-01-31&metric=bounce_rate&country=NL&device=mobile&heatmap=%2F'
+    expect(stateQuery(parseState(query))).toBe(query)
+    expect(stateQuery(parseState('?period=30d&metric=visitors'))).toBe('')
+  })
+})

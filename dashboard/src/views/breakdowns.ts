@@ -1,0 +1,147 @@
+import { get } from '../api.ts'
+import { h, replace, setVar, uid } from '../dom.ts'
+import { formatCount, formatExact, formatShare } from '../format.ts'
+import { createPanel, empty, errorText } from '../panel.ts'
+import { DIMENSION_LABELS, type Dimension } from '../state.ts'
+import type { BreakdownResult, BreakdownRow } from '../types.ts'
+import { sitePath, type View } from '../view.ts'
+import { valueCode, valueLabel } from './labels.ts'
+
+/** Rows shown at first and added by "Show more". */
+export const PAGE_SIZE = 10
+
+interface Group {
+  title: string
+  tabs: [Dimension, string][]
+}
+
+export const GROUPS: Group[] = [
+  { title: 'Pages', tabs: [['page', 'Top pages'], ['entry_page', 'Entry pages'], ['exit_page', 'Exit pages']] },
+  { title: 'Sources', tabs: [['source', 'Sources'], ['referrer', 'Referrers'], ['utm_source', 'UTM source'], ['utm_medium', 'UTM medium'], ['utm_campaign', 'UTM campaign']] },
+  { title: 'Locations', tabs: [['country', 'Countries'], ['language', 'Languages'], ['timezone', 'Time zones']] },
+  { title: 'Technology', tabs: [['browser', 'Browsers'], ['os', 'OS'], ['device', 'Devices'], ['screen', 'Screens'], ['browser_version', 'Browser versions'], ['os_version', 'OS versions']] },
+  { title: 'Custom events', tabs: [['event', 'Custom events']] },
+]
+
+const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => string }[] = [
+  { key: 'visitors', label: 'Visitors', format: formatCount },
+  { key: 'visits', label: 'Visits', format: formatCount },
+  { key: 'pageviews', label: 'Pageviews', format: formatCount },
+  { key: 'events', label: 'Events', format: formatCount },
+  { key: 'bounce_rate', label: 'Bounce rate', format: formatShare },
+]
+
+/** One breakdown panel: tabs of related dimensions, rows that add a filter when clicked, and "Show more". */
+function createGroup(group: Group) {
+  let view: View | undefined
+  let dim = group.tabs[0]![0]
+  const panelId = uid('tabpanel')
+  const tabs = group.tabs.map(([d, label]) =>
+    h('button', {
+      type: 'button', role: 'tab', id: `tab-${d}`, 'data-dimension': d, 'aria-controls': panelId,
+      onclick: () => select(d),
+      onkeydown: (e: Event) => {
+        const k = (e as KeyboardEvent).key
+        const i = group.tabs.findIndex(([x]) => x === dim)
+        const next = k === 'ArrowRight' ? i + 1 : k === 'ArrowLeft' ? i - 1 : k === 'Home' ? 0 : k === 'End' ? group.tabs.length - 1 : -1
+        if (next < 0 && k !== 'ArrowLeft') return
+        e.preventDefault()
+        const d2 = group.tabs[(next + group.tabs.length) % group.tabs.length]![0]
+        select(d2)
+        tabs.find((t) => t.dataset.dimension === d2)?.focus()
+      },
+    }, label))
+  const tablist = group.tabs.length > 1 ? h('div', { role: 'tablist', 'aria-label': group.title, class: 'tabs' }, tabs) : null
+  const panel = createPanel(group.title, { className: 'breakdown', controls: tablist ? [tablist] : [] })
+  panel.body.id = panelId
+  if (tablist) panel.body.setAttribute('role', 'tabpanel')
+  panel.el.dataset.group = group.tabs[0]![0]
+
+  function select(d: Dimension) {
+    dim = d
+    if (view) update(view)
+  }
+
+  function render(v: View, d: Dimension, first: BreakdownResult) {
+    const rows = first.rows.slice(0, PAGE_SIZE)
+    let more = first.rows.length > PAGE_SIZE
+    const columns = COLUMNS.filter((c) => first.rows.some((r) => r[c.key] !== undefined && r[c.key] !== null))
+    const tbody = h('tbody')
+    const max = () => Math.max(1, ...rows.map((r) => r.visitors))
+    const status = h('p', { class: 'more-status', role: 'status' })
+    const moreButton = h('button', { type: 'button', class: 'link more' }, 'Show more')
+
+    const row = (r: BreakdownRow) => {
+      const active = v.state.filters[d] === r.value
+      const label = valueLabel(d, r.value)
+      const code = valueCode(d, r.value)
+      const cell = h('th', { scope: 'row', class: 'bar-cell' },
+        h('button', {
+          type: 'button', class: 'row-filter', 'data-value': r.value, 'aria-pressed': String(active),
+          title: active ? `Filtering by ${label}` : `Filter by ${DIMENSION_LABELS[d].toLowerCase()}: ${label}`,
+          onclick: () => v.navigate({ filters: { ...v.state.filters, [d]: r.value } }),
+        }, h('span', { class: 'label' }, label), code ? h('span', { class: 'code' }, code) : null))
+      setVar(cell, '--share', r.visitors / max())
+      return h('tr', null, cell, columns.map((c) => {
+        const n = r[c.key] as number | undefined
+        return h('td', { 'data-column': c.key, title: n !== undefined && c.key !== 'bounce_rate' ? formatExact(n) : undefined }, n === undefined ? '–' : c.format(n))
+      }))
+    }
+    const fill = () => replace(tbody, rows.map(row))
+    fill()
+
+    moreButton.addEventListener('click', () => {
+      moreButton.disabled = true
+      status.textContent = 'Loading more…'
+      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length }).then(
+        (r) => {
+          const added = r.rows.slice(0, PAGE_SIZE)
+          rows.push(...added)
+          more = r.rows.length > PAGE_SIZE
+          fill()
+          moreButton.hidden = !more
+          moreButton.disabled = false
+          status.textContent = `${added.length} more shown.`
+        },
+        (err: unknown) => {
+          moreButton.disabled = false
+          status.textContent = `Could not load more: ${errorText(err)}`
+        },
+      )
+    })
+    moreButton.hidden = !more
+
+    if (!rows.length) return replace(panel.body, empty())
+    replace(panel.body,
+      h('table', { class: 'rows', 'data-dimension': d },
+        h('caption', { class: 'sr-only' }, `${DIMENSION_LABELS[d]} breakdown; choose a row to filter by it`),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, DIMENSION_LABELS[d]), columns.map((c) => h('th', { scope: 'col' }, c.label)))),
+        tbody),
+      h('div', { class: 'panel-foot' }, moreButton, status))
+  }
+
+  function update(v: View) {
+    view = v
+    for (const t of tabs) {
+      const on = t.dataset.dimension === dim
+      t.setAttribute('aria-selected', String(on))
+      t.tabIndex = on ? 0 : -1
+    }
+    if (tablist) panel.body.setAttribute('aria-labelledby', `tab-${dim}`)
+    const d = dim
+    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => render(v, d, r))
+  }
+
+  return { el: panel.el, update }
+}
+
+/** Every breakdown panel. */
+export function createBreakdowns() {
+  const groups = GROUPS.map(createGroup)
+  return {
+    els: groups.map((g) => g.el),
+    update(v: View) {
+      for (const g of groups) g.update(v)
+    },
+  }
+}

@@ -1,0 +1,126 @@
+import uPlot from 'uplot'
+import { get } from '../api.ts'
+import { h, replace } from '../dom.ts'
+import { formatExact, formatMetric } from '../format.ts'
+import { createPanel, empty } from '../panel.ts'
+import { intervalsFor, type Interval } from '../period.ts'
+import { SERIES_METRICS, type SeriesMetric } from '../state.ts'
+import type { TimeseriesResult } from '../types.ts'
+import { sitePath, type View } from '../view.ts'
+
+export const METRIC_LABELS: Record<SeriesMetric, string> = {
+  visitors: 'Unique visitors',
+  visits: 'Visits',
+  pageviews: 'Pageviews',
+  bounce_rate: 'Bounce rate',
+  visit_duration: 'Visit duration',
+}
+const INTERVAL_LABELS: Record<Interval, string> = { hour: 'Hours', day: 'Days', week: 'Weeks', month: 'Months' }
+
+/** A bucket label of the API (`2026-01-05` or `2026-01-05 14:00`, in the site's time zone) as a UTC instant. */
+const bucketTime = (bucket: string) => Date.parse(bucket.length > 10 ? `${bucket.replace(' ', 'T')}:00Z` : `${bucket}T00:00:00Z`) / 1000
+
+const DAY_NAMES = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+const AXIS_DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' })
+const AXIS_MONTH = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' })
+const MONTH_NAMES = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+/** A tick label on the time axis. */
+function axisLabel(ts: number, interval: Interval): string {
+  const d = new Date(ts * 1000)
+  if (interval === 'hour') return d.getUTCHours() === 0 ? AXIS_DAY.format(d) : `${String(d.getUTCHours()).padStart(2, '0')}:00`
+  return interval === 'month' ? AXIS_MONTH.format(d) : AXIS_DAY.format(d)
+}
+
+/** How a bucket reads in the table under the chart. */
+function bucketLabel(bucket: string, interval: Interval): string {
+  const d = new Date(bucketTime(bucket) * 1000)
+  if (interval === 'hour') return `${DAY_NAMES.format(d)}, ${bucket.slice(11)}`
+  if (interval === 'week') return `Week of ${DAY_NAMES.format(d)}`
+  if (interval === 'month') return MONTH_NAMES.format(d)
+  return DAY_NAMES.format(d)
+}
+
+const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
+
+/** The time series: one metric over the range, in hours, days, weeks or months, with its data as a table. */
+export function createChart() {
+  let view: View | undefined
+  const metric = h('select', { id: 'chart-metric', onchange: () => view?.navigate({ metric: metric.value as SeriesMetric }) },
+    SERIES_METRICS.map((m) => h('option', { value: m }, METRIC_LABELS[m])))
+  const interval = h('select', { id: 'chart-interval', onchange: () => view?.navigate({ interval: interval.value as Interval }) })
+  const controls = h('div', { class: 'controls' },
+    h('label', { for: 'chart-metric', class: 'sr-only' }, 'Metric'), metric,
+    h('label', { for: 'chart-interval', class: 'sr-only' }, 'Interval'), interval)
+  const panel = createPanel('Over time', { className: 'chart', controls: [controls] })
+
+  let plot: uPlot | undefined
+  let last: { v: View; r: TimeseriesResult } | undefined
+  const plotBox = h('div', { class: 'plot' })
+  const resize = new ResizeObserver(() => {
+    if (plot && plotBox.clientWidth) plot.setSize({ width: plotBox.clientWidth, height: plot.height })
+  })
+  resize.observe(plotBox)
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => last && draw(last.v, last.r))
+
+  function draw(v: View, r: TimeseriesResult) {
+    last = { v, r }
+    plot?.destroy()
+    plot = undefined
+    const m = r.metric
+    const label = METRIC_LABELS[m]
+    const fmt = (n: number) => formatMetric(m, n)
+    const table = h('table', null,
+      h('caption', null, `${label} per ${r.interval}`),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, label))),
+      h('tbody', null, r.points.map((p) =>
+        h('tr', { 'data-bucket': p.bucket }, h('th', { scope: 'row' }, bucketLabel(p.bucket, r.interval)),
+          h('td', { 'data-value': p.value }, Number.isInteger(p.value) && m !== 'visit_duration' ? formatExact(p.value) : fmt(p.value))))))
+    const total = r.points.reduce((n, p) => n + p.value, 0)
+    replace(panel.body,
+      total === 0 && r.points.every((p) => p.value === 0) ? empty() : null,
+      plotBox,
+      h('details', { class: 'data-table' }, h('summary', null, 'Show the data as a table'), table))
+
+    const accent = cssVar('--accent') || '#4f46e5'
+    const muted = cssVar('--muted') || '#666'
+    const grid = cssVar('--grid') || '#eee'
+    const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '12px system-ui, sans-serif' }
+    const few = r.points.length <= 2
+    plot = new uPlot(
+      {
+        width: plotBox.clientWidth || 600,
+        height: 260,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        scales: { y: { range: (_u, _min, max) => [0, max > 0 ? (m === 'bounce_rate' ? Math.min(1, max * 1.1) : max * 1.1) : 1] } },
+        series: [
+          { value: (_u, ts) => (ts == null ? '' : bucketLabel(r.points.find((p) => bucketTime(p.bucket) === ts)?.bucket ?? '', r.interval)) },
+          {
+            label, stroke: accent, width: 2, fill: `${accent}22`, points: { show: few || r.points.length <= 31, size: few ? 8 : 5 },
+            value: (_u, n) => (n == null ? '–' : fmt(n)),
+          },
+        ],
+        axes: [
+          { ...axis, values: (_u, splits) => splits.map((ts) => axisLabel(ts, r.interval)) },
+          { ...axis, size: 56, values: (_u, splits) => splits.map((n) => fmt(n)) },
+        ],
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: true },
+      },
+      [r.points.map((p) => bucketTime(p.bucket)), r.points.map((p) => p.value)],
+      plotBox,
+    )
+    plot.root.setAttribute('aria-hidden', 'true')
+  }
+
+  return {
+    el: panel.el,
+    update(v: View) {
+      view = v
+      metric.value = v.state.metric
+      replace(interval, intervalsFor(v.range).map((i) => h('option', { value: i }, INTERVAL_LABELS[i])))
+      interval.value = v.interval
+      const params = { ...v.params, metric: v.state.metric, interval: v.interval }
+      panel.load(`${v.key}#${v.state.metric}#${v.interval}`, () => get<TimeseriesResult>(sitePath(v.site, 'timeseries'), params), (r) => draw(v, r))
+    },
+  }
+}

@@ -1,0 +1,98 @@
+import { get } from '../api.ts'
+import { h, replace, setVar } from '../dom.ts'
+import { formatCount, formatExact, formatShare } from '../format.ts'
+import { createPanel, empty, errorText } from '../panel.ts'
+import type { BreakdownResult, InteractionsResult } from '../types.ts'
+import { sitePath, type View } from '../view.ts'
+
+const SIZE = 10
+
+/**
+ * A 10x10 grid over the page (columns across its width, rows down its full height) whose cells are
+ * shaded by count.
+ */
+function heatGrid(title: string, unit: string, counts: readonly number[]) {
+  const total = counts.reduce((a, b) => a + b, 0)
+  const max = Math.max(1, ...counts)
+  const top = counts.indexOf(Math.max(...counts))
+  const summary = total
+    ? `${title}: ${formatExact(total)} ${unit} in all; most in row ${Math.floor(top / SIZE) + 1}, column ${(top % SIZE) + 1} (${formatExact(counts[top]!)}).`
+    : `${title}: none.`
+  const cells = Array.from({ length: SIZE * SIZE }, (_, i) => {
+    const n = counts[i] ?? 0
+    const cell = h('span', { class: 'cell', 'data-count': n, title: `Row ${Math.floor(i / SIZE) + 1}, column ${(i % SIZE) + 1}: ${formatExact(n)} ${unit}` })
+    setVar(cell, '--heat', n / max)
+    return cell
+  })
+  return h('figure', { class: 'heat' },
+    h('div', { class: 'grid', role: 'img', 'aria-label': summary }, cells),
+    h('figcaption', null, h('strong', null, title), ` · ${formatCount(total)} ${unit}`))
+}
+
+/** Clicks and mouse movement on one page as 10x10 grids, its scroll depth and its most clicked elements. */
+export function createInteractions() {
+  let view: View | undefined
+  const select = h('select', { id: 'heatmap-page', onchange: () => view?.navigate({ heatmap: select.value }) })
+  const controls = h('div', { class: 'controls' }, h('label', { for: 'heatmap-page' }, 'Page'), select)
+  const panel = createPanel('Interactions', { className: 'interactions', controls: [controls] })
+  let pagesKey: string | undefined
+
+  function render(r: InteractionsResult) {
+    const clicks = r.clicks ?? []
+    const moves = r.moves ?? []
+    if (!clicks.some(Boolean) && !moves.some(Boolean) && !r.scroll?.length && !r.elements?.length) return replace(panel.body, empty('No interactions recorded on this page in this period.'))
+    const scrollTotal = (r.scroll ?? []).reduce((n, s) => n + s.pageviews, 0)
+    replace(panel.body,
+      h('div', { class: 'heat-pair' }, heatGrid('Clicks', 'clicks', clicks), heatGrid('Mouse movement', 'moves', moves)),
+      r.scroll?.length
+        ? h('div', { class: 'scroll-depth' }, h('h3', null, 'Scroll depth'),
+            h('ul', { class: 'bars' }, r.scroll.map((s) => {
+              const bar = h('span', { class: 'bar' })
+              setVar(bar, '--share', scrollTotal ? s.pageviews / scrollTotal : 0)
+              return h('li', null, h('span', { class: 'bar-label' }, `${s.depth}%`), bar, h('span', { class: 'num' }, scrollTotal ? formatShare(s.pageviews / scrollTotal) : '0%'))
+            })))
+        : null,
+      r.elements?.length
+        ? h('div', { class: 'elements' }, h('h3', null, 'Most clicked elements'),
+            h('table', { class: 'data' }, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Element'), h('th', { scope: 'col', class: 'num' }, 'Clicks'))),
+              h('tbody', null, r.elements.map((e) => h('tr', null, h('th', { scope: 'row' }, h('code', null, e.element)), h('td', { class: 'num' }, formatCount(e.clicks)))))))
+        : null)
+  }
+
+  function load(v: View, page: string) {
+    panel.load(`${v.key}#${page}`, () => get<InteractionsResult>(sitePath(v.site, 'interactions'), { ...v.params, page }), render)
+  }
+
+  return {
+    el: panel.el,
+    update(v: View) {
+      view = v
+      if (pagesKey === v.key) {
+        const page = v.state.heatmap ?? select.value
+        if (page) {
+          select.value = page
+          load(v, page)
+        }
+        return
+      }
+      pagesKey = v.key
+      get<BreakdownResult>(sitePath(v.site, 'breakdown/page'), { ...v.params, limit: 50, offset: 0 }).then(
+        (r) => {
+          if (view !== v) return
+          const pages = r.rows.map((row) => row.value)
+          const page = v.state.heatmap ?? v.state.filters.page ?? pages[0]
+          if (page && !pages.includes(page)) pages.unshift(page)
+          replace(select, pages.map((p) => h('option', { value: p }, p)))
+          if (!page) return replace(panel.body, empty('No pages were viewed in this period.'))
+          select.value = page
+          load(v, page)
+        },
+        (err: unknown) => {
+          if (view !== v) return
+          pagesKey = undefined
+          replace(panel.body, h('p', { class: 'error', role: 'alert' }, `Could not load the pages: ${errorText(err)}`))
+        },
+      )
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import { get } from '../api.ts'
+import { h, replace } from '../dom.ts'
+import { compareMetric, formatExact, formatMetric, type Metric } from '../format.ts'
+import { createPanel } from '../panel.ts'
+import type { SeriesMetric } from '../state.ts'
+import type { OverviewResult } from '../types.ts'
+import { sitePath, type View } from '../view.ts'
+
+const CARDS: { metric: Metric; label: string }[] = [
+  { metric: 'visitors', label: 'Unique visitors' },
+  { metric: 'visits', label: 'Visits' },
+  { metric: 'pageviews', label: 'Pageviews' },
+  { metric: 'pages_per_visit', label: 'Views per visit' },
+  { metric: 'bounce_rate', label: 'Bounce rate' },
+  { metric: 'visit_duration', label: 'Visit duration' },
+]
+const charted = (m: Metric): m is SeriesMetric => m !== 'pages_per_visit'
+
+/** The overview cards with the change against the previous period; a card picks the chart's metric. */
+export function createOverview() {
+  const panel = createPanel('Overview', { className: 'overview' })
+  let view: View | undefined
+
+  const render = (v: View, r: OverviewResult) => {
+    replace(
+      panel.body,
+      h('ul', { class: 'cards' },
+        CARDS.map(({ metric, label }) => {
+          const value = r.current[metric]
+          const change = compareMetric(metric, value, r.previous[metric])
+          const content = [
+            h('span', { class: 'card-label' }, label),
+            h('span', { class: 'card-value', title: Number.isInteger(value) ? formatExact(value) : undefined }, formatMetric(metric, value)),
+            h('span', {
+              class: `change ${change.direction} ${change.good === undefined ? '' : change.good ? 'good' : 'bad'}`,
+              title: `Previous period: ${formatMetric(metric, r.previous[metric])}`,
+            }, h('span', { 'aria-hidden': 'true' }, change.direction === 'up' ? '↑ ' : change.direction === 'down' ? '↓ ' : ''),
+              h('span', { class: 'sr-only' }, 'Change against the previous period: '), change.text),
+          ]
+          const selected = charted(metric) && v.state.metric === metric
+          return h('li', { class: 'card', 'data-metric': metric },
+            charted(metric)
+              ? h('button', { type: 'button', 'aria-pressed': String(selected), title: `Show ${label.toLowerCase()} in the chart`, onclick: () => view?.navigate({ metric }) }, content)
+              : h('div', null, content))
+        })),
+    )
+  }
+
+  return {
+    el: panel.el,
+    update(v: View) {
+      view = v
+      panel.load(`${v.key}#${v.state.metric}`, () => get<OverviewResult>(sitePath(v.site, 'overview'), v.params), (r) => render(v, r))
+    },
+  }
+}

@@ -1,0 +1,93 @@
+import { get } from '../api.ts'
+import { h, replace } from '../dom.ts'
+import { formatCount, formatDuration, formatExact } from '../format.ts'
+import { createPanel, empty, errorText, type Panel } from '../panel.ts'
+import type { AnswerSource, CallsResult, ErrorsResult, ExitsResult } from '../types.ts'
+import { sitePath, type View } from '../view.ts'
+
+interface Column<R> {
+  label: string
+  cell: (r: R) => string | Node
+  numeric?: boolean
+}
+
+const PAGE = 10
+
+/** A panel with a table of rows from one endpoint, and "Show more". */
+function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], emptyText: string, className: string) {
+  const panel: Panel = createPanel(title, { className })
+  const render = (v: View, first: R[]) => {
+    const rows = first.slice(0, PAGE)
+    const tbody = h('tbody')
+    const fill = () => replace(tbody, rows.map((r) => h('tr', null, columns.map((c, i) =>
+      i === 0 ? h('th', { scope: 'row' }, c.cell(r)) : h('td', { class: c.numeric ? 'num' : undefined }, c.cell(r))))))
+    fill()
+    if (!rows.length) return replace(panel.body, empty(emptyText))
+    const status = h('p', { class: 'more-status', role: 'status' })
+    const more = h('button', { type: 'button', class: 'link more', hidden: first.length <= PAGE }, 'Show more')
+    more.addEventListener('click', () => {
+      more.disabled = true
+      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, limit: PAGE + 1, offset: rows.length }).then(
+        (r) => {
+          rows.push(...r.rows.slice(0, PAGE))
+          fill()
+          more.hidden = r.rows.length <= PAGE
+          more.disabled = false
+          status.textContent = `${Math.min(PAGE, r.rows.length)} more shown.`
+        },
+        (err: unknown) => {
+          more.disabled = false
+          status.textContent = `Could not load more: ${errorText(err)}`
+        },
+      )
+    })
+    replace(panel.body,
+      h('div', { class: 'scroll' }, h('table', { class: 'data' },
+        h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)))),
+        tbody)),
+      h('div', { class: 'panel-foot' }, more, status))
+  }
+  return {
+    el: panel.el,
+    update(v: View) {
+      panel.load(v.key, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, limit: PAGE + 1, offset: 0 }), (r) => render(v, r.rows))
+    },
+  }
+}
+
+const count = (n: number) => h('span', { title: formatExact(n) }, formatCount(n))
+const code = (s: string) => h('code', { title: s }, s)
+
+const EXIT_KINDS: Record<string, string> = {
+  internal: 'Link on the site', outbound: 'Outbound link', download: 'Download', tel: 'Phone link', mailto: 'Email link',
+  form: 'Form sent', reload: 'Reload', back_forward: 'Back or forward', hidden: 'Tab hidden or closed',
+}
+
+/** Resources that failed to load, by page, kind and resource. */
+export const createErrors = () =>
+  tablePanel<ErrorsResult['rows'][number]>('Download errors', 'errors', [
+    { label: 'Resource', cell: (r) => code(r.resource) },
+    { label: 'Kind', cell: (r) => r.kind },
+    { label: 'Page', cell: (r) => code(r.page) },
+    { label: 'Errors', cell: (r) => count(r.count), numeric: true },
+    { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
+  ], 'No failed downloads in this period.', 'errors')
+
+/** How visitors left pages: by page, way of leaving and target. */
+export const createExits = () =>
+  tablePanel<ExitsResult['rows'][number]>('Exits', 'exits', [
+    { label: 'Page', cell: (r) => code(r.page) },
+    { label: 'How', cell: (r) => EXIT_KINDS[r.kind] ?? r.kind },
+    { label: 'To', cell: (r) => (r.target ? code(r.target) : '–') },
+    { label: 'Exits', cell: (r) => count(r.leaves), numeric: true },
+    { label: 'Time on page', cell: (r) => formatDuration(r.engaged_seconds), numeric: true },
+  ], 'No exits recorded in this period.', 'exits')
+
+/** Clicks on tel: links, by number and page. */
+export const createCalls = () =>
+  tablePanel<CallsResult['rows'][number]>('Phone calls', 'calls', [
+    { label: 'Number', cell: (r) => r.number },
+    { label: 'Page', cell: (r) => code(r.page) },
+    { label: 'Calls', cell: (r) => count(r.calls), numeric: true },
+    { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
+  ], 'No phone links were clicked in this period.', 'calls')
