@@ -11,7 +11,7 @@ import { createHeader } from './views/header.ts'
 import { createInteractions } from './views/interactions.ts'
 import { createOverview } from './views/overview.ts'
 import { tokenPrompt } from './views/prompt.ts'
-import { createCalls, createErrors, createExits } from './views/tables.ts'
+import { createCalls, createErrors, createExits, createProperties } from './views/tables.ts'
 import { createVitals } from './views/vitals.ts'
 
 const root = document.getElementById('app')!
@@ -72,6 +72,7 @@ function openDashboard(sites: SiteInfo[]) {
   const errors = createErrors()
   const exits = createExits()
   const calls = createCalls()
+  const properties = createProperties()
   const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' })
 
   replace(root,
@@ -80,7 +81,7 @@ function openDashboard(sites: SiteInfo[]) {
       filters.el,
       overview.el,
       chart.el,
-      h('div', { class: 'panels' }, breakdowns.els, vitals.el, interactions.el, calls.el, errors.el, exits.el)),
+      h('div', { class: 'panels' }, breakdowns.els, properties.el, vitals.el, interactions.el, calls.el, errors.el, exits.el)),
     announce)
 
   const siteOf = (s: ViewState) => sites.find((x) => x.domain === s.site) ?? sites[0]!
@@ -99,6 +100,7 @@ function openDashboard(sites: SiteInfo[]) {
     errors.update(view)
     exits.update(view)
     calls.update(view)
+    properties.update(view)
     return view
   }
 

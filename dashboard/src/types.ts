@@ -100,16 +100,28 @@ export interface CallsResult {
 
 export interface InteractionsResult {
   source: AnswerSource
-  page: string
-  /** Click counts per cell of the 10x10 page grid, row by row. */
-  clicks: number[]
-  /** Mouse-movement counts per cell of the 10x10 page grid, row by row. */
-  moves: number[]
-  /** Page views by deepest scroll, in steps of 10%. */
-  scroll?: { depth: number; pageviews: number }[]
-  elements?: { element: string; clicks: number }[]
+  /** Page views by maximum scroll depth, in buckets of 10 percent (0, 10, ... 100). */
+  scroll: { depth: number; views: number }[]
+  /** Clicks per cell of the 10x10 page grid, row-major (`clicks[y][x]`). */
+  clicks: number[][]
+  /** Mouse-movement counts per cell, row-major (`moves[y][x]`). */
+  moves: number[][]
+  elements: { element: string; clicks: number }[]
+}
+
+export interface PropertyRow {
+  event: string
+  prop: string
+  value: string
+  events: number
+  visitors: number
+}
+export interface PropertiesResult {
+  source: AnswerSource
+  rows: PropertyRow[]
 }
 
 export interface RealtimeResult {
+  source: AnswerSource
   visitors: number
 }

@@ -7,6 +7,10 @@ import { sitePath, type View } from '../view.ts'
 
 const SIZE = 10
 
+/** A row-major grid (`grid[y][x]`) as one list of 100 cells, row by row. */
+const cellsOf = (grid: readonly (readonly number[])[]) =>
+  Array.from({ length: SIZE * SIZE }, (_, i) => Number(grid[Math.floor(i / SIZE)]?.[i % SIZE] ?? 0))
+
 /**
  * A 10x10 grid over the page (columns across its width, rows down its full height) whose cells are
  * shaded by count.
@@ -38,21 +42,23 @@ export function createInteractions() {
   let pagesKey: string | undefined
 
   function render(r: InteractionsResult) {
-    const clicks = r.clicks ?? []
-    const moves = r.moves ?? []
-    if (!clicks.some(Boolean) && !moves.some(Boolean) && !r.scroll?.length && !r.elements?.length) return replace(panel.body, empty('No interactions recorded on this page in this period.'))
-    const scrollTotal = (r.scroll ?? []).reduce((n, s) => n + s.pageviews, 0)
+    const clicks = cellsOf(r.clicks)
+    const moves = cellsOf(r.moves)
+    if (!clicks.some(Boolean) && !moves.some(Boolean) && !r.scroll.some((s) => s.views) && !r.elements.length) {
+      return replace(panel.body, empty('No interactions recorded on this page in this period.'))
+    }
+    const scrollTotal = r.scroll.reduce((n, s) => n + s.views, 0)
     replace(panel.body,
       h('div', { class: 'heat-pair' }, heatGrid('Clicks', 'clicks', clicks), heatGrid('Mouse movement', 'moves', moves)),
-      r.scroll?.length
-        ? h('div', { class: 'scroll-depth' }, h('h3', null, 'Scroll depth'),
-            h('ul', { class: 'bars' }, r.scroll.map((s) => {
-              const bar = h('span', { class: 'bar' })
-              setVar(bar, '--share', scrollTotal ? s.pageviews / scrollTotal : 0)
-              return h('li', null, h('span', { class: 'bar-label' }, `${s.depth}%`), bar, h('span', { class: 'num' }, scrollTotal ? formatShare(s.pageviews / scrollTotal) : '0%'))
+      scrollTotal
+        ? h('div', { class: 'scroll-depth' }, h('h3', null, 'Deepest scroll'),
+            h('ul', { class: 'bars', 'aria-label': 'Share of page views by the deepest point scrolled to' }, r.scroll.map((s) => {
+              const bar = h('span', { class: 'bar', 'aria-hidden': 'true' })
+              setVar(bar, '--share', s.views / scrollTotal)
+              return h('li', null, h('span', { class: 'bar-label' }, `${s.depth}%`), bar, h('span', { class: 'num' }, formatShare(s.views / scrollTotal)))
             })))
         : null,
-      r.elements?.length
+      r.elements.length
         ? h('div', { class: 'elements' }, h('h3', null, 'Most clicked elements'),
             h('table', { class: 'data' }, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Element'), h('th', { scope: 'col', class: 'num' }, 'Clicks'))),
               h('tbody', null, r.elements.map((e) => h('tr', null, h('th', { scope: 'row' }, h('code', null, e.element)), h('td', { class: 'num' }, formatCount(e.clicks)))))))

@@ -2,7 +2,7 @@ import { get } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { formatCount, formatDuration, formatExact } from '../format.ts'
 import { createPanel, empty, errorText, type Panel } from '../panel.ts'
-import type { AnswerSource, CallsResult, ErrorsResult, ExitsResult } from '../types.ts'
+import type { AnswerSource, CallsResult, ErrorsResult, ExitsResult, PropertiesResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 
 interface Column<R> {
@@ -91,3 +91,13 @@ export const createCalls = () =>
     { label: 'Calls', cell: (r) => count(r.calls), numeric: true },
     { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
   ], 'No phone links were clicked in this period.', 'calls')
+
+/** Properties sent with custom events, by event, property and value. */
+export const createProperties = () =>
+  tablePanel<PropertiesResult['rows'][number]>('Event properties', 'properties', [
+    { label: 'Event', cell: (r) => r.event },
+    { label: 'Property', cell: (r) => r.prop },
+    { label: 'Value', cell: (r) => r.value },
+    { label: 'Events', cell: (r) => count(r.events), numeric: true },
+    { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
+  ], 'No custom event properties in this period.', 'properties')
