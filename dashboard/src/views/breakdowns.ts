@@ -28,7 +28,7 @@ const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => 
   { key: 'visits', label: 'Visits', format: formatCount },
   { key: 'pageviews', label: 'Pageviews', format: formatCount },
   { key: 'events', label: 'Events', format: formatCount },
-  { key: 'bounce_rate', label: 'Bounce rate', format: formatShare },
+  { key: 'bounce_rate', label: 'Bounce', format: formatShare },
 ]
 
 /** One breakdown panel: tabs of related dimensions, rows that add a filter when clicked, and "Show more". */

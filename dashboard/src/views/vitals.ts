@@ -32,7 +32,7 @@ function vital(r: VitalsRow) {
       h('span', { class: 'vital-name' }, h('abbr', { title: NAMES[r.metric] ?? r.metric }, r.metric.toUpperCase())),
       h('span', { class: `vital-value ${rate ? rate.replace(' ', '-') : ''}` }, h('span', { class: 'sr-only' }, '75th percentile: '), value(r.metric, r.p75)),
       rate ? h('span', { class: 'vital-rating' }, rate) : null,
-      h('span', { class: 'vital-samples' }, `${formatCount(r.samples)} samples`)),
+      h('span', { class: 'vital-samples' }, `${formatCount(r.samples)} sample${r.samples === 1 ? '' : 's'}`)),
     rated
       ? h('div', { class: 'stack', role: 'img', 'aria-label': parts.map(([k, n]) => `${formatShare(n / rated)} ${words[k]}`).join(', ') },
           parts.map(([k, n]) => {
