@@ -24,6 +24,8 @@ export interface OverviewResult {
   source: AnswerSource
   current: OverviewMetrics
   previous: OverviewMetrics
+  /** Requests not tracked in the range because of DNT or GPC; not filterable. */
+  honoured?: HonouredCounts
 }
 
 export interface TimeseriesResult {
@@ -119,6 +121,13 @@ export interface PropertyRow {
 export interface PropertiesResult {
   source: AnswerSource
   rows: PropertyRow[]
+}
+
+/** Requests not tracked because of DNT or GPC, by signal (or in all). */
+export interface HonouredCounts {
+  dnt?: number
+  gpc?: number
+  requests?: number
 }
 
 export interface RealtimeResult {

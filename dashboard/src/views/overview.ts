@@ -3,7 +3,7 @@ import { h, replace } from '../dom.ts'
 import { compareMetric, formatExact, formatMetric, type Metric } from '../format.ts'
 import { createPanel } from '../panel.ts'
 import type { SeriesMetric } from '../state.ts'
-import type { OverviewResult } from '../types.ts'
+import type { HonouredCounts, OverviewResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 
 const CARDS: { metric: Metric; label: string }[] = [
@@ -19,7 +19,20 @@ const charted = (m: Metric): m is SeriesMetric => m !== 'pages_per_visit'
 /** The overview cards with the change against the previous period; a card picks the chart's metric. */
 export function createOverview() {
   const panel = createPanel('Overview', { className: 'overview' })
+  const honoured = h('p', { class: 'honoured', hidden: true })
+  panel.el.append(honoured)
   let view: View | undefined
+
+  /** Requests not tracked because of DNT or GPC: counted per site, so filters cannot narrow them. */
+  const showHonoured = (v: View, counts: HonouredCounts | undefined) => {
+    honoured.hidden = !counts
+    if (!counts) return
+    const total = (counts.dnt ?? 0) + (counts.gpc ?? 0) + (counts.requests ?? 0)
+    const split = counts.dnt !== undefined && counts.gpc !== undefined ? ` (${formatExact(counts.dnt)} Do Not Track, ${formatExact(counts.gpc)} Global Privacy Control)` : ''
+    replace(honoured, h('strong', null, formatExact(total)),
+      ` request${total === 1 ? ' was' : 's were'} not tracked in this period because the browser asked not to be${split}`,
+      Object.keys(v.state.filters).length ? '; a count for the whole site, which filters cannot narrow.' : '.')
+  }
 
   const render = (v: View, r: OverviewResult) => {
     replace(
@@ -50,7 +63,10 @@ export function createOverview() {
     el: panel.el,
     update(v: View) {
       view = v
-      panel.load(`${v.key}#${v.state.metric}`, () => get<OverviewResult>(sitePath(v.site, 'overview'), v.params), (r) => render(v, r))
+      panel.load(`${v.key}#${v.state.metric}`, () => get<OverviewResult>(sitePath(v.site, 'overview'), v.params), (r) => {
+        render(v, r)
+        showHonoured(v, r.honoured)
+      })
     },
   }
 }
