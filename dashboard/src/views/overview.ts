@@ -20,7 +20,8 @@ const charted = (m: Metric): m is SeriesMetric => m !== 'pages_per_visit'
 export function createOverview() {
   const panel = createPanel('Overview', { className: 'overview' })
   const honoured = h('p', { class: 'honoured', hidden: true })
-  panel.el.append(honoured)
+  // The answer's source goes under the cards, beside the Do Not Track count.
+  panel.el.append(h('div', { class: 'overview-foot' }, honoured, panel.el.querySelector('.source')))
   let view: View | undefined
 
   /** Requests not tracked because of DNT or GPC: counted per site, so filters cannot narrow them. */
