@@ -28,7 +28,7 @@ export function errorText(err: unknown): string {
 export function createPanel(title: string, opts: { controls?: Node[]; className?: string } = {}): Panel {
   const headingId = uid('panel')
   const source = h('span', { class: 'source', hidden: true })
-  const body = h('div', { class: 'panel-body' })
+  const body = h('div', { class: 'panel-body' }, h('p', { class: 'empty' }, 'Loading…'))
   const el = h(
     'section',
     { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { buildDashboard } from '../../../dashboard/build.ts'
 
 /** One file the dashboard serves, with its content type and a strong ETag from its content hash. */
 export interface DashboardFile {
   body: Uint8Array
+  /** The same bytes gzipped once at build, for clients that accept it. */
+  gzip: Uint8Array
   type: string
+  /** The content hash in quotes; the gzipped variant's ETag adds `-gz`. */
   etag: string
 }
 
@@ -20,7 +24,7 @@ export interface DashboardAssets {
 const TEMPLATE = fileURLToPath(new URL('../../../dashboard/index.html', import.meta.url))
 
 const hashOf = (body: Uint8Array) => createHash('sha256').update(body).digest('base64url').slice(0, 16)
-const file = (body: Uint8Array, type: string): DashboardFile => ({ body, type, etag: `"${hashOf(body)}"` })
+const file = (body: Uint8Array, type: string): DashboardFile => ({ body, gzip: gzipSync(body, { level: 9 }), type, etag: `"${hashOf(body)}"` })
 
 /** Bundles the dashboard and fills the page template with the hashed asset names. */
 export async function buildDashboardAssets(): Promise<DashboardAssets> {

@@ -30,10 +30,13 @@ export function dashboardRoutes(s: Services): Hono<Env> {
   dashboardAssets().catch((err: Error) => s.log.error({ err: err.message }, 'dashboard build failed'))
 
   const send = (c: Context<Env>, f: DashboardFile, cacheControl: string) => {
+    const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')
     c.header('Content-Type', f.type)
-    c.header('ETag', f.etag)
     c.header('Cache-Control', cacheControl)
-    return c.body(f.body as Uint8Array<ArrayBuffer>)
+    c.header('Vary', 'Accept-Encoding')
+    c.header('ETag', gzip ? `${f.etag.slice(0, -1)}-gz"` : f.etag)
+    if (gzip) c.header('Content-Encoding', 'gzip')
+    return c.body((gzip ? f.gzip : f.body) as Uint8Array<ArrayBuffer>)
   }
   const headers = secureHeaders({ contentSecurityPolicy: DASHBOARD_CSP, referrerPolicy: 'no-referrer', xFrameOptions: 'DENY' })
 
