@@ -6,7 +6,7 @@ describe('dashboard view state in the URL', () => {
     const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
     expect(s).toEqual({
       site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
-      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined,
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false,
     })
   })
 
@@ -16,7 +16,7 @@ describe('dashboard view state in the URL', () => {
   })
 
   it('writes back exactly what it read, leaving defaults out', () => {
-    const query = '?site=example.com&period=custom&from=2026-01-01&to=2026-01-31&metric=bounce_rate&country=NL&device=mobile&heatmap=%2F'
+    const query = '?site=example.com&period=custom&from=2026-01-01&to=2026-01-31&metric=bounce_rate&compare=1&country=NL&device=mobile&heatmap=%2F'
     expect(stateQuery(parseState(query))).toBe(query)
     expect(stateQuery(parseState('?period=30d&metric=visitors'))).toBe('')
   })

@@ -45,6 +45,8 @@ export interface ViewState {
   filters: Filters
   /** The page whose clicks and mouse movement are shown. */
   heatmap: string | undefined
+  /** Whether the chart also draws the previous period. */
+  compare: boolean
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string | null): T | undefined =>
@@ -72,6 +74,7 @@ export function parseState(search: string): ViewState {
     interval: oneOf(INTERVALS, q.get('interval')),
     filters,
     heatmap: q.get('heatmap') || undefined,
+    compare: q.get('compare') === '1',
   }
 }
 
@@ -86,6 +89,7 @@ export function stateQuery(s: ViewState): string {
   }
   if (s.metric !== 'visitors') q.set('metric', s.metric)
   if (s.interval) q.set('interval', s.interval)
+  if (s.compare) q.set('compare', '1')
   for (const d of DIMENSIONS) {
     const v = s.filters[d]
     if (v !== undefined) q.set(d, v)

@@ -3,7 +3,7 @@ import { get } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { formatExact, formatMetric } from '../format.ts'
 import { createPanel, empty } from '../panel.ts'
-import { intervalsFor, type Interval } from '../period.ts'
+import { intervalsFor, previousRange, type Interval } from '../period.ts'
 import { SERIES_METRICS, type SeriesMetric } from '../state.ts'
 import type { TimeseriesResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
@@ -40,6 +40,9 @@ function bucketLabel(bucket: string, interval: Interval): string {
   return DAY_NAMES.format(d)
 }
 
+/** A time series, and the one of the period before it when comparing. */
+type Series = TimeseriesResult & { previous?: TimeseriesResult | undefined }
+
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 
 /** The time series: one metric over the range, in hours, days, weeks or months, with its data as a table. */
@@ -48,13 +51,15 @@ export function createChart() {
   const metric = h('select', { id: 'chart-metric', onchange: () => view?.navigate({ metric: metric.value as SeriesMetric }) },
     SERIES_METRICS.map((m) => h('option', { value: m }, METRIC_LABELS[m])))
   const interval = h('select', { id: 'chart-interval', onchange: () => view?.navigate({ interval: interval.value as Interval }) })
+  const compare = h('input', { type: 'checkbox', id: 'chart-compare', onchange: () => view?.navigate({ compare: compare.checked }) })
   const controls = h('div', { class: 'controls' },
+    h('label', { class: 'check' }, compare, 'Previous period'),
     h('label', { for: 'chart-metric', class: 'sr-only' }, 'Metric'), metric,
     h('label', { for: 'chart-interval', class: 'sr-only' }, 'Interval'), interval)
   const panel = createPanel('Over time', { className: 'chart', controls: [controls] })
 
   let plot: uPlot | undefined
-  let last: { v: View; r: TimeseriesResult } | undefined
+  let last: { v: View; r: Series } | undefined
   const plotBox = h('div', { class: 'plot' })
   const resize = new ResizeObserver(() => {
     if (plot && plotBox.clientWidth) plot.setSize({ width: plotBox.clientWidth, height: plot.height })
@@ -62,19 +67,24 @@ export function createChart() {
   resize.observe(plotBox)
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => last && draw(last.v, last.r))
 
-  function draw(v: View, r: TimeseriesResult) {
+  function draw(v: View, r: Series) {
     last = { v, r }
     plot?.destroy()
     plot = undefined
     const m = r.metric
     const label = METRIC_LABELS[m]
     const fmt = (n: number) => formatMetric(m, n)
+    const cell = (n: number) => (Number.isInteger(n) && m !== 'visit_duration' ? formatExact(n) : fmt(n))
+    // The previous period is matched bucket by bucket: its first day under the range's first day.
+    const before = r.previous?.points
     const table = h('table', null,
       h('caption', null, `${label} per ${r.interval}`),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, label))),
-      h('tbody', null, r.points.map((p) =>
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, label),
+        before ? h('th', { scope: 'col', class: 'previous' }, 'Previous period') : null)),
+      h('tbody', null, r.points.map((p, i) =>
         h('tr', { 'data-bucket': p.bucket }, h('th', { scope: 'row' }, bucketLabel(p.bucket, r.interval)),
-          h('td', { 'data-value': p.value }, Number.isInteger(p.value) && m !== 'visit_duration' ? formatExact(p.value) : fmt(p.value))))))
+          h('td', { 'data-value': p.value }, cell(p.value)),
+          before ? h('td', { class: 'previous', 'data-value': before[i]?.value, title: before[i] ? bucketLabel(before[i].bucket, r.interval) : undefined }, before[i] ? cell(before[i].value) : '–') : null))))
     const total = r.points.reduce((n, p) => n + p.value, 0)
     replace(panel.body,
       total === 0 && r.points.every((p) => p.value === 0) ? empty() : null,
@@ -86,6 +96,9 @@ export function createChart() {
     const grid = cssVar('--grid') || '#eee'
     const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '12px system-ui, sans-serif' }
     const few = r.points.length <= 2
+    const previousSeries: uPlot.Series[] = before
+      ? [{ label: 'Previous period', stroke: muted, width: 1.5, dash: [5, 4], points: { show: false }, value: (_u, n) => (n == null ? '–' : fmt(n)) }]
+      : []
     plot = new uPlot(
       {
         width: plotBox.clientWidth || 600,
@@ -98,6 +111,7 @@ export function createChart() {
             label, stroke: accent, width: 2, fill: `${accent}22`, points: { show: few || r.points.length <= 31, size: few ? 8 : 5 },
             value: (_u, n) => (n == null ? '–' : fmt(n)),
           },
+          ...previousSeries,
         ],
         axes: [
           { ...axis, values: (_u, splits) => splits.map((ts) => axisLabel(ts, r.interval)) },
@@ -106,7 +120,7 @@ export function createChart() {
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
       },
-      [r.points.map((p) => bucketTime(p.bucket)), r.points.map((p) => p.value)],
+      [r.points.map((p) => bucketTime(p.bucket)), r.points.map((p) => p.value), ...(before ? [r.points.map((_p, i) => before[i]?.value ?? null)] : [])],
       plotBox,
     )
     plot.root.setAttribute('aria-hidden', 'true')
@@ -119,8 +133,13 @@ export function createChart() {
       metric.value = v.state.metric
       replace(interval, intervalsFor(v.range).map((i) => h('option', { value: i }, INTERVAL_LABELS[i])))
       interval.value = v.interval
+      compare.checked = v.state.compare
       const params = { ...v.params, metric: v.state.metric, interval: v.interval }
-      panel.load(`${v.key}#${v.state.metric}#${v.interval}`, () => get<TimeseriesResult>(sitePath(v.site, 'timeseries'), params), (r) => draw(v, r))
+      const series = (range: { from: string; to: string }) => get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range })
+      panel.load(`${v.key}#${v.state.metric}#${v.interval}#${v.state.compare}`, async (): Promise<Series> => {
+        const [current, previous] = await Promise.all([series(v.range), v.state.compare ? series(previousRange(v.range)) : undefined])
+        return { ...current, previous }
+      }, (r) => draw(v, r))
     },
   }
 }
