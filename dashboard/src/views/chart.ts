@@ -40,6 +40,18 @@ function bucketLabel(bucket: string, interval: Interval): string {
   return DAY_NAMES.format(d)
 }
 
+const HOUR_S = 3600
+const DAY_S = 86_400
+/** Tick steps on the time axis: whole hours, days, weeks or months, never a fraction of the interval. */
+const TIME_STEPS: Record<Interval, number[]> = {
+  hour: [1, 2, 3, 6, 12].map((n) => n * HOUR_S).concat([1, 2, 7].map((n) => n * DAY_S)),
+  day: [1, 2, 3, 7, 14, 28, 56].map((n) => n * DAY_S),
+  week: [7, 14, 28, 56, 91].map((n) => n * DAY_S),
+  month: [1, 2, 3, 6, 12].map((n) => n * 30 * DAY_S),
+}
+/** Whole-number tick steps for counts: 1, 2, 5, 10, 20, 50, ... */
+const COUNT_STEPS = Array.from({ length: 24 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3))
+
 /** A time series, and the one of the period before it when comparing. */
 type Series = TimeseriesResult & { previous?: TimeseriesResult | undefined }
 
@@ -114,8 +126,8 @@ export function createChart() {
           ...previousSeries,
         ],
         axes: [
-          { ...axis, values: (_u, splits) => splits.map((ts) => axisLabel(ts, r.interval)) },
-          { ...axis, size: 56, values: (_u, splits) => splits.map((n) => fmt(n)) },
+          { ...axis, incrs: TIME_STEPS[r.interval], values: (_u, splits) => splits.map((ts) => axisLabel(ts, r.interval)) },
+          { ...axis, size: 56, ...(m === 'bounce_rate' ? {} : { incrs: COUNT_STEPS }), values: (_u, splits) => splits.map((n) => fmt(n)) },
         ],
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
