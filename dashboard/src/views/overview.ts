@@ -29,10 +29,10 @@ export function createOverview() {
     honoured.hidden = !counts
     if (!counts) return
     const total = (counts.dnt ?? 0) + (counts.gpc ?? 0) + (counts.requests ?? 0)
-    const split = counts.dnt !== undefined && counts.gpc !== undefined ? ` (${formatExact(counts.dnt)} Do Not Track, ${formatExact(counts.gpc)} Global Privacy Control)` : ''
+    const split = counts.dnt !== undefined && counts.gpc !== undefined ? ` (Do Not Track ${formatExact(counts.dnt)}, Global Privacy Control ${formatExact(counts.gpc)})` : ''
     replace(honoured, h('strong', null, formatExact(total)),
-      ` request${total === 1 ? ' was' : 's were'} not tracked in this period because the browser asked not to be${split}`,
-      Object.keys(v.state.filters).length ? '; a count for the whole site, which filters cannot narrow.' : '.')
+      ` request${total === 1 ? ' was' : 's were'} not tracked because the browser asked not to be${split}.`,
+      Object.keys(v.state.filters).length ? ' Counted for the whole site: filters do not apply.' : '')
   }
 
   const render = (v: View, r: OverviewResult) => {
