@@ -13,9 +13,22 @@ interface Column<R> {
 
 const PAGE = 10
 
-/** A panel with a table of rows from one endpoint, and "Show more". */
-function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], emptyText: string, className: string) {
-  const panel: Panel = createPanel(title, { className })
+interface Choice {
+  /** The query parameter the choice sets. */
+  param: string
+  label: string
+  options: [value: string, label: string][]
+}
+
+/** A panel with a table of rows from one endpoint, "Show more", and optionally a choice that narrows it. */
+function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], emptyText: string, className: string, choice?: Choice) {
+  let view: View | undefined
+  const select = choice
+    ? h('select', { id: `${className}-${choice.param}`, onchange: () => view && update(view) }, choice.options.map(([value, label]) => h('option', { value }, label)))
+    : undefined
+  const controls = choice && select ? [h('div', { class: 'controls' }, h('label', { for: select.id, class: 'sr-only' }, choice.label), select)] : []
+  const panel: Panel = createPanel(title, { className, controls })
+  const extra = (): Record<string, string> => (choice && select?.value ? { [choice.param]: select.value } : {})
   const render = (v: View, first: R[]) => {
     const rows = first.slice(0, PAGE)
     const tbody = h('tbody')
@@ -27,7 +40,7 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
     const more = h('button', { type: 'button', class: 'link more', hidden: first.length <= PAGE }, 'Show more')
     more.addEventListener('click', () => {
       more.disabled = true
-      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, limit: PAGE + 1, offset: rows.length }).then(
+      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length }).then(
         (r) => {
           rows.push(...r.rows.slice(0, PAGE))
           fill()
@@ -47,12 +60,12 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
         tbody)),
       h('div', { class: 'panel-foot' }, more, status))
   }
-  return {
-    el: panel.el,
-    update(v: View) {
-      panel.load(v.key, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, limit: PAGE + 1, offset: 0 }), (r) => render(v, r.rows))
-    },
+  function update(v: View) {
+    view = v
+    const params = { ...v.params, ...extra(), limit: PAGE + 1, offset: 0 }
+    panel.load(`${v.key}#${select?.value ?? ''}`, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), params), (r) => render(v, r.rows))
   }
+  return { el: panel.el, update }
 }
 
 const count = (n: number) => h('span', { title: formatExact(n) }, formatCount(n))
@@ -63,7 +76,7 @@ const EXIT_KINDS: Record<string, string> = {
   form: 'Form sent', reload: 'Reload', back_forward: 'Back or forward', hidden: 'Tab hidden or closed',
 }
 
-/** Resources that failed to load, by page, kind and resource. */
+/** Resources that failed to load and files whose download started, by page, kind and resource. */
 export const createErrors = () =>
   tablePanel<ErrorsResult['rows'][number]>('Download errors', 'errors', [
     { label: 'Resource', cell: (r) => code(r.resource) },
@@ -71,7 +84,11 @@ export const createErrors = () =>
     { label: 'Page', cell: (r) => code(r.page) },
     { label: 'Errors', cell: (r) => count(r.count), numeric: true },
     { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
-  ], 'No failed downloads in this period.', 'errors')
+  ], 'Nothing failed to load, and no file was downloaded, in this period.', 'errors', {
+    param: 'kind',
+    label: 'Kind',
+    options: [['', 'Errors and downloads'], ['img', 'Images'], ['script', 'Scripts'], ['css', 'Style sheets'], ['media', 'Media'], ['fetch', 'Fetches'], ['other', 'Other resources'], ['download', 'Downloads started']],
+  })
 
 /** How visitors left pages: by page, way of leaving and target. */
 export const createExits = () =>
