@@ -81,7 +81,8 @@ function openDashboard(sites: SiteInfo[]) {
       filters.el,
       overview.el,
       chart.el,
-      h('div', { class: 'panels' }, breakdowns.els, properties.el, vitals.el, interactions.el, calls.el, errors.el, exits.el)),
+      h('div', { class: 'panels' }, breakdowns.els, properties.el,
+        h('div', { class: 'column' }, vitals.el, calls.el), interactions.el, errors.el, exits.el)),
     announce)
 
   const siteOf = (s: ViewState) => sites.find((x) => x.domain === s.site) ?? sites[0]!
