@@ -51,6 +51,8 @@ const TIME_STEPS: Record<Interval, number[]> = {
 }
 /** Whole-number tick steps for counts: 1, 2, 5, 10, 20, 50, ... */
 const COUNT_STEPS = Array.from({ length: 24 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3))
+/** Tick steps for durations in seconds: whole seconds, then whole minutes, then whole hours. */
+const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 18_000, 36_000]
 
 /** A time series, and the one of the period before it when comparing. */
 type Series = TimeseriesResult & { previous?: TimeseriesResult | undefined }
@@ -116,6 +118,8 @@ export function createChart() {
         width: plotBox.clientWidth || 600,
         height: 260,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+        // Room on the right for the last tick's label.
+        padding: [12, 28, 0, 0],
         scales: { y: { range: (_u, _min, max) => [0, max > 0 ? (m === 'bounce_rate' ? Math.min(1, max * 1.1) : max * 1.1) : 1] } },
         series: [
           { value: (_u, ts) => (ts == null ? '' : bucketLabel(r.points.find((p) => bucketTime(p.bucket) === ts)?.bucket ?? '', r.interval)) },
@@ -127,7 +131,11 @@ export function createChart() {
         ],
         axes: [
           { ...axis, incrs: TIME_STEPS[r.interval], values: (_u, splits) => splits.map((ts) => axisLabel(ts, r.interval)) },
-          { ...axis, size: 56, ...(m === 'bounce_rate' ? {} : { incrs: COUNT_STEPS }), values: (_u, splits) => splits.map((n) => fmt(n)) },
+          {
+            ...axis, size: m === 'visit_duration' ? 70 : 56,
+            ...(m === 'bounce_rate' ? {} : { incrs: m === 'visit_duration' ? DURATION_STEPS : COUNT_STEPS }),
+            values: (_u, splits) => splits.map((n) => fmt(n)),
+          },
         ],
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
