@@ -21,6 +21,8 @@ describe('dashboard number formats', () => {
     expect(formatDuration(45)).toBe('45s')
     expect(formatDuration(80)).toBe('1m 20s')
     expect(formatDuration(7500)).toBe('2h 5m')
+    expect(formatDuration(180)).toBe('3m')
+    expect(formatDuration(7200)).toBe('2h')
     expect(formatMs(850)).toBe('850 ms')
     expect(formatMs(2430)).toBe('2.4 s')
   })
