@@ -31,14 +31,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
   return el
 }
 
-/** Creates an SVG element. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): SVGElementTagNameMap[K] {
-  const el = document.createElementNS('http://www.w3.org/2000/svg', tag)
-  assign(el, attrs)
-  append(el, children)
-  return el
-}
-
 /** Replaces an element's children. */
 export function replace(el: Element, ...children: Child[]): void {
   el.replaceChildren()
@@ -46,7 +38,7 @@ export function replace(el: Element, ...children: Child[]): void {
 }
 
 /** Sets a CSS custom property (through the CSSOM, which the Content-Security-Policy allows). */
-export function setVar(el: HTMLElement | SVGElement, name: string, value: string | number): void {
+export function setVar(el: HTMLElement, name: string, value: string | number): void {
   el.style.setProperty(name, String(value))
 }
 
