@@ -1,6 +1,6 @@
 import { get } from '../api.ts'
 import { h, replace } from '../dom.ts'
-import { compareMetric, formatExact, formatMetric, type Metric } from '../format.ts'
+import { compareMetric, formatExact, formatMetric, type Change, type Metric } from '../format.ts'
 import { createPanel } from '../panel.ts'
 import type { SeriesMetric } from '../state.ts'
 import type { HonouredCounts, OverviewResult } from '../types.ts'
@@ -15,6 +15,8 @@ const CARDS: { metric: Metric; label: string }[] = [
   { metric: 'visit_duration', label: 'Visit duration' },
 ]
 const charted = (m: Metric): m is SeriesMetric => m !== 'pages_per_visit'
+/** Metrics that are a rate or a mean over visits. */
+const PER_VISIT: readonly Metric[] = ['pages_per_visit', 'bounce_rate', 'visit_duration']
 
 /** The overview cards with the change against the previous period; a card picks the chart's metric. */
 export function createOverview() {
@@ -41,13 +43,17 @@ export function createOverview() {
       h('ul', { class: 'cards' },
         CARDS.map(({ metric, label }) => {
           const value = r.current[metric]
-          const change = compareMetric(metric, value, r.previous[metric])
+          // A rate over no visits is not 0: it does not exist, and neither does its change.
+          const perVisit = PER_VISIT.includes(metric)
+          const none = perVisit && r.current.visits === 0
+          const noBase = perVisit && r.previous.visits === 0
+          const change: Change = none || noBase ? { text: '–', direction: 'flat', good: undefined } : compareMetric(metric, value, r.previous[metric])
           const content = [
             h('span', { class: 'card-label' }, label),
-            h('span', { class: 'card-value', title: Number.isInteger(value) ? formatExact(value) : undefined }, formatMetric(metric, value)),
+            h('span', { class: 'card-value', title: Number.isInteger(value) ? formatExact(value) : undefined }, none ? '–' : formatMetric(metric, value)),
             h('span', {
               class: `change ${change.direction} ${change.good === undefined ? '' : change.good ? 'good' : 'bad'}`,
-              title: `Previous period: ${formatMetric(metric, r.previous[metric])}`,
+              title: noBase ? 'No visits in the previous period' : `Previous period: ${formatMetric(metric, r.previous[metric])}`,
             }, h('span', { 'aria-hidden': 'true' }, change.direction === 'up' ? '↑ ' : change.direction === 'down' ? '↓ ' : ''),
               h('span', { class: 'sr-only' }, 'Change against the previous period: '), change.text),
           ]
