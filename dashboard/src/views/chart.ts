@@ -55,7 +55,12 @@ const COUNT_STEPS = Array.from({ length: 24 }, (_, i) => [1, 2, 5][i % 3]! * 10 
 const DURATION_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 18_000, 36_000]
 
 /** A time series, and the one of the period before it when comparing. */
-type Series = TimeseriesResult & { previous?: TimeseriesResult | undefined }
+interface Point {
+  bucket: string
+  /** Null for a rate or a mean in a bucket without visits: there is no such value, rather than 0. */
+  value: number | null
+}
+type Series = Omit<TimeseriesResult, 'points'> & { points: Point[]; previous?: Point[] | undefined }
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 
@@ -88,20 +93,19 @@ export function createChart() {
     const m = r.metric
     const label = METRIC_LABELS[m]
     const fmt = (n: number) => formatMetric(m, n)
-    const cell = (n: number) => (Number.isInteger(n) && m !== 'visit_duration' ? formatExact(n) : fmt(n))
+    const cell = (n: number | null) => (n === null ? '–' : Number.isInteger(n) && m !== 'visit_duration' ? formatExact(n) : fmt(n))
     // The previous period is matched bucket by bucket: its first day under the range's first day.
-    const before = r.previous?.points
+    const before = r.previous
     const table = h('table', null,
       h('caption', null, `${label} per ${r.interval}`),
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, label),
         before ? h('th', { scope: 'col', class: 'previous' }, 'Previous period') : null)),
       h('tbody', null, r.points.map((p, i) =>
         h('tr', { 'data-bucket': p.bucket }, h('th', { scope: 'row' }, bucketLabel(p.bucket, r.interval)),
-          h('td', { 'data-value': p.value }, cell(p.value)),
-          before ? h('td', { class: 'previous', 'data-value': before[i]?.value, title: before[i] ? bucketLabel(before[i].bucket, r.interval) : undefined }, before[i] ? cell(before[i].value) : '–') : null))))
-    const total = r.points.reduce((n, p) => n + p.value, 0)
+          h('td', { 'data-value': p.value ?? undefined }, cell(p.value)),
+          before ? h('td', { class: 'previous', 'data-value': before[i]?.value ?? undefined, title: before[i] ? bucketLabel(before[i].bucket, r.interval) : undefined }, before[i] ? cell(before[i].value) : '–') : null))))
     replace(panel.body,
-      total === 0 && r.points.every((p) => p.value === 0) ? empty() : null,
+      r.points.every((p) => !p.value) ? empty() : null,
       plotBox,
       h('details', { class: 'data-table' }, h('summary', null, 'Show the data as a table'), table))
 
@@ -155,10 +159,18 @@ export function createChart() {
       interval.value = v.interval
       compare.checked = v.state.compare
       const params = { ...v.params, metric: v.state.metric, interval: v.interval }
-      const series = (range: { from: string; to: string }) => get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range })
+      const series = (range: { from: string; to: string }, metric: SeriesMetric = v.state.metric) =>
+        get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range, metric })
+      // A bounce rate or a duration is only drawn where there were visits.
+      const perVisit = v.state.metric === 'bounce_rate' || v.state.metric === 'visit_duration'
+      const points = async (range: { from: string; to: string }): Promise<{ r: TimeseriesResult; points: Point[] }> => {
+        const [r, visits] = await Promise.all([series(range), perVisit ? series(range, 'visits') : undefined])
+        const had = new Map(visits?.points.map((p) => [p.bucket, p.value]))
+        return { r, points: r.points.map((p) => ({ bucket: p.bucket, value: visits && !had.get(p.bucket) ? null : p.value })) }
+      }
       panel.load(`${v.key}#${v.state.metric}#${v.interval}#${v.state.compare}`, async (): Promise<Series> => {
-        const [current, previous] = await Promise.all([series(v.range), v.state.compare ? series(previousRange(v.range)) : undefined])
-        return { ...current, previous }
+        const [current, previous] = await Promise.all([points(v.range), v.state.compare ? points(previousRange(v.range)) : undefined])
+        return { ...current.r, points: current.points, previous: previous?.points }
       }, (r) => draw(v, r))
     },
   }
