@@ -7,8 +7,8 @@ import { eventCors } from './cors.ts'
 import { clientIp, truncateIp } from './ingest/ip.ts'
 import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
-import { demoRoutes } from './routes/demo.ts'
 import { dashboardRoutes } from './routes/dashboard.ts'
+import { demoRoutes } from './routes/demo.ts'
 import { eventRoutes } from './routes/event.ts'
 import { healthRoutes } from './routes/health.ts'
 import { privacyRoutes } from './routes/privacy.ts'
@@ -19,9 +19,9 @@ import { optOutSignal } from './privacy/opt-out.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { testPageRoutes } from './routes/test-pages.ts'
 import { metricsRoutes } from './routes/metrics.ts'
+import { statsSitesRoutes } from './routes/stats-sites.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { tokenRoutes } from './routes/tokens.ts'
-import { statsSitesRoutes } from './routes/stats-sites.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -81,8 +81,8 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', metricsRoutes(s))
   app.route('/', tokenRoutes(s))
   app.route('/', demoRoutes(s))
-  app.route('/', statsRoutes(s))
   app.route('/', statsSitesRoutes(s))
+  app.route('/', statsRoutes(s))
   app.route('/', dashboardRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

@@ -1,22 +1,33 @@
 import { Hono } from 'hono'
-import { bearerAuth } from 'hono/bearer-auth'
 import type { Env, Services } from '../context.ts'
+import { requireToken } from './auth.ts'
 
-/** `GET /api/stats/sites`: the sites the token may read, with the time zone their days are cut in. */
+/** A site as the dashboard's site picker needs it. */
+export interface SiteInfo {
+  domain: string
+  /** IANA time zone in which the site's days are cut. */
+  timezone: string
+}
+
+export interface SitesResult {
+  sites: SiteInfo[]
+}
+
+/**
+ * `GET /api/stats/sites`: the sites the token may read (all of them for the admin token and unscoped
+ * read tokens, one for a read token scoped to a site), with the time zone their days are cut in.
+ */
 export function statsSitesRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
-  app.use('/api/stats/sites', bearerAuth({
-    token: s.adminToken,
-    noAuthenticationHeader: { message: { error: 'a token is required (Authorization: Bearer ...)' } },
-    invalidToken: { message: { error: 'the token is not valid' } },
-    invalidAuthenticationHeader: { message: { error: 'the Authorization header must be "Bearer <token>"' } },
-  }))
-  app.get('/api/stats/sites', (c) =>
-    c.json({
-      sites: s.sites
-        .all()
-        .map((site) => ({ domain: site.domain, timezone: site.timezone }))
-        .sort((a, b) => a.domain.localeCompare(b.domain)),
-    }))
+  app.get('/api/stats/sites', requireToken(s, ['admin', 'read']), (c) => {
+    const principal = c.var.principal
+    const only = principal.kind === 'admin' ? null : principal.site
+    const sites: SiteInfo[] = s.sites
+      .all()
+      .filter((site) => only === null || site.domain === only)
+      .map((site) => ({ domain: site.domain, timezone: site.timezone }))
+      .sort((a, b) => a.domain.localeCompare(b.domain))
+    return c.json({ sites } satisfies SitesResult)
+  })
   return app
 }

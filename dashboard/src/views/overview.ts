@@ -3,7 +3,7 @@ import { h, replace } from '../dom.ts'
 import { compareMetric, formatExact, formatMetric, type Change, type Metric } from '../format.ts'
 import { createPanel } from '../panel.ts'
 import type { SeriesMetric } from '../state.ts'
-import type { HonouredCounts, OverviewResult } from '../types.ts'
+import type { HonouredResult, OverviewResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 
 const CARDS: { metric: Metric; label: string }[] = [
@@ -27,13 +27,11 @@ export function createOverview() {
   let view: View | undefined
 
   /** Requests not tracked because of DNT or GPC: counted per site, so filters cannot narrow them. */
-  const showHonoured = (v: View, counts: HonouredCounts | undefined) => {
-    honoured.hidden = !counts
-    if (!counts) return
-    const total = (counts.dnt ?? 0) + (counts.gpc ?? 0) + (counts.requests ?? 0)
-    const split = counts.dnt !== undefined && counts.gpc !== undefined ? ` (Do Not Track ${formatExact(counts.dnt)}, Global Privacy Control ${formatExact(counts.gpc)})` : ''
-    replace(honoured, h('strong', null, formatExact(total)),
-      ` request${total === 1 ? ' was' : 's were'} not tracked because the browser asked not to be${split}.`,
+  const showHonoured = (v: View, counts: HonouredResult) => {
+    honoured.hidden = false
+    const n = counts.requests
+    replace(honoured, h('strong', null, formatExact(n)),
+      ` request${n === 1 ? ' was' : 's were'} not tracked because the browser sent Do Not Track or Global Privacy Control.`,
       Object.keys(v.state.filters).length ? ' Counted for the whole site: filters do not apply.' : '')
   }
 

@@ -1,0 +1,273 @@
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+
+const SITE = 'example.com'
+
+/**
+ * Known traffic, each visitor one visit: two from the Netherlands (3 pageviews), two from the
+ * United States (4 pageviews); two of the four visits see one page only (bounces).
+ */
+const VISITORS = [
+  { ip: '145.14.1.1', ua: UA.chromeMac, country: 'NL', pages: ['/', '/pricing'] },
+  { ip: '145.14.1.2', ua: UA.safariIphone, country: 'NL', pages: ['/'] },
+  { ip: '8.8.8.8', ua: UA.firefoxWindows, country: 'US', pages: ['/', '/docs', '/pricing'] },
+  { ip: '8.8.8.9', ua: UA.chromeMac, country: 'US', pages: ['/pricing'] },
+] as const
+
+const expected = (keep: (v: (typeof VISITORS)[number]) => boolean = () => true) => {
+  const vs = VISITORS.filter(keep)
+  const byPage = new Map<string, number>()
+  for (const v of vs) for (const p of new Set(v.pages)) byPage.set(p, (byPage.get(p) ?? 0) + 1)
+  return { visitors: vs.length, pageviews: vs.reduce((n, v) => n + v.pages.length, 0), byPage }
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+
+/** Retries an assertion while the page loads its answers. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 })
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+describe('the dashboard in Chromium against the real collector', () => {
+  let c: Collector
+  let browser: Browser
+  const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-dashboard-'))
+
+  beforeAll(async () => {
+    c = await startCollector({ TELLEN_SITES: `${SITE},shop.test`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
+    const launched = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    const start = Date.now() - 60_000
+    for (const [i, v] of VISITORS.entries()) {
+      const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
+      if (i === 0) {
+        // On the home page: one timing, one click in row 3, column 4, and mouse movement in row 2, column 3.
+        const grid = Array.from({ length: 100 }, (_, cell) => (cell === 12 ? 5 : 0))
+        events.push(
+          { type: 'timing', url: `https://${SITE}/`, ts: start + 500, metric: 'lcp', value: 1800 },
+          { type: 'click', url: `https://${SITE}/`, ts: start + 2000, el: 'button#buy', cx: 3, cy: 2 },
+          { type: 'leave', url: `https://${SITE}/`, ts: start + 9000, exit: 'internal', target: `https://${SITE}/pricing`, engaged: 8000, scroll: 70, grid },
+        )
+      }
+      const res = await postEvents(c.url, { v: 1, site: SITE, events }, { 'x-forwarded-for': v.ip, 'user-agent': v.ua })
+      expect(res.status).toBe(202)
+    }
+    // A browser that asks not to be tracked is only counted.
+    const dnt = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/`, ts: start }] }, { 'x-forwarded-for': '5.39.0.1', dnt: '1' })
+    expect(dnt.status).toBe(202)
+    // The visits job cuts the events into visits a moment after they are written.
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const r = await fetch(`${c.url}/api/stats/${SITE}/overview`, { headers: { authorization: `Bearer ${c.adminToken}` } })
+      const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
+      if (body.current?.pageviews === 7 && body.current.visits === 4) break
+      if (Date.now() > deadline) throw new Error(`the posted events did not show up: ${JSON.stringify(body)}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    browser = await launched
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await c?.stop()
+  })
+
+  /** A fresh tab on the dashboard that records Content-Security-Policy violations and page errors. */
+  async function open(query = '', options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) problems.push(m.text())
+    })
+    await page.goto(`${c.url}/dashboard${query}`)
+    return { page, problems }
+  }
+
+  const signIn = async (page: Page, token: string) => {
+    await page.getByLabel('Token').fill(token)
+    await page.getByRole('button', { name: 'Open the dashboard' }).click()
+  }
+  const card = (page: Page, metric: string) => page.locator(`.card[data-metric="${metric}"] .card-value`)
+  const rowsOf = async (page: Page, dimension: string) =>
+    Object.fromEntries(
+      await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector('button')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
+    )
+
+  it('serves the page with a strict Content-Security-Policy and content-hashed assets that revalidate', async () => {
+    const res = await fetch(`${c.url}/dashboard`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/text\/html/)
+    const csp = res.headers.get('content-security-policy')!
+    expect(csp).toMatch(/default-src 'none'/)
+    expect(csp).toMatch(/script-src 'self'(;|$)/)
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/)
+    expect(res.headers.get('cache-control')).toBe('no-cache')
+    const html = await res.text()
+    expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son[a-z]+=/)
+    const again = await fetch(`${c.url}/dashboard`, { headers: { 'if-none-match': res.headers.get('etag')! } })
+    expect(again.status).toBe(304)
+
+    const script = /src="(\/dashboard\/assets\/app\.[\w-]+\.js)"/.exec(html)![1]!
+    const asset = await fetch(`${c.url}${script}`)
+    expect(asset.status).toBe(200)
+    expect(asset.headers.get('content-type')).toMatch(/javascript/)
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect(script).toContain(asset.headers.get('etag')!.slice(1, 13))
+    expect((await fetch(`${c.url}${script}`, { headers: { 'if-none-match': asset.headers.get('etag')! } })).status).toBe(304)
+    expect((await fetch(`${c.url}/dashboard/assets/app.0000.js`)).status).toBe(404)
+  })
+
+  it('sends a wrong token back to the prompt with an error and keeps no token', async () => {
+    const { page } = await open()
+    await signIn(page, 'not-the-right-token-at-all')
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/not accepted.*not valid/)
+    expect(await page.getByLabel('Token').isVisible()).toBe(true)
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([0, 0, ''])
+    await page.context().close()
+  })
+
+  it('shows the posted numbers in the cards, the time series and the breakdowns, and filters by a clicked row', async () => {
+    const { page, problems } = await open(`?period=7d`)
+    await signIn(page, c.adminToken)
+    const all = expected()
+    await poll(() => card(page, 'visitors').textContent()).toBe(String(all.visitors))
+    expect(await card(page, 'pageviews').textContent()).toBe(String(all.pageviews))
+    expect(await card(page, 'visits').textContent()).toBe('4')
+    expect(await card(page, 'bounce_rate').textContent()).toBe('50%')
+    expect(await page.evaluate(() => [sessionStorage.getItem('tellen.token') !== null, localStorage.length, document.cookie])).toEqual([true, 0, ''])
+
+    // The time series, read from its table: seven days whose pageviews add up to what was posted.
+    await page.locator('.card[data-metric="pageviews"] button').click()
+    await poll(() => page.url()).toMatch(/metric=pageviews/)
+    await poll(() => page.locator('.chart .data-table caption').textContent()).toBe('Pageviews per day')
+    const points = await page.locator('.chart .data-table tbody td').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-value'))))
+    expect(points).toHaveLength(7)
+    expect(points.reduce((a, b) => a + b, 0)).toBe(all.pageviews)
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0)
+    await page.getByLabel('Previous period').check()
+    await poll(() => page.locator('.chart .data-table td.previous').count()).toBe(7)
+    expect(new URL(page.url()).searchParams.get('compare')).toBe('1')
+    expect(await page.locator('.chart .data-table td.previous').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value')))).toEqual(Array(7).fill('0'))
+
+    await poll(() => rowsOf(page, 'page')).toEqual(Object.fromEntries(all.byPage))
+    await page.getByRole('tab', { name: 'Countries' }).click()
+    await poll(() => rowsOf(page, 'country')).toEqual({ NL: 2, US: 2 })
+    await page.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true })
+
+    // Clicking a country filters every panel, and the filter is in the URL.
+    await page.locator('table.rows[data-dimension="country"] button[data-value="NL"]').click()
+    await poll(() => new URL(page.url()).searchParams.get('country')).toBe('NL')
+    const nl = expected((v) => v.country === 'NL')
+    await poll(() => card(page, 'visitors').textContent()).toBe(String(nl.visitors))
+    expect(await card(page, 'pageviews').textContent()).toBe(String(nl.pageviews))
+    await poll(() => rowsOf(page, 'page')).toEqual(Object.fromEntries(nl.byPage))
+    await poll(async () => (await page.locator('.chart .data-table tbody td').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-value'))))).reduce((a, b) => a + b, 0)).toBe(nl.pageviews)
+    expect(await page.locator('.chip').textContent()).toMatch(/Country is Netherlands/)
+
+    // The shared URL opens the same view; removing the chip removes the filter.
+    const shared = await open(new URL(page.url()).search)
+    await signIn(shared.page, c.adminToken)
+    await poll(() => card(shared.page, 'visitors').textContent()).toBe(String(nl.visitors))
+    await shared.page.context().close()
+    await page.getByRole('button', { name: /Remove filter: Country is Netherlands/ }).click()
+    await poll(() => card(page, 'visitors').textContent()).toBe(String(all.visitors))
+    expect(new URL(page.url()).searchParams.has('country')).toBe(false)
+
+    // Web Vitals: the one LCP sample is its own 75th percentile.
+    await poll(() => page.locator('.vital[data-metric="lcp"] .vital-value').textContent()).toMatch(/1\.8 s/)
+
+    // Interactions on the home page: the click and the mouse movement land in their cells.
+    expect(await page.locator('#heatmap-page').inputValue()).toBe('/')
+    const counts = (n: number) => page.locator('.interactions .heat').nth(n).locator('.cell').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-count'))))
+    await poll(async () => (await counts(0)).map((n, i) => (n ? `${i}:${n}` : '')).filter(Boolean)).toEqual(['23:1'])
+    expect((await counts(1)).map((n, i) => (n ? `${i}:${n}` : '')).filter(Boolean)).toEqual(['12:5'])
+    expect(await page.locator('.interactions .elements tbody').textContent()).toBe('button#buy1')
+    expect(await page.locator('.exits tbody tr').first().textContent()).toMatch(/^\/Link on the siteexample\.com\/pricing1/)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+  it('answers a page and country filter from the events, says so, and keeps entry pages a keyboard away', async () => {
+    const { page, problems } = await open(`?period=7d&country=NL`)
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('2')
+    expect(await page.locator('.overview .source').getAttribute('data-source')).toBe('rollup')
+    await page.locator('table.rows[data-dimension="page"] button[data-value="/"]').click()
+    await poll(() => new URL(page.url()).searchParams.get('page')).toBe('/')
+    await poll(() => page.locator('.overview .source').getAttribute('data-source')).toBe('events')
+    expect(await page.locator('.overview .source').textContent()).toBe('from events')
+    expect(await card(page, 'pageviews').textContent()).toBe('2')
+    expect(await page.locator('.chip').count()).toBe(2)
+
+    // Tabs follow the arrow keys; the entry pages come from the visits.
+    await page.goto(`${c.url}/dashboard?period=7d`)
+    await page.getByRole('tab', { name: 'Top pages' }).focus()
+    await page.keyboard.press('ArrowRight')
+    await poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Entry pages')
+    expect(await page.getByRole('tab', { name: 'Entry pages' }).getAttribute('aria-selected')).toBe('true')
+    await poll(() => rowsOf(page, 'entry_page')).toEqual({ '/': 3, '/pricing': 1 })
+    expect(await page.locator('.honoured').textContent()).toMatch(/^1 request was not tracked/)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('takes a custom range and shows what the API says is wrong with it inside the panels', async () => {
+    const { page } = await open()
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    await page.getByLabel('Range').selectOption('custom')
+    await page.getByLabel('From', { exact: true }).fill('2020-01-01')
+    await page.getByLabel('To', { exact: true }).fill('2026-01-01')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await poll(() => page.url()).toMatch(/period=custom&from=2020-01-01&to=2026-01-01/)
+    await poll(() => page.locator('.overview [role="alert"]').textContent()).toMatch(/at most 731 may be asked at once \(HTTP 400\)/)
+    await poll(() => page.locator('.panel [role="alert"]').count()).toBeGreaterThanOrEqual(8)
+    await page.context().close()
+  })
+
+  it('lets a read token scoped to one site see that site only, on a phone in dark mode', async () => {
+    const created = await fetch(`${c.url}/api/admin/tokens`, {
+      method: 'POST', headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'read', site: SITE }),
+    }).then((r) => r.json() as Promise<{ token: string }>)
+    const all = await fetch(`${c.url}/api/stats/sites`, { headers: { authorization: `Bearer ${c.adminToken}` } }).then((r) => r.json())
+    expect(all).toEqual({ sites: [{ domain: SITE, timezone: 'UTC' }, { domain: 'shop.test', timezone: 'UTC' }] })
+    expect((await fetch(`${c.url}/api/stats/sites`)).status).toBe(401)
+
+    const { page } = await open(`?site=shop.test&period=7d`, { viewport: { width: 375, height: 800 }, colorScheme: 'dark' })
+    await signIn(page, created.token)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    expect(await page.locator('#site option').allTextContents()).toEqual([SITE])
+    expect(new URL(page.url()).searchParams.get('site')).toBe(SITE)
+    // Nothing sticks out sideways at phone width, and the page follows the dark colour scheme.
+    await poll(() => rowsOf(page, 'page')).toEqual(Object.fromEntries(expected().byPage))
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+    const [r, g, b] = (await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).match(/\d+/g)!.map(Number)
+    expect([r, g, b].every((x) => x! < 40)).toBe(true)
+    await page.screenshot({ path: path.join(shots, 'phone-dark.png'), fullPage: true })
+    await page.context().close()
+  })
+  it('has no accessibility violations that axe finds, in light and in dark mode', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      // axe is injected as an inline script, which the page's own policy rightly refuses.
+      const { page } = await open('?period=7d&country=NL', { colorScheme, bypassCSP: true })
+      const audit = async () => {
+        await page.addScriptTag({ path: AXE })
+        const result = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run())
+        return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+      }
+      expect(await audit()).toEqual([])
+      await signIn(page, c.adminToken)
+      await poll(() => card(page, 'visitors').textContent()).toBe('2')
+      await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+      expect(await audit()).toEqual([])
+      await page.context().close()
+    }
+  })
+})
