@@ -145,6 +145,18 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(responses.wrongType!.status).toBe(415)
   })
 
+  it('answers events with security headers, Tk and CORS for the site itself', () => {
+    for (const r of [responses.goodOrigin!, responses.malformed!, responses.tooLarge!, responses.unknownSite!]) {
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(r.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(r.headers.get('tk')).toBe('N')
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/)
+    }
+    expect(responses.goodOrigin!.headers.get('access-control-allow-origin')).toBe('https://www.example.com')
+    expect(responses.goodOrigin!.headers.get('vary')).toBe('Origin')
+    expect(responses.badOrigin!.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
   it('allows CORS from the configured sites only', () => {
     expect(responses.preflight!.status).toBe(204)
     expect(responses.preflight!.headers.get('access-control-allow-origin')).toBe('https://example.com')

@@ -1,15 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { secureHeaders } from 'hono/secure-headers'
+import { cors } from 'hono/cors'
 import type { Env, Services } from './context.ts'
-import { eventCors } from './cors.ts'
 import { clientIp, truncateIp } from './ingest/ip.ts'
-import { belongsToSite } from './ingest/url.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { dashboardRoutes } from './routes/dashboard.ts'
 import { demoRoutes } from './routes/demo.ts'
-import { eventRoutes } from './routes/event.ts'
+import { allowedOrigin, eventRoutes } from './routes/event.ts'
+import { securityHeaders } from './security-headers.ts'
 import { healthRoutes } from './routes/health.ts'
 import { privacyRoutes } from './routes/privacy.ts'
 import { siteRoutes } from './routes/sites.ts'
@@ -29,6 +28,8 @@ import { tokenRoutes } from './routes/tokens.ts'
  */
 export function createApp(s: Services): Hono<Env> {
   const app = new Hono<Env>()
+  // The ingest endpoint comes first: it answers whole, without the middleware below.
+  app.route('/', eventRoutes(s))
 
   app.use(async (c, next) => {
     const started = performance.now()
@@ -44,26 +45,18 @@ export function createApp(s: Services): Hono<Env> {
     await next()
     // Set on the response's headers in place: c.header() after next() would rebuild the response.
     c.res.headers.set('Tk', TRACKING_STATUS)
-    // Accepted events are the bulk of the traffic: their lines are debug, everything else info.
-    const level = c.res.status < 300 && c.req.path === '/api/event' ? 'debug' : 'info'
-    if (s.log.isLevelEnabled(level)) {
+    if (s.log.isLevelEnabled('info')) {
       // A visitor who opted out leaves not even a prefix in the log.
       const prefix = optOutSignal((name) => c.req.header(name)) ? undefined : c.var.ipPrefix
-      s.log[level]({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
+      s.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
     }
   })
-  app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
+  app.use(securityHeaders())
+  // CORS preflights of the ingest endpoint; its POST answers carry the same headers themselves.
   app.use(
     '/api/event',
-    eventCors({
-      origin: (origin) => {
-        try {
-          const host = new URL(origin).hostname.toLowerCase()
-          return s.sites.all().some((site) => belongsToSite(host, site.domain)) ? origin : null
-        } catch {
-          return null
-        }
-      },
+    cors({
+      origin: (origin) => (allowedOrigin(s, origin) ? origin : null),
       allowMethods: ['POST', 'OPTIONS'],
       allowHeaders: ['Content-Type'],
       maxAge: 86_400,
@@ -71,7 +64,6 @@ export function createApp(s: Services): Hono<Env> {
   )
 
   app.route('/', healthRoutes(s))
-  app.route('/', eventRoutes(s))
   app.route('/', adminRoutes(s))
   app.route('/', privacyRoutes(s))
   app.route('/', siteRoutes(s))

@@ -1,16 +1,52 @@
-import { Hono } from 'hono'
+import type { HttpBindings } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
 import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
-import { processBatch } from '../ingest/pipeline.ts'
+import { clientIp, truncateIp, type ClientIp } from '../ingest/ip.ts'
+import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
 import { countRejection } from '../ingest/rejections.ts'
+import { belongsToSite } from '../ingest/url.ts'
 import { WriterFullError } from '../ingest/writer.ts'
 import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
+import { TRACKING_STATUS } from '../privacy/policy.ts'
+import { SECURITY_HEADERS } from '../security-headers.ts'
 
 const ACCEPTED_TYPES = ['text/plain', 'application/json']
 
+/** Headers of every answer of the endpoint, built once: security headers, `Tk` and `Vary: Origin`. */
+const BASE_HEADERS: Readonly<Record<string, string>> = {
+  ...SECURITY_HEADERS,
+  'content-type': 'application/json',
+  tk: TRACKING_STATUS,
+  vary: 'Origin',
+}
+
+/** A request header from Node's parsed headers (cheap), or from the web request under `app.request`. */
+function headerReader(c: Context<Env>): (name: string) => string | undefined {
+  const raw = (c.env as HttpBindings | undefined)?.incoming?.headers
+  if (!raw) return (name) => c.req.header(name)
+  return (name) => {
+    const v = raw[name.toLowerCase()]
+    return Array.isArray(v) ? v.join(', ') : v
+  }
+}
+
+/** True when `origin` is an http(s) origin on one of the registered sites. */
+export function allowedOrigin(s: Services, origin: string | undefined): boolean {
+  if (!origin) return false
+  try {
+    const host = new URL(origin).hostname.toLowerCase()
+    return s.sites.all().some((site) => belongsToSite(host, site.domain))
+  } catch {
+    return false
+  }
+}
+
 /**
  * `POST /api/event`: takes a batch of events from the SDK (text/plain from sendBeacon, or JSON),
- * answers 202 with how many were accepted and which were not, by index.
+ * answers 202 with how many were accepted and which were not, by index. It is the hot path: it
+ * reads Node's headers directly and builds each answer whole (security headers, `Tk`, CORS), so
+ * it is mounted before the app's middleware and logs its own request line.
  */
 export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
@@ -18,82 +54,120 @@ export function eventRoutes(s: Services): Hono<Env> {
     s.metrics.rejected.inc({ reason }, count)
     countRejection(s.rejections, site, reason, ipPrefix, count, now)
   }
+  const deps: PipelineDeps = {
+    site: (d) => s.sites.get(d),
+    saltFor: s.salts.saltFor,
+    ipv4Prefix: s.config.ipv4Prefix,
+    ipv6Prefix: s.config.ipv6Prefix,
+    isSpamReferrer: s.isSpamReferrer,
+  }
+
   app.post(
     '/api/event',
     limitBody({
       maxSize: s.config.maxBodyBytes,
-      onError: (c) => c.json({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }, 413),
+      onError: () => new Response(JSON.stringify({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }), { status: 413, headers: BASE_HEADERS }),
     }),
     async (c) => {
-      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-      if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
-        return c.json({ error: `content type ${contentType} is not accepted; send text/plain or application/json` }, 415)
-      }
-      const now = Date.now()
-      const text = await c.req.text()
-      const signal = optOutSignal((name) => c.req.header(name))
-      if (signal) {
-        // The visitor asked not to be tracked: nothing of the request is kept but one count for the site and hour.
-        let site: unknown
-        try {
-          site = (JSON.parse(text) as { site?: unknown } | null)?.site
-        } catch {
-          site = undefined
+      const started = performance.now()
+      const header = headerReader(c)
+      const socket = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress
+      const ip = clientIp(socket, header('x-forwarded-for'), s.config.trustProxy)
+      const ipPrefix = ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : ''
+      const origin = header('origin')
+      const signal = optOutSignal(header)
+      const corsOrigin = allowedOrigin(s, origin) ? origin : undefined
+
+      const reply = (status: number, payload: unknown, extra?: Record<string, string>): Response => {
+        const level = status < 300 ? 'debug' : 'info'
+        if (s.log.isLevelEnabled(level)) {
+          // A visitor who opted out leaves not even a prefix in the log.
+          const line = { method: 'POST', path: '/api/event', status, ms: Math.round(performance.now() - started), prefix: signal ? undefined : ipPrefix }
+          s.log[level](line, 'request')
         }
-        const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
-        if (known) s.honoured.write([honouredRow(known.domain, now)]).catch(() => undefined)
-        return c.json({ accepted: 0, honoured: signal }, 202)
+        const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? { 'access-control-allow-origin': corsOrigin } : {}), ...extra } : BASE_HEADERS
+        return new Response(JSON.stringify(payload), { status, headers })
       }
-      let body: unknown
+
       try {
-        body = JSON.parse(text)
-      } catch {
-        reject('', 'invalid', c.var.ipPrefix)
-        return c.json({ error: 'body is not valid JSON' }, 400)
-      }
-      const named = (body as { site?: unknown } | null)?.site
-      const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
-      const limited = await s.rateLimits.check(c.var.ipPrefix, known)
-      if (!limited.ok) {
-        reject(known ?? '', 'rate_limited', c.var.ipPrefix, 1, now)
-        c.header('Retry-After', String(limited.retryAfterSeconds))
-        const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
-        return c.json({ error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, 429)
-      }
-      const result = processBatch(
-        body,
-        { ip: c.var.ip, userAgent: c.req.header('user-agent') ?? '', origin: c.req.header('origin') ?? c.req.header('referer'), now },
-        { site: (d) => s.sites.get(d), saltFor: s.salts.saltFor, ipv4Prefix: s.config.ipv4Prefix, ipv6Prefix: s.config.ipv6Prefix, isSpamReferrer: s.isSpamReferrer },
-      )
-      if (!result.ok) {
-        reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
-        return c.json({ error: result.error }, result.status)
-      }
-      if (result.dropped) {
-        reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
-        return c.json({ accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason }, 202)
-      }
-      if (result.spam) reject(result.site, 'spam', result.ipPrefix, result.spam, now)
-      if (result.errors.length) reject(result.site, 'invalid', result.ipPrefix, result.errors.length, now)
-      if (result.rows.length === 0 && result.spam && !result.errors.length) {
-        return c.json({ accepted: 0, dropped: result.spam, reason: 'spam' }, 202)
-      }
-      if (result.rows.length === 0) {
-        return c.json({ error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, 400)
-      }
-      try {
-        await s.events.write(result.rows)
+        return await ingest(c, header, ip, ipPrefix, origin, signal, reply)
       } catch (err) {
-        if (err instanceof WriterFullError) {
-          s.metrics.rejected.inc({ reason: 'unavailable' }, result.rows.length)
-          c.header('Retry-After', '30')
-          return c.json({ error: `the collector cannot take more events right now (${err.message}); retry later` }, 503)
-        }
-        throw err
+        s.log.error({ path: '/api/event', err: (err as Error).message }, 'request failed')
+        return reply(500, { error: 'internal error' })
       }
-      s.metrics.accepted.inc({ site: result.site }, result.rows.length)
-      return c.json(result.errors.length ? { accepted: result.rows.length, errors: result.errors } : { accepted: result.rows.length }, 202)
     },
   )
+
+  async function ingest(
+    c: Context<Env>,
+    header: (name: string) => string | undefined,
+    ip: ClientIp | undefined,
+    ipPrefix: string,
+    origin: string | undefined,
+    signal: 'gpc' | 'dnt' | undefined,
+    reply: (status: number, payload: unknown, extra?: Record<string, string>) => Response,
+  ): Promise<Response> {
+    const contentType = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+    if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
+      return reply(415, { error: `content type ${contentType} is not accepted; send text/plain or application/json` })
+    }
+    const now = Date.now()
+    const text = await c.req.text()
+    if (signal) {
+      // The visitor asked not to be tracked: nothing of the request is kept but one count for the site and hour.
+      let site: unknown
+      try {
+        site = (JSON.parse(text) as { site?: unknown } | null)?.site
+      } catch {
+        site = undefined
+      }
+      const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
+      if (known) s.honoured.write([honouredRow(known.domain, now)]).catch(() => undefined)
+      return reply(202, { accepted: 0, honoured: signal })
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      reject('', 'invalid', ipPrefix)
+      return reply(400, { error: 'body is not valid JSON' })
+    }
+    const named = (body as { site?: unknown } | null)?.site
+    const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
+    const limited = await s.rateLimits.check(ipPrefix, known)
+    if (!limited.ok) {
+      reject(known ?? '', 'rate_limited', ipPrefix, 1, now)
+      const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
+      return reply(429, { error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, { 'retry-after': String(limited.retryAfterSeconds) })
+    }
+    const result = processBatch(body, { ip, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now }, deps)
+    if (!result.ok) {
+      reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
+      return reply(result.status, { error: result.error })
+    }
+    if (result.dropped) {
+      reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
+      return reply(202, { accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason })
+    }
+    if (result.spam) reject(result.site, 'spam', result.ipPrefix, result.spam, now)
+    if (result.errors.length) reject(result.site, 'invalid', result.ipPrefix, result.errors.length, now)
+    if (result.rows.length === 0 && result.spam && !result.errors.length) {
+      return reply(202, { accepted: 0, dropped: result.spam, reason: 'spam' })
+    }
+    if (result.rows.length === 0) {
+      return reply(400, { error: 'no event in the batch is valid', accepted: 0, errors: result.errors })
+    }
+    try {
+      await s.events.write(result.rows)
+    } catch (err) {
+      if (err instanceof WriterFullError) {
+        s.metrics.rejected.inc({ reason: 'unavailable' }, result.rows.length)
+        return reply(503, { error: `the collector cannot take more events right now (${err.message}); retry later` }, { 'retry-after': '30' })
+      }
+      throw err
+    }
+    s.metrics.accepted.inc({ site: result.site }, result.rows.length)
+    return reply(202, result.errors.length ? { accepted: result.rows.length, errors: result.errors } : { accepted: result.rows.length })
+  }
   return app
 }
