@@ -89,11 +89,13 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
   }
 }
 
+const HASH_SHIFT = BigInt(64 - VISITOR_HASH_BITS)
+
 /**
  * The visitor hash: HMAC-SHA-256 keyed with the day's salt over site, address and user agent,
  * truncated to 64 bits (as a decimal string for ClickHouse's UInt64).
  */
 export function visitorHash(salt: Buffer, site: string, ip: string, userAgent: string): string {
-  const digest = createHmac('sha256', salt).update(site).update('\0').update(ip).update('\0').update(userAgent).digest()
-  return (digest.readBigUInt64BE(0) >> BigInt(64 - VISITOR_HASH_BITS)).toString()
+  const digest = createHmac('sha256', salt).update(`${site}\0${ip}\0${userAgent}`).digest()
+  return (digest.readBigUInt64BE(0) >> HASH_SHIFT).toString()
 }
