@@ -87,8 +87,8 @@ describe('daily salts in ClickHouse', () => {
 describe('visitorHash', () => {
   it('is the first 64 bits of HMAC-SHA-256 keyed with the salt over site, address and user agent', () => {
     const salt = Buffer.alloc(32, 9)
-    // printf 'example.com\0203.0.113.7\0agent' | openssl dgst -sha256 -mac HMAC -macopt hexkey:0909…09 (32 bytes),
-    // first 16 hex digits as a decimal number.
-    expect(visitorHash(salt, 'example.com', '203.0.113.7', 'agent')).toBe('14674948328696836960')
+    // openssl dgst -sha256 -mac HMAC -macopt hexkey:0909…09 (32 bytes) over the bytes
+    // "example.com", NUL, "203.0.113.7", NUL, "agent"; the first 16 hex digits as a decimal number.
+    expect(visitorHash(salt, 'example.com', '203.0.113.7', 'agent')).toBe('2238271949867918801')
   })
 })
