@@ -86,6 +86,12 @@ describe('processBatch', () => {
     expect(processBatch(batch(new Array(501).fill({})), req(), deps)).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/more than 500/) })
   })
 
+  it('counts a malformed batch for the registered site it names, and for no site otherwise', () => {
+    expect(processBatch({ site: 'EXAMPLE.com', events: 'x' }, req(), deps)).toMatchObject({ ok: false, reason: 'invalid', site: 'example.com' })
+    expect(processBatch({ site: 'nope.org', events: 'x' }, req(), deps)).not.toHaveProperty('site')
+    expect(processBatch('example.com', req(), deps)).not.toHaveProperty('site')
+  })
+
   it('accepts subdomains of the site as origin and page host', () => {
     const result = processBatch(batch([{ type: 'pageview', url: 'https://shop.example.com/' }]), req({ origin: 'https://shop.example.com' }), deps)
     expect(result).toMatchObject({ ok: true, errors: [] })

@@ -93,7 +93,12 @@ const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as
 export function processBatch(body: unknown, req: RequestContext, deps: PipelineDeps): PipelineResult {
   const ipPrefix = req.ip ? truncateIp(req.ip, deps.ipv4Prefix, deps.ipv6Prefix) : ''
   const parsed = batchSchema.safeParse(body)
-  if (!parsed.success) return { ok: false, status: 400, error: describeIssues(parsed.error), reason: 'invalid', ipPrefix }
+  if (!parsed.success) {
+    // Counted for the site the batch names, when it is registered, so its security view shows it.
+    const named = (body as { site?: unknown } | null)?.site
+    const site = typeof named === 'string' ? deps.site(named.toLowerCase())?.domain : undefined
+    return { ok: false, status: 400, error: describeIssues(parsed.error), reason: 'invalid', ipPrefix, ...(site ? { site } : {}) }
+  }
   const batch: WireBatch = parsed.data
   const domain = batch.site.toLowerCase()
   const site = deps.site(domain)

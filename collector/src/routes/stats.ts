@@ -11,6 +11,7 @@ import { interactions } from '../stats/queries/interactions.ts'
 import { overview } from '../stats/queries/overview.ts'
 import { properties } from '../stats/queries/properties.ts'
 import { realtime } from '../stats/queries/realtime.ts'
+import { security } from '../stats/queries/security.ts'
 import { timeseries } from '../stats/queries/timeseries.ts'
 import { vitals } from '../stats/queries/vitals.ts'
 import type { StatsQuery } from '../stats/range.ts'
@@ -82,5 +83,9 @@ export function statsRoutes(s: Services): Hono<Env> {
     return c.json(await properties(s.db, q, p))
   })
   app.get('/api/stats/:site/realtime', async (c) => c.json(await realtime(s.db, ask(c, 'realtime').q)))
+  app.get('/api/stats/:site/security', async (c) => {
+    const { p, q } = ask(c, 'security')
+    return c.json(await security(s.db, q, p.limit))
+  })
   return app
 }

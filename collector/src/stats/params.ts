@@ -44,6 +44,8 @@ export const ENDPOINT_PARAMS = {
   errors: z.strictObject({ ...common, ...paging, kind: z.string().min(1).max(20).optional() }),
   interactions: z.strictObject({ ...common, elements: count('elements', 1, 100, 20) }),
   realtime: z.strictObject(common),
+  // Rejections keep no page, source or technology: only the range and how many networks to list.
+  security: z.strictObject({ from: day.optional(), to: day.optional(), limit: count('limit', 1, 100, 10) }),
 } as const
 
 /** A query string that is not valid: the message says which parameter and why. */
