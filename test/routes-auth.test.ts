@@ -100,7 +100,7 @@ beforeAll(async () => {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, TELLEN_SITES: `${SITE},${OTHER}`, TELLEN_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'silent' })
   server = await startServer(config, createLogger('silent'))
   app = createApp(server.services)
-  for (const [name, body] of [['read', { kind: 'read' }], ['scoped', { kind: 'read', site: SITE }], ['partner', { kind: 'partner' }]] as const) {
+  for (const [name, body] of [['read', { kind: 'read' }], ['scoped', { kind: 'read', site: SITE }], ['partner', { kind: 'partner' }], ['scopedPartner', { kind: 'partner', site: SITE }]] as const) {
     const res = await call('POST', '/api/admin/tokens', ADMIN, body)
     expect(res.status).toBe(201)
     issued[name] = ((await res.json()) as { token: string }).token
@@ -113,7 +113,7 @@ afterAll(async () => {
 describe('every registered route', () => {
   it('finds the routes of every group, public and protected', () => {
     const registered = probes(app, SITE).map((p) => `${p.registered} ${p.route}`)
-    for (const r of ['POST /api/event', 'GET /t.js', 'GET /healthz', 'POST /api/admin/migrate', 'GET /api/admin/tokens', 'POST /api/admin/forget', 'GET /metrics', 'GET /api/stats/:site/security', 'GET /api/stats/:site/breakdown/:dimension']) {
+    for (const r of ['POST /api/event', 'GET /t.js', 'GET /healthz', 'POST /api/admin/migrate', 'GET /api/admin/tokens', 'POST /api/admin/forget', 'GET /metrics', 'GET /api/stats/:site/security', 'GET /api/stats/:site/breakdown/:dimension', 'GET /api/export/:site']) {
       expect(registered).toContain(r)
     }
     // Every entry of the public list is a registered route, so the list cannot hide a typo.
@@ -151,11 +151,13 @@ describe('every registered route', () => {
     expect(preflight.status).toBe(204)
   })
 
-  it('keeps read and partner tokens out of everything but the stats API', async () => {
+  it('keeps read and partner tokens out of everything but the stats API, and read tokens out of exports', async () => {
     const problems: string[] = []
     for (const p of probes(app, SITE)) {
       if (isPublic(p.method === 'HEAD' ? 'GET' : p.method, p.route) || p.path.startsWith('/api/stats/')) continue
-      for (const kind of ['read', 'scoped', 'partner']) {
+      // Partner tokens are for the export API; the loop below checks that read tokens are not.
+      const kinds = p.path.startsWith('/api/export/') ? ['read', 'scoped'] : ['read', 'scoped', 'partner', 'scopedPartner']
+      for (const kind of kinds) {
         const res = await call(p.method, p.path, issued[kind], ['GET', 'HEAD'].includes(p.method) ? undefined : {})
         const allowed = p.registered === 'ALL' ? [401, 403, 404, 405] : [401, 403]
         if (!allowed.includes(res.status)) problems.push(`${p.method} ${p.path} answered ${res.status} to a ${kind} token`)
@@ -169,7 +171,7 @@ describe('every registered route', () => {
   })
 
   it('lets a read token use every stats route, and a site-scoped one only on its own site', async () => {
-    const stats = probes(app, SITE).filter((p) => p.registered === 'GET' && p.method === 'GET' && p.route.includes(':site'))
+    const stats = probes(app, SITE).filter((p) => p.registered === 'GET' && p.method === 'GET' && p.route.startsWith('/api/stats/:site'))
     expect(stats.length).toBeGreaterThanOrEqual(11)
     for (const p of stats) {
       expect((await call('GET', p.path, issued.read)).status, p.path).toBe(200)
@@ -178,6 +180,20 @@ describe('every registered route', () => {
       expect(other.status, p.route).toBe(403)
       expect(((await other.json()) as { error: string }).error).toMatch(/may only read the site walk\.test/)
       expect((await call('GET', expand(p.route, OTHER), issued.partner)).status, p.route).toBe(403)
+    }
+  })
+
+  it('lets a partner token export, and a site-scoped one only its own site', async () => {
+    const exports = probes(app, SITE).filter((p) => p.registered === 'GET' && p.method === 'GET' && p.route.startsWith('/api/export/'))
+    expect(exports.map((p) => p.route)).toEqual(['/api/export/:site'])
+    for (const p of exports) {
+      expect((await call('GET', p.path, issued.partner)).status, p.path).toBe(200)
+      expect((await call('GET', p.path, issued.scopedPartner)).status, p.path).toBe(200)
+      expect((await call('GET', p.path, ADMIN)).status, p.path).toBe(200)
+      const other = await call('GET', expand(p.route, OTHER), issued.scopedPartner)
+      expect(other.status, p.route).toBe(403)
+      expect(((await other.json()) as { error: string }).error).toMatch(/may only export the site walk\.test/)
+      for (const kind of ['read', 'scoped']) expect((await call('GET', p.path, issued[kind])).status, `${kind} ${p.path}`).toBe(403)
     }
   })
 

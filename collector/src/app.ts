@@ -7,6 +7,7 @@ import { clientIp, truncateIp } from './ingest/ip.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { dashboardRoutes } from './routes/dashboard.ts'
 import { demoRoutes } from './routes/demo.ts'
+import { exportRoutes } from './routes/export.ts'
 import { allowedOrigin, eventRoutes } from './routes/event.ts'
 import { securityHeaders } from './security-headers.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -75,6 +76,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', demoRoutes(s))
   app.route('/', statsSitesRoutes(s))
   app.route('/', statsRoutes(s))
+  app.route('/', exportRoutes(s))
   app.route('/', dashboardRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

@@ -73,6 +73,7 @@ const envSchema = z.object({
     .optional()
     .refine((f) => !f || fs.existsSync(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
+  TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -110,6 +111,8 @@ export interface Config {
   referrerSpamFile: string | undefined
   /** How often recent events are cut into visits. */
   visitsIntervalMs: number
+  /** The least visitors an exported row may describe (k); no export may ask for less. */
+  exportMinVisitors: number
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
+    exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }

@@ -127,35 +127,38 @@ export interface StatsDb {
 /** The address of a fixture visitor (its place and number). */
 export const visitorIp = (e: SentEvent) => `${PLACES.find((p) => p.country === e.country)!.ip}${10 + e.visitor}`
 
+/** Sends events through the pipeline and the writer into `db`, one batch per visitor and page, then runs the visits job. */
+export async function ingestFixture(db: Db, events: readonly SentEvent[], site = SITE): Promise<void> {
+  const groups = new Map<number, SentEvent[]>()
+  for (const e of events) {
+    const group = groups.get(e.batch)
+    if (group) group.push(e)
+    else groups.set(e.batch, [e])
+  }
+  const lines: string[] = []
+  for (const batch of groups.values()) {
+    const first = batch[0]!
+    const person = PEOPLE.find((p) => p.browser === first.browser)!
+    const now = Math.max(...batch.map((e) => e.ts)) + 1000
+    const result = processBatch(
+      { v: 1, site, sw: person.sw, tz: first.timezone, lang: first.language, events: batch.map((e) => e.wire) },
+      { ip: parseIp(visitorIp(first)), userAgent: person.ua, origin: undefined, now },
+      { site: (d) => (d === site ? { domain: site, timezone: 'UTC', queryAllowlist: new Set() } : undefined), saltFor: () => SALT, ipv4Prefix: 24, ipv6Prefix: 48 },
+    )
+    if (!result.ok || result.errors.length) throw new Error(`fixture batch refused: ${JSON.stringify(result)}`)
+    lines.push(...result.rows)
+  }
+  for (let i = 0; i < lines.length; i += 500) await insertLines(db, 'tellen.events_in', lines.slice(i, i + 500), randomUUID())
+  await runVisitsJob(db)
+}
+
 /** Opens a fresh embedded engine in a temporary DATA_DIR and applies the migrations. */
 export async function openStatsDb(): Promise<StatsDb> {
   const db = openDb({ dataDir: tempDataDir('tellen-stats-') })
   await migrate(db)
   return {
     db,
-    async ingest(events, site = SITE) {
-      const groups = new Map<number, SentEvent[]>()
-      for (const e of events) {
-        const group = groups.get(e.batch)
-        if (group) group.push(e)
-        else groups.set(e.batch, [e])
-      }
-      const lines: string[] = []
-      for (const batch of groups.values()) {
-        const first = batch[0]!
-        const person = PEOPLE.find((p) => p.browser === first.browser)!
-        const now = Math.max(...batch.map((e) => e.ts)) + 1000
-        const result = processBatch(
-          { v: 1, site, sw: person.sw, tz: first.timezone, lang: first.language, events: batch.map((e) => e.wire) },
-          { ip: parseIp(visitorIp(first)), userAgent: person.ua, origin: undefined, now },
-          { site: (d) => (d === site ? { domain: site, timezone: 'UTC', queryAllowlist: new Set() } : undefined), saltFor: () => SALT, ipv4Prefix: 24, ipv6Prefix: 48 },
-        )
-        if (!result.ok || result.errors.length) throw new Error(`fixture batch refused: ${JSON.stringify(result)}`)
-        lines.push(...result.rows)
-      }
-      for (let i = 0; i < lines.length; i += 500) await insertLines(db, 'tellen.events_in', lines.slice(i, i + 500), randomUUID())
-      await runVisitsJob(db)
-    },
+    ingest: (events, site = SITE) => ingestFixture(db, events, site),
     close: () => db.close(),
   }
 }
