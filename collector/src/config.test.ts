@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({
       port: 8080, sites: ['localhost'], defaultSites: true, trustProxy: 0, ipv4Prefix: 24, ipv6Prefix: 48,
-      maxBodyBytes: 65_536, batchRows: 10_000, clickhouseUrl: undefined,
+      maxBodyBytes: 65_536, batchRows: 10_000, clickhouseUrl: undefined, exportMinVisitors: 10,
     })
     expect(c.dataDir).toMatch(/\/data$/)
   })
@@ -28,6 +28,7 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY="yes" must be true, false or the number/],
     [{ TELLEN_ADMIN_TOKEN: 'short' }, /TELLEN_ADMIN_TOKEN=.* at least 16 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+    [{ TELLEN_EXPORT_MIN_VISITORS: '1' }, /TELLEN_EXPORT_MIN_VISITORS="1" must be at least 2/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)
