@@ -13,6 +13,8 @@ export interface AdminApi {
   call<T>(method: string, path: string, body?: unknown): Promise<T>
   /** Calls an endpoint that answers with NDJSON and yields its lines as they arrive. */
   stream(method: string, path: string, body?: unknown): Promise<AsyncIterable<string>>
+  /** GETs an endpoint that answers with a file; a refusal becomes a CliError with its message. */
+  download(path: string): Promise<Response>
 }
 
 /** The address of a running collector: TELLEN_URL, or this machine's PORT. */
@@ -40,6 +42,14 @@ function adminApi(url: string, token: string | undefined): AdminApi {
   }
   return {
     url,
+    async download(path) {
+      const res = await send('GET', path)
+      if (!res.ok || !res.body) {
+        const payload = (await res.json().catch(() => ({}))) as { error?: string }
+        throw new CliError(`${url}${path} answered ${res.status}: ${payload.error ?? res.statusText}`)
+      }
+      return res
+    },
     async stream(method, path, body) {
       const res = await send(method, path, body)
       if (!res.ok || !res.body) {

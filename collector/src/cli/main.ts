@@ -5,6 +5,7 @@ import { CliError, withBackend } from './backend.ts'
 import { register as registerPrivacy } from './privacy.ts'
 import { register as registerSites } from './sites.ts'
 import { register as registerDemo } from './demo.ts'
+import { register as registerExport } from './export.ts'
 import { register as registerTokens } from './tokens.ts'
 
 const program = new Command()
@@ -29,6 +30,7 @@ registerPrivacy(program)
 registerSites(program)
 registerTokens(program)
 registerDemo(program)
+registerExport(program)
 
 try {
   await program.parseAsync(process.argv)

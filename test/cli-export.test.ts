@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postEvents, ROOT, startCollector, tempDataDir, UA, type Collector } from './helpers/collector.ts'
+
+const run = promisify(execFile)
+const tellen = async (args: string[], env: Record<string, string>) => {
+  try {
+    const r = await run(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    return { code: 0, out: r.stdout, err: r.stderr }
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string }
+    return { code: err.code, out: err.stdout, err: err.stderr }
+  }
+}
+
+const SITE = 'example.com'
+const VISITORS = 12
+const today = new Date().toISOString().slice(0, 10)
+let c: Collector | undefined
+
+beforeAll(async () => {
+  c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0' })
+  // Twelve visitors (twelve addresses), one pageview each; three of them twice.
+  for (let i = 0; i < VISITORS; i++) {
+    const body = { v: 1, site: SITE, tz: 'UTC', lang: 'en-US', sw: 1280, events: [{ type: 'pageview', url: `https://${SITE}/` }] }
+    for (let n = 0; n < (i < 3 ? 2 : 1); n++) expect((await postEvents(c.url, body, { 'x-forwarded-for': `145.14.1.${20 + i}`, 'user-agent': UA.chromeMac })).status).toBe(202)
+  }
+  // Written within the flush interval: wait until the rollups hold every visitor.
+  for (let tries = 0; tries < 100; tries++) {
+    const res = await fetch(`${c.url}/api/export/${SITE}?dimensions=&metrics=visitors&format=ndjson`, { headers: { authorization: `Bearer ${c.adminToken}` } })
+    if ((await res.text()) === `{"visitors":${VISITORS}}\n`) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}, 90_000)
+afterAll(async () => {
+  await c?.stop()
+})
+
+describe('tellen export', () => {
+  it('writes the export of the running server to a file, and says what was left out', async () => {
+    const env = { TELLEN_URL: c!.url, TELLEN_ADMIN_TOKEN: c!.adminToken, DATA_DIR: tempDataDir() }
+    const out = path.join(tempDataDir(), 'export.csv')
+    const r = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--dimensions', 'day,page', '--out', out], env)
+    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors left out\n')
+    expect(r.code).toBe(0)
+    expect(fs.readFileSync(out, 'utf8')).toBe(`"day","page","visitors","pageviews"\r\n"${today}","/",${VISITORS},${VISITORS + 3}\r\n`)
+    const higher = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--format', 'ndjson', '--k', String(VISITORS + 1)], env)
+    expect(higher.out).toBe('')
+    expect(higher.err).toBe('exported 0 rows; 1 rows of fewer than k visitors left out\n')
+  })
+
+  it('fails with one clear line on a bad parameter', async () => {
+    const env = { TELLEN_URL: c!.url, TELLEN_ADMIN_TOKEN: c!.adminToken, DATA_DIR: tempDataDir() }
+    const r = await tellen(['export', '--site', SITE, '--k', '3'], env)
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/^tellen: .*answered 400: k must be at least 10: no export may describe fewer visitors in a row\n$/)
+  })
+
+  it('exports from DATA_DIR when no server runs', async () => {
+    await c!.stop()
+    const env = { DATA_DIR: c!.dataDir, PORT: '1', TELLEN_SITES: SITE }
+    const r = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--dimensions', 'browser', '--metrics', 'visitors', '--format', 'ndjson'], env)
+    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors left out\n')
+    expect(r.out).toBe(`{"browser":"Chrome","visitors":${VISITORS}}\n`)
+    const bad = await tellen(['export', '--site', SITE, '--dimensions', 'planet'], env)
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/^tellen: dimensions: unknown dimension "planet"/)
+  }, 60_000)
+})
