@@ -37,7 +37,7 @@ function weighted<T>(items: readonly (readonly [T, number])[]): (r: number) => T
 }
 
 /** Places: a public address prefix the country database knows, with the browsers' time zone and language. */
-const PLACES = weighted([
+export const DEMO_PLACES = [
   [{ prefix: '145.14.1.', tz: 'Europe/Amsterdam', lang: 'nl-NL' }, 24],
   [{ prefix: '8.8.8.', tz: 'America/New_York', lang: 'en-US' }, 22],
   [{ prefix: '151.101.1.', tz: 'America/Los_Angeles', lang: 'en-US' }, 8],
@@ -49,12 +49,13 @@ const PLACES = weighted([
   [{ prefix: '177.0.0.', tz: 'America/Sao_Paulo', lang: 'pt-BR' }, 3],
   [{ prefix: '133.242.0.', tz: 'Asia/Tokyo', lang: 'ja-JP' }, 3],
   [{ prefix: '1.1.1.', tz: 'Australia/Sydney', lang: 'en-AU' }, 3],
-] as const)
+] as const
+const PLACES = weighted<(typeof DEMO_PLACES)[number][0]>(DEMO_PLACES)
 
 const AGENTS = weighted(USER_AGENTS.map((a) => [a, a.weight] as const))
 
 /** Where visits come from: referrer and campaign tags. */
-const SOURCES = weighted([
+export const DEMO_SOURCES = [
   [{ referrer: '', query: '' }, 35],
   [{ referrer: 'https://www.google.com/', query: '' }, 28],
   [{ referrer: 'https://news.ycombinator.com/item?id=40000000', query: '' }, 7],
@@ -66,30 +67,37 @@ const SOURCES = weighted([
   [{ referrer: 'https://www.linkedin.com/', query: '' }, 3],
   [{ referrer: '', query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring' }, 5],
   [{ referrer: 'https://www.facebook.com/', query: '?utm_source=facebook&utm_medium=social&utm_campaign=launch' }, 3],
-] as const)
+] as const
+const SOURCES = weighted<(typeof DEMO_SOURCES)[number][0]>(DEMO_SOURCES)
 
 /** Pages, most visited first (a Zipf-like skew). */
-const PAGES = ['/', '/pricing', '/docs', '/blog', '/docs/getting-started', '/features', '/blog/privacy-first-analytics', '/about',
+export const DEMO_PAGES = ['/', '/pricing', '/docs', '/blog', '/docs/getting-started', '/features', '/blog/privacy-first-analytics', '/about',
   '/docs/api', '/contact', '/blog/clickhouse-rollups', '/changelog', '/docs/sdk', '/careers', '/legal/privacy', '/blog/web-vitals',
   '/docs/self-hosting', '/customers', '/security', '/status']
-const PAGE = weighted(PAGES.map((p, i) => [p, 1 / (i + 1)] as const))
+const PAGE = weighted(DEMO_PAGES.map((p, i) => [p, 1 / (i + 1)] as const))
 
 /** Share of a day's traffic by hour (UTC), and of a week's by weekday (Sunday first). */
-const HOURS = [1, 0.7, 0.5, 0.4, 0.4, 0.5, 0.9, 1.6, 2.4, 3, 3.3, 3.4, 3.2, 3.3, 3.4, 3.3, 3, 2.6, 2.2, 2, 1.9, 1.7, 1.5, 1.2]
-const HOUR = weighted(HOURS.map((w, h) => [h, w] as const))
-const WEEKDAY = [0.55, 1.05, 1.1, 1.05, 1, 0.9, 0.6]
+export const DEMO_HOURS = [1, 0.7, 0.5, 0.4, 0.4, 0.5, 0.9, 1.6, 2.4, 3, 3.3, 3.4, 3.2, 3.3, 3.4, 3.3, 3, 2.6, 2.2, 2, 1.9, 1.7, 1.5, 1.2]
+const HOUR = weighted(DEMO_HOURS.map((w, h) => [h, w] as const))
+export const DEMO_WEEKDAY = [0.55, 1.05, 1.1, 1.05, 1, 0.9, 0.6]
 
-const TIMINGS = [['ttfb', 350, 500], ['fcp', 1200, 900], ['lcp', 2100, 1600], ['cls', 0.05, 0.12], ['inp', 140, 160], ['dcl', 900, 700], ['load', 1800, 1300]] as const
-const EXITS = weighted([['hidden', 40], ['outbound', 18], ['back_forward', 12], ['reload', 4], ['download', 3], ['tel', 2], ['mailto', 2], ['form', 4]] as const)
-const OUTBOUND = ['https://github.com/tellen/tellen', 'https://clickhouse.com/docs', 'https://twitter.com/tellen', 'https://www.youtube.com/watch?v=x']
-const ELEMENTS = ['a#cta-signup', 'button#buy', 'a.nav-docs', 'a.nav-pricing', 'button.copy-snippet', 'a[data-tellen=github]', 'summary.faq', 'img.hero']
+/** Timing metrics: name, median and spread of the generated values. */
+export const DEMO_TIMINGS = [['ttfb', 350, 500], ['fcp', 1200, 900], ['lcp', 2100, 1600], ['cls', 0.05, 0.12], ['inp', 140, 160], ['dcl', 900, 700], ['load', 1800, 1300]] as const
+/** How visitors leave the last page of a visit, with weights. */
+export const DEMO_EXITS = [['hidden', 40], ['outbound', 18], ['back_forward', 12], ['reload', 4], ['download', 3], ['tel', 2], ['mailto', 2], ['form', 4]] as const
+const EXITS = weighted<(typeof DEMO_EXITS)[number][0]>(DEMO_EXITS)
+export const DEMO_OUTBOUND = ['https://github.com/tellen/tellen', 'https://clickhouse.com/docs', 'https://twitter.com/tellen', 'https://www.youtube.com/watch?v=x']
+export const DEMO_ELEMENTS = ['a#cta-signup', 'button#buy', 'a.nav-docs', 'a.nav-pricing', 'button.copy-snippet', 'a[data-tellen=github]', 'summary.faq', 'img.hero']
+
+/** Events per visit on average, from the probabilities of the generator. */
+export const DEMO_EVENTS_PER_VISIT = 16
 
 /** Number of a day, 0 = the first of the range; days of the range and their share of visits. */
-function dayWeights(days: number, end: number) {
+export function dayWeights(days: number, end: number) {
   const first = Math.floor(end / 86_400_000) - days + 1
   const weights = Array.from({ length: days }, (_, i) => {
     const weekday = new Date((first + i) * 86_400_000).getUTCDay()
-    return WEEKDAY[weekday]! * (0.8 + (0.4 * i) / days)
+    return DEMO_WEEKDAY[weekday]! * (0.8 + (0.4 * i) / days)
   })
   const total = weights.reduce((a, b) => a + b, 0)
   return { first, shares: weights.map((w) => w / total) }
@@ -105,7 +113,7 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
   const end = o.end ?? Date.now()
   const { first, shares } = dayWeights(o.days, end)
   // Events per visit on average, from the probabilities below.
-  const perVisit = 16
+  const perVisit = DEMO_EVENTS_PER_VISIT
   const visits = Math.max(1, Math.round(o.events / perVisit))
   let sent = 0
   const cap = o.events * 1.05
@@ -131,12 +139,12 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
       for (let p = 0; p < pageviews; p++) {
         const url = `https://${o.site}${path}${p === 0 ? source.query : ''}`
         const events: Record<string, unknown>[] = [{ type: 'pageview', url, ts: t, referrer: p === 0 ? source.referrer : `https://${o.site}/` }]
-        for (const [metric, median, spread] of TIMINGS) {
+        for (const [metric, median, spread] of DEMO_TIMINGS) {
           if (rnd() < 0.6) events.push({ type: 'timing', url, ts: t + 800, metric, value: Math.max(0, Math.round((median + (rnd() + rnd() + rnd() - 1.5) * spread * 1.4) * 1000) / 1000) })
         }
         const clicks = Math.floor(rnd() * rnd() * 4)
         for (let k = 0; k < clicks; k++) {
-          events.push({ type: 'click', url, ts: t + 3000 + k * 2000, el: ELEMENTS[Math.floor(rnd() * rnd() * ELEMENTS.length)], cx: Math.min(9, Math.floor(rnd() * rnd() * 10 + 2)), cy: Math.floor(rnd() * rnd() * 10) })
+          events.push({ type: 'click', url, ts: t + 3000 + k * 2000, el: DEMO_ELEMENTS[Math.floor(rnd() * rnd() * DEMO_ELEMENTS.length)], cx: Math.min(9, Math.floor(rnd() * rnd() * 10 + 2)), cy: Math.floor(rnd() * rnd() * 10) })
         }
         if (rnd() < 0.04) events.push({ type: 'error', url, ts: t + 900, kind: rnd() < 0.6 ? 'img' : 'script', resource: `https://${o.site}/static/${rnd() < 0.5 ? 'hero.webp' : 'chart.js'}` })
         if (rnd() < 0.05) events.push({ type: 'download', url, ts: t + 5000, resource: `https://${o.site}/files/${rnd() < 0.7 ? 'whitepaper.pdf' : 'tellen-1.0.tar.gz'}` })
@@ -146,7 +154,7 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
         const last = p === pageviews - 1
         const next = last ? '' : PAGE(rnd())
         const exit = last ? EXITS(rnd()) : 'internal'
-        const target = exit === 'internal' ? `https://${o.site}${next}` : exit === 'outbound' ? OUTBOUND[Math.floor(rnd() * OUTBOUND.length)] : undefined
+        const target = exit === 'internal' ? `https://${o.site}${next}` : exit === 'outbound' ? DEMO_OUTBOUND[Math.floor(rnd() * DEMO_OUTBOUND.length)] : undefined
         const grid = Array.from({ length: 100 }, (_, i) => (Math.abs((i % 10) - 4.5) < 3 && Math.floor(i / 10) < 6 ? Math.floor(rnd() * 6) : 0))
         events.push({ type: 'leave', url, ts: t + dwell, exit, ...(target ? { target } : {}), engaged: Math.floor(dwell * 0.7), scroll: Math.min(100, Math.floor(rnd() * 110)), grid })
         sent += events.length
