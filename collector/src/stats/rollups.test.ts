@@ -18,7 +18,7 @@ describe('rollup tables', () => {
     )
     expect(tables.map((t) => t.name).sort()).toEqual([
       'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_honoured', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
-      'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_visits',
+      'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visits',
     ])
     for (const t of tables) {
       expect(t.create_table_query, t.name).toMatch(/`?hour`? DateTime\('UTC'\)/)
