@@ -52,7 +52,11 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${out}`)), 60_000)
+    const timer = setTimeout(() => {
+      // Never leave a collector behind that the caller cannot stop.
+      child.kill('SIGKILL')
+      reject(new Error(`collector did not say it listens within 60 s (LOG_LEVEL must be info or lower):\n${out}`))
+    }, 60_000)
     const check = () => {
       const m = /"port":(\d+).*tellen is listening/.exec(out)
       if (m) {
