@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { cors } from 'hono/cors'
 import type { Env, Services } from './context.ts'
-import { clientIp, truncateIp } from './ingest/ip.ts'
+import { clientNetwork } from './ingest/ip.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { dashboardRoutes } from './routes/dashboard.ts'
 import { demoRoutes } from './routes/demo.ts'
@@ -40,9 +40,8 @@ export function createApp(s: Services): Hono<Env> {
     } catch {
       socket = undefined
     }
-    const ip = clientIp(socket, c.req.header('x-forwarded-for'), s.config.trustProxy)
-    c.set('ip', ip)
-    c.set('ipPrefix', ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : '')
+    // Only the prefix is kept for the request line; no route after this one needs the address.
+    c.set('ipPrefix', clientNetwork(socket, c.req.header('x-forwarded-for'), s.config).ipPrefix)
     await next()
     // Set on the response's headers in place: c.header() after next() would rebuild the response.
     c.res.headers.set('Tk', TRACKING_STATUS)

@@ -1,7 +1,6 @@
 import type { Principal, TokenStore } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
-import type { ClientIp } from './ingest/ip.ts'
 import type { RateLimits } from './ingest/rate-limit.ts'
 import type { SaltStore } from './ingest/visitor.ts'
 import type { BatchWriter } from './ingest/writer.ts'
@@ -39,8 +38,6 @@ export interface Services {
 /** Per-request variables set by the collector's middleware. */
 export interface Env {
   Variables: {
-    /** The full client address: for the country lookup and the visitor hash only, never stored or logged. */
-    ip: ClientIp | undefined
     /** The truncated network prefix, which may be logged and stored. */
     ipPrefix: string
     /** Who the bearer token belongs to, on routes that require one. */

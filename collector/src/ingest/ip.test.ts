@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clientIp, parseIp, truncateIp } from './ip.ts'
+import { clientIp, clientNetwork, parseIp, truncateIp } from './ip.ts'
 
 describe('parseIp', () => {
   it.each([
@@ -54,5 +54,14 @@ describe('IPv4-mapped IPv6 addresses', () => {
     expect(truncateIp(parseIp('[::ffff:cb00:714d]')!, 24, 48)).toBe('203.0.113.0/24')
     expect(truncateIp(clientIp('::ffff:203.0.113.77', undefined, 0)!, 16, 48)).toBe('203.0.0.0/16')
     expect(truncateIp(clientIp('10.0.0.1', '::ffff:203.0.113.77', 1)!, 24, 48)).toBe('203.0.113.0/24')
+  })
+})
+
+describe('clientNetwork', () => {
+  it('gives the address of the request and the prefix that stands in for it', () => {
+    const r = clientNetwork('10.0.0.1', '1.2.3.4, 203.0.113.7', { trustProxy: 1, ipv4Prefix: 24, ipv6Prefix: 48 })
+    expect(r.ip?.toString()).toBe('203.0.113.7')
+    expect(r.ipPrefix).toBe('203.0.113.0/24')
+    expect(clientNetwork(undefined, undefined, { trustProxy: 0, ipv4Prefix: 24, ipv6Prefix: 48 })).toEqual({ ip: undefined, ipPrefix: '' })
   })
 })

@@ -42,3 +42,17 @@ export function truncateIp(ip: ClientIp, ipv4Prefix: number, ipv6Prefix: number)
   }
   return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`
 }
+
+/**
+ * The client address of a request and the prefix that may be logged or stored in its place.
+ * @example clientNetwork('10.0.0.1', '203.0.113.7', { trustProxy: 1, ipv4Prefix: 24, ipv6Prefix: 48 })
+ * // { ip: 203.0.113.7, ipPrefix: '203.0.113.0/24' }
+ */
+export function clientNetwork(
+  socketAddress: string | undefined,
+  forwardedFor: string | undefined,
+  config: { trustProxy: number; ipv4Prefix: number; ipv6Prefix: number },
+): { ip: ClientIp | undefined; ipPrefix: string } {
+  const ip = clientIp(socketAddress, forwardedFor, config.trustProxy)
+  return { ip, ipPrefix: ip ? truncateIp(ip, config.ipv4Prefix, config.ipv6Prefix) : '' }
+}

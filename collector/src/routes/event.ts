@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
-import { clientIp, truncateIp, type ClientIp } from '../ingest/ip.ts'
+import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
 import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
 import { countRejection } from '../ingest/rejections.ts'
 import { belongsToSite } from '../ingest/url.ts'
@@ -72,8 +72,7 @@ export function eventRoutes(s: Services): Hono<Env> {
       const started = performance.now()
       const header = headerReader(c)
       const socket = (c.env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress
-      const ip = clientIp(socket, header('x-forwarded-for'), s.config.trustProxy)
-      const ipPrefix = ip ? truncateIp(ip, s.config.ipv4Prefix, s.config.ipv6Prefix) : ''
+      const { ip, ipPrefix } = clientNetwork(socket, header('x-forwarded-for'), s.config)
       const origin = header('origin')
       const signal = optOutSignal(header)
       const corsOrigin = allowedOrigin(s, origin) ? origin : undefined
