@@ -133,7 +133,7 @@ describe('fuzzing the export parameters', () => {
   })
 
   it('has traffic on the site, all of it below k', async () => {
-    const rs = await server.services.db.query({ query: 'SELECT uniqMerge(visitors) AS n FROM tellen.rollup_site WHERE site = {site:String}', query_params: { site: SITES[0] }, format: 'JSONEachRow' })
+    const rs = await server.services.db.query({ query: 'SELECT uniqCombinedMerge(12)(visitors) AS n FROM tellen.rollup_site WHERE site = {site:String}', query_params: { site: SITES[0] }, format: 'JSONEachRow' })
     const visitors = Number((await rs.json<{ n: number }>())[0]?.n)
     expect(visitors).toBeGreaterThan(0)
     expect(visitors).toBeLessThan(10)

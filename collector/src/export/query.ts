@@ -4,6 +4,7 @@ import { rangeWhere, trafficRollupFor, visitColumn, type Dimension } from '../st
 import { ParamError } from '../stats/params.ts'
 import { baseParams } from '../stats/range.ts'
 import { VISIT_METRICS, visitsFrom } from '../stats/traffic.ts'
+import { VISITORS_COUNTED, VISITORS_MERGED } from '../stats/visitors.ts'
 import type { ExportDimension, ExportFormat, ExportMetric, ExportRequest } from './params.ts'
 
 /** Where an export's rows are counted: one rollup holding every dimension asked for. */
@@ -27,14 +28,14 @@ function planFor(dimensions: readonly ExportDimension[], metrics: readonly Expor
     return {
       from: `FROM ${rollup.table} WHERE ${rangeWhere('hour')}`,
       column: (d) => day(d) ?? rollup.columns[d as Dimension]!,
-      metric: { visitors: 'uniqMerge(visitors)', pageviews: 'sum(pageviews)', visits: undefined },
+      metric: { visitors: VISITORS_MERGED, pageviews: 'sum(pageviews)', visits: undefined },
     }
   }
   if (dims.every((d) => d !== 'page' && visitColumn(d))) {
     return {
       from: visitsFrom({}),
       column: (d) => day(d) ?? visitColumn(d as Dimension)!,
-      metric: { visitors: 'uniq(visitor)', pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
+      metric: { visitors: VISITORS_COUNTED, pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
     }
   }
   throw new ParamError(

@@ -2,6 +2,7 @@ import {
   eventColumn, eventsWhere, filterDims, rangeWhere, rollupWhere, trafficRollupFor, visitColumn, visitsWhere,
   type AnswerSource, type Dimension, type Filters,
 } from './dimensions.ts'
+import { VISITORS_COUNTED, VISITORS_MERGED } from './visitors.ts'
 
 /** SQL pieces that count pageviews and unique visitors, from the smallest table that can answer. */
 export interface TrafficSource {
@@ -29,7 +30,7 @@ export function trafficSource(filters: Filters, by?: Dimension): TrafficSource {
       source: 'rollup',
       from: `FROM ${rollup.table} WHERE ${rangeWhere('hour')}${rollupWhere(rollup, filters)}`,
       time: 'hour',
-      visitors: 'uniqMerge(visitors)',
+      visitors: VISITORS_MERGED,
       pageviews: 'sum(pageviews)',
       ...(by ? { group: rollup.columns[by]! } : {}),
     }
@@ -40,7 +41,7 @@ export function trafficSource(filters: Filters, by?: Dimension): TrafficSource {
       source: 'rollup',
       from: `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}${visitsWhere(filters)}`,
       time: 'hour',
-      visitors: 'uniq(visitor)',
+      visitors: VISITORS_COUNTED,
       pageviews: 'sum(pageviews)',
       ...(byVisit ? { group: byVisit } : {}),
     }
@@ -51,7 +52,7 @@ export function trafficSource(filters: Filters, by?: Dimension): TrafficSource {
     source: 'events',
     from: `FROM tellen.events WHERE type = 'pageview' AND ${rangeWhere('ts')}${eventsWhere(filters)}`,
     time: 'ts',
-    visitors: 'uniq(visitor)',
+    visitors: VISITORS_COUNTED,
     pageviews: 'count()',
     ...(byEvent ? { group: byEvent } : {}),
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts'
+import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
 import {
   eventsWhere, filterDims, filterParams, rangeWhere, VISIT_DIMENSIONS, visitColumn,
   type AnswerSource, type Dimension, type Filters,
@@ -37,14 +38,14 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     if (only.every((d) => d === 'event')) {
       return {
         source: 'rollup',
-        query: `SELECT name AS value, uniqMerge(visitors) AS visitors, sum(events) AS events FROM tellen.rollup_custom
+        query: `SELECT name AS value, ${VISITORS_MERGED} AS visitors, sum(events) AS events FROM tellen.rollup_custom
                 WHERE ${rangeWhere('hour')} AND prop = ''${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}
                 GROUP BY value ORDER BY events DESC, value ${page}`,
       }
     }
     return {
       source: 'events',
-      query: `SELECT toString(name) AS value, uniq(visitor) AS visitors, count() AS events FROM tellen.events
+      query: `SELECT toString(name) AS value, ${VISITORS_COUNTED} AS visitors, count() AS events FROM tellen.events
               WHERE type = 'custom' AND ${rangeWhere('ts')}${eventsWhere({ ...filters, event: undefined })}${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}
               GROUP BY value ORDER BY events DESC, value ${page}`,
     }
@@ -53,7 +54,7 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     return {
       source: 'rollup',
       // Aliases differ from the column names: an alias equal to a column would shadow it in countIf.
-      query: `SELECT ${visitColumn(dimension)} AS value, uniq(visitor) AS visitors, ${VISIT_METRICS.visits} AS n_visits,
+      query: `SELECT ${visitColumn(dimension)} AS value, ${VISITORS_COUNTED} AS visitors, ${VISIT_METRICS.visits} AS n_visits,
                      ${VISIT_METRICS.visitPageviews} AS n_pageviews, ${VISIT_METRICS.bounces} / n_visits AS bounce_rate
               ${visitsFrom(filters)} GROUP BY value ORDER BY n_visits DESC, value ${page}`,
     }
