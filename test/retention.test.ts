@@ -51,6 +51,7 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.events).toContain('TTL toDateTime(ts) + toIntervalDay(30)')
     expect(e.rollup_test_pages).toContain('TTL hour + toIntervalDay(760)')
     expect(e.rollup_honoured).toContain('TTL hour + toIntervalDay(760)')
+    expect(e.rollup_pages_daily).toContain('TTL day + toIntervalDay(760)')
     expect(await counts(dataDir, '/default')).toEqual({ events: 1, rollup: 1 })
   })
 
@@ -61,6 +62,7 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.events).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\((_CAST\()?7\b/)
     expect(e.rollup_test_pages).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?400\b/)
     expect(e.rollup_honoured).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?400\b/)
+    expect(e.rollup_pages_daily).toMatch(/TTL day \+ toIntervalDay\((_CAST\()?400\b/)
     // The same values again change nothing.
     expect(await run({ TELLEN_EVENTS_RETENTION_DAYS: '7', TELLEN_ROLLUP_RETENTION_DAYS: '400' }, '/same')).not.toContain('retention applied')
   })
@@ -72,6 +74,7 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.events_store_mv).toBeUndefined()
     expect(e.rollup_test_pages).not.toContain('TTL')
     expect(e.rollup_honoured).not.toContain('TTL')
+    expect(e.rollup_pages_daily).not.toContain('TTL')
     expect(await counts(dataDir, '/zero')).toEqual({ events: 0, rollup: 1 })
     const anywhere = await withDataDir(dataDir, async (db) => {
       // Rollups aggregate by page by design; visit_events holds events two days, only to cut visits.

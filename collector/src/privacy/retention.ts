@@ -14,7 +14,8 @@ export interface RetentionChange {
 }
 
 const EVENTS_TTL_COLUMN = 'toDateTime(ts)'
-const ROLLUP_TTL_COLUMN = 'hour'
+/** The time column a rollup's TTL is on: `day` in the daily rollups, `hour` in the others. */
+const rollupTtlColumn = (table: string) => (table.endsWith('_daily') ? 'day' : 'hour')
 /** Rollup tables are discovered by name; a name must look like this before it goes into SQL. */
 const ROLLUP_NAME = /^rollup_[a-z0-9_]+$/
 
@@ -47,7 +48,7 @@ async function tables(db: Db, where: string): Promise<{ name: string; engine_ful
  * Makes the schema follow the configured retention, at every start after migrations:
  * - events: `TTL ts + N days` on `tellen.events`; with 0 the view `events_store_mv` is dropped, so
  *   events only pass through `tellen.events_in` into the rollups, and it is created again when N > 0;
- * - rollups: `TTL hour + N days` on every `tellen.rollup_*` table, or no TTL for 0.
+ * - rollups: `TTL hour + N days` on every `tellen.rollup_*` table (`day` in the daily ones), or no TTL for 0.
  * A table whose TTL already matches is left alone.
  * @example await applyRetention(db, { eventsDays: 30, rollupDays: 760 })
  */
@@ -78,8 +79,8 @@ export async function applyRetention(db: Db, settings: RetentionSettings): Promi
       if (!current) continue
       await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` REMOVE TTL` })
       changes.push({ table: rollup.name, change: 'TTL removed: kept until deleted' })
-    } else if (ttlDays(current, ROLLUP_TTL_COLUMN) !== settings.rollupDays) {
-      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` MODIFY TTL ${ROLLUP_TTL_COLUMN} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.rollupDays } })
+    } else if (ttlDays(current, rollupTtlColumn(rollup.name)) !== settings.rollupDays) {
+      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` MODIFY TTL ${rollupTtlColumn(rollup.name)} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.rollupDays } })
       changes.push({ table: rollup.name, change: `TTL ${settings.rollupDays} days` })
     }
   }

@@ -4,6 +4,13 @@ import { rows } from '../../../test/helpers/collector.ts'
 import { buildFixture, openStatsDb, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
 import { insertLines } from '../ingest/writer.ts'
 
+/** The rollups with a daily twin, and a sum column of each. */
+const SUMS = {
+  rollup_site: 'pageviews', rollup_pages: 'pageviews', rollup_technology: 'pageviews', rollup_locations: 'pageviews',
+  rollup_errors: 'count', rollup_scroll: 'views', rollup_clicks: 'clicks', rollup_leaving: 'leaves', rollup_calls: 'calls', rollup_custom: 'events',
+}
+const DAILY = Object.keys(SUMS)
+
 let s: StatsDb
 beforeAll(async () => {
   s = await openStatsDb()
@@ -16,13 +23,16 @@ describe('rollup tables', () => {
       s.db,
       `SELECT name, create_table_query FROM system.tables WHERE database = 'tellen' AND name LIKE 'rollup\\_%' AND engine != 'MaterializedView'`,
     )
-    expect(tables.map((t) => t.name).sort()).toEqual([
+    const hourly = [
       'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_honoured', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
       'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visits',
-    ])
+    ]
+    const daily = DAILY.map((t) => `${t}_daily`)
+    expect(tables.map((t) => t.name).sort()).toEqual([...hourly, ...daily].sort())
     for (const t of tables) {
-      expect(t.create_table_query, t.name).toMatch(/`?hour`? DateTime\('UTC'\)/)
-      expect(t.create_table_query, t.name).toMatch(/TTL hour \+ (toIntervalDay\(760\)|INTERVAL 760 DAY)/)
+      const time = t.name.endsWith('_daily') ? { column: /`?day`? Date/, ttl: 'day' } : { column: /`?hour`? DateTime\('UTC'\)/, ttl: 'hour' }
+      expect(t.create_table_query, t.name).toMatch(time.column)
+      expect(t.create_table_query, t.name).toMatch(new RegExp(`TTL ${time.ttl} \\+ (toIntervalDay\\(760\\)|INTERVAL 760 DAY)`))
       expect(t.create_table_query, t.name).toMatch(/non_replicated_deduplication_window = 10000/)
     }
   })
@@ -50,5 +60,8 @@ describe('rollup tables', () => {
     expect(await count('rollup_pages', 'pageviews')).toBe(pageviews)
     expect(await count('rollup_timings', 'samples')).toBe(events.filter((e) => e.type === 'timing').length)
     expect(await count('rollup_leaving', 'leaves')).toBe(events.filter((e) => e.type === 'leave').length)
+    for (const [table, column] of Object.entries(SUMS)) {
+      expect(await count(`${table}_daily`, column), table).toBe(await count(table, column))
+    }
   })
 })

@@ -1,5 +1,5 @@
 import {
-  eventColumn, eventsWhere, filterDims, rangeWhere, rollupWhere, trafficRollupFor, visitColumn, visitsWhere,
+  eventColumn, eventsWhere, filterDims, rangeWhere, rollupSpan, rollupWhere, trafficRollupFor, visitColumn, visitsWhere,
   type AnswerSource, type Dimension, type Filters,
 } from './dimensions.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from './visitors.ts'
@@ -20,15 +20,18 @@ export interface TrafficSource {
 /**
  * Picks where pageviews and visitors with `filters` (grouped by `by`) are counted: a pageview rollup
  * holding every dimension; else the visits rollup when no page is involved (a visit's pageviews and
- * visitor carry its country, technology and source); else the anonymised events.
+ * visitor carry its country, technology and source); else the anonymised events. With `hourly`, a
+ * rollup is read from its hourly table alone, for answers grouped by time; else whole UTC days come
+ * from its daily twin.
  */
-export function trafficSource(filters: Filters, by?: Dimension): TrafficSource {
+export function trafficSource(filters: Filters, by?: Dimension, hourly = false): TrafficSource {
   const dims = filterDims(filters)
   const rollup = trafficRollupFor(by ? [...dims, by] : dims)
   if (rollup) {
+    const where = rollupWhere(rollup, filters)
     return {
       source: 'rollup',
-      from: `FROM ${rollup.table} WHERE ${rangeWhere('hour')}${rollupWhere(rollup, filters)}`,
+      from: hourly ? `FROM ${rollup.table} WHERE ${rangeWhere('hour')}${where}` : `FROM ${rollupSpan(rollup.table, where)}`,
       time: 'hour',
       visitors: VISITORS_MERGED,
       pageviews: 'sum(pageviews)',

@@ -83,7 +83,7 @@ describe('upgrading the rollups from uniq to uniqCombined visitor states (sql/04
     await migrate(db, before)
     await insert(db, [...old, ...kept])
     await db.command({ query: `ALTER TABLE tellen.events DELETE WHERE ts < {cut:DateTime64(3)}`, query_params: { cut: new Date(keptHour - HOUR).toISOString().replace('T', ' ').replace('Z', '') }, clickhouse_settings: { mutations_sync: '2' } })
-    expect(await migrate(db)).toEqual(['040_visitor_states'])
+    expect(await migrate(db)).toContain('040_visitor_states')
     await insert(db, later)
   }, 60_000)
   afterAll(() => db?.close())
@@ -105,7 +105,8 @@ describe('upgrading the rollups from uniq to uniqCombined visitor states (sql/04
 
   it('holds uniqCombined(12) states in every rebuilt rollup and no table is left behind', async () => {
     const types = await rows<{ table: string; type: string }>(db, `SELECT table, type FROM system.columns WHERE database = 'tellen' AND name = 'visitors' AND table NOT LIKE '%\\_mv' ORDER BY table`)
-    expect(types).toEqual(Object.keys(ROLLUPS).sort().map((table) => ({ table, type: 'AggregateFunction(uniqCombined(12), UInt64)' })))
+    const withVisitors = Object.keys(ROLLUPS).flatMap((t) => [t, `${t}_daily`]).sort()
+    expect(types).toEqual(withVisitors.map((table) => ({ table, type: 'AggregateFunction(uniqCombined(12), UInt64)' })))
     const leftovers = await rows(db, `SELECT name FROM system.tables WHERE database = 'tellen' AND name LIKE '%\\_next'`)
     expect(leftovers).toEqual([])
   })

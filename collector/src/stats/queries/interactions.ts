@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../../protocol.ts'
 
@@ -17,9 +17,9 @@ export interface InteractionsResult {
 
 const SQL = {
   rollup: {
-    scroll: `SELECT depth, sum(views) AS n FROM tellen.rollup_scroll WHERE ${rangeWhere('hour')}{page} GROUP BY depth ORDER BY depth`,
-    moves: `SELECT sumForEachMerge(moves) AS grid FROM tellen.rollup_scroll WHERE ${rangeWhere('hour')}{page}`,
-    clicks: `SELECT cell_x AS x, cell_y AS y, element, sum(clicks) AS n FROM tellen.rollup_clicks WHERE ${rangeWhere('hour')}{page} GROUP BY x, y, element`,
+    scroll: `SELECT depth, sum(views) AS n FROM {scroll} GROUP BY depth ORDER BY depth`,
+    moves: `SELECT sumForEachMerge(moves) AS grid FROM {scroll}`,
+    clicks: `SELECT cell_x AS x, cell_y AS y, element, sum(clicks) AS n FROM {clicks} GROUP BY x, y, element`,
   },
   events: {
     scroll: `SELECT intDiv(scroll, 10) * 10 AS depth, count() AS n FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}{where} GROUP BY depth ORDER BY depth`,
@@ -36,7 +36,11 @@ const SQL = {
 export async function interactions(db: Db, q: StatsQuery, topElements = 20): Promise<InteractionsResult> {
   const rollup = onlyPageFilter(q.filters)
   const sql = rollup ? SQL.rollup : SQL.events
-  const fill = (s: string) => s.replace('{page}', pageWhere(q.filters)).replace('{where}', eventsWhere(q.filters))
+  const fill = (s: string) =>
+    s
+      .replace('{scroll}', () => rollupSpan('tellen.rollup_scroll', pageWhere(q.filters)))
+      .replace('{clicks}', () => rollupSpan('tellen.rollup_clicks', pageWhere(q.filters)))
+      .replace('{where}', () => eventsWhere(q.filters))
   const params = { ...baseParams(q), ...filterParams(q.filters) }
   const run = async <T>(query: string) => (await db.query({ query: fill(query), query_params: params, format: 'JSONEachRow' })).json<T>()
   const [scroll, moves, clicks] = await Promise.all([

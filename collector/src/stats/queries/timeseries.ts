@@ -41,7 +41,7 @@ export function bucketsOf(from: string, to: string, interval: Interval): string[
 
 function sqlFor(q: StatsQuery, metric: TimeseriesMetric, interval: Interval): { query: string; source: AnswerSource } {
   if (metric === 'visitors' || metric === 'pageviews') {
-    const t = trafficSource(q.filters)
+    const t = trafficSource(q.filters, undefined, true)
     return {
       source: t.source,
       query: `SELECT ${BUCKET[interval](t.time)} AS bucket, toFloat64(${metric === 'visitors' ? t.visitors : t.pageviews}) AS value
