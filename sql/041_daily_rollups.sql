@@ -1,8 +1,12 @@
--- Daily twins of the hourly rollups: the same keys and aggregates per UTC day. A question over a
+-- Daily twins of the hourly rollups: the same columns and aggregates per UTC day. A question over a
 -- range of days reads the whole UTC days of the range from these and only the hours at either end
 -- (where the site's time zone cuts a UTC day) from the hourly tables: a 30-day answer merges 30
 -- states per key instead of 720. Each daily table is fed by a view on its hourly table (so it reads
 -- the blocks the hourly views insert, already aggregated) and is filled once here from the hourly rows.
+--
+-- Rows are sorted by their keys before the day, in granules of 256 rows: an answer that shows one
+-- page of keys (the top exits, errors, calls, custom events) reads and merges the states of those
+-- keys only, and a page filter reads that page's rows only. The month partitions bound the days read.
 
 -- rollup_site_daily ---------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS tellen.rollup_site_daily
@@ -16,7 +20,7 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (site, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_site_daily
 SELECT site, toDate(hour, 'UTC') AS day, sum(pageviews) AS pageviews, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -40,9 +44,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_pages_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path)
+ORDER BY (site, path, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_pages_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, sum(pageviews) AS pageviews, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -71,9 +75,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_technology_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, browser, browser_version, os, os_version, device, screen)
+ORDER BY (site, browser, browser_version, os, os_version, device, screen, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_technology_daily
 SELECT site, toDate(hour, 'UTC') AS day, browser, browser_version, os, os_version, device, screen, sum(pageviews) AS pageviews, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -99,9 +103,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_locations_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, country, timezone, language)
+ORDER BY (site, country, timezone, language, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_locations_daily
 SELECT site, toDate(hour, 'UTC') AS day, country, timezone, language, sum(pageviews) AS pageviews, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -113,6 +117,65 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.rollup_locations_daily_mv TO telle
 SELECT site, toDate(hour, 'UTC') AS day, country, timezone, language, sum(pageviews) AS pageviews, uniqCombinedMergeState(12)(visitors) AS visitors
 FROM tellen.rollup_locations
 GROUP BY site, day, country, timezone, language;
+
+-- rollup_timings_daily ------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS tellen.rollup_timings_daily
+(
+    site              LowCardinality(String),
+    day               Date,
+    path              String,
+    metric            LowCardinality(String),
+    samples           SimpleAggregateFunction(sum, UInt64),
+    good              SimpleAggregateFunction(sum, UInt64),
+    needs_improvement SimpleAggregateFunction(sum, UInt64),
+    poor              SimpleAggregateFunction(sum, UInt64),
+    quantiles         AggregateFunction(quantilesTDigest(0.5, 0.75, 0.95), Float64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, path, metric, day)
+TTL day + INTERVAL 760 DAY
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
+
+INSERT INTO tellen.rollup_timings_daily
+SELECT site, toDate(hour, 'UTC') AS day, path, metric, sum(samples) AS samples, sum(good) AS good, sum(needs_improvement) AS needs_improvement, sum(poor) AS poor, quantilesTDigestMergeState(0.5, 0.75, 0.95)(quantiles) AS quantiles
+FROM tellen.rollup_timings
+WHERE (SELECT count() FROM tellen.rollup_timings_daily) = 0
+GROUP BY site, day, path, metric;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.rollup_timings_daily_mv TO tellen.rollup_timings_daily AS
+SELECT site, toDate(hour, 'UTC') AS day, path, metric, sum(samples) AS samples, sum(good) AS good, sum(needs_improvement) AS needs_improvement, sum(poor) AS poor, quantilesTDigestMergeState(0.5, 0.75, 0.95)(quantiles) AS quantiles
+FROM tellen.rollup_timings
+GROUP BY site, day, path, metric;
+
+-- rollup_timings_site_daily -------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS tellen.rollup_timings_site_daily
+(
+    site              LowCardinality(String),
+    day               Date,
+    metric            LowCardinality(String),
+    samples           SimpleAggregateFunction(sum, UInt64),
+    good              SimpleAggregateFunction(sum, UInt64),
+    needs_improvement SimpleAggregateFunction(sum, UInt64),
+    poor              SimpleAggregateFunction(sum, UInt64),
+    quantiles         AggregateFunction(quantilesTDigest(0.5, 0.75, 0.95), Float64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, metric, day)
+TTL day + INTERVAL 760 DAY
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
+
+INSERT INTO tellen.rollup_timings_site_daily
+SELECT site, toDate(hour, 'UTC') AS day, metric, sum(samples) AS samples, sum(good) AS good, sum(needs_improvement) AS needs_improvement, sum(poor) AS poor, quantilesTDigestMergeState(0.5, 0.75, 0.95)(quantiles) AS quantiles
+FROM tellen.rollup_timings_site
+WHERE (SELECT count() FROM tellen.rollup_timings_site_daily) = 0
+GROUP BY site, day, metric;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.rollup_timings_site_daily_mv TO tellen.rollup_timings_site_daily AS
+SELECT site, toDate(hour, 'UTC') AS day, metric, sum(samples) AS samples, sum(good) AS good, sum(needs_improvement) AS needs_improvement, sum(poor) AS poor, quantilesTDigestMergeState(0.5, 0.75, 0.95)(quantiles) AS quantiles
+FROM tellen.rollup_timings_site
+GROUP BY site, day, metric;
 
 -- rollup_errors_daily -------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS tellen.rollup_errors_daily
@@ -127,9 +190,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_errors_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path, kind, resource)
+ORDER BY (site, path, kind, resource, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_errors_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, kind, resource, sum(count) AS count, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -154,9 +217,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_scroll_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path, depth)
+ORDER BY (site, path, depth, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_scroll_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, depth, sum(views) AS views, sumForEachMergeState(moves) AS moves
@@ -182,9 +245,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_clicks_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path, cell_x, cell_y, element)
+ORDER BY (site, path, cell_x, cell_y, element, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_clicks_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, cell_x, cell_y, element, sum(clicks) AS clicks
@@ -211,9 +274,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_leaving_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path, kind, target)
+ORDER BY (site, path, kind, target, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_leaving_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, kind, target, sum(leaves) AS leaves, sum(engaged_ms) AS engaged_ms, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -238,9 +301,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_calls_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, path, number)
+ORDER BY (site, path, number, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_calls_daily
 SELECT site, toDate(hour, 'UTC') AS day, path, number, sum(calls) AS calls, uniqCombinedMergeState(12)(visitors) AS visitors
@@ -266,9 +329,9 @@ CREATE TABLE IF NOT EXISTS tellen.rollup_custom_daily
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site, day, name, prop, value)
+ORDER BY (site, name, prop, value, day)
 TTL day + INTERVAL 760 DAY
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS index_granularity = 256, non_replicated_deduplication_window = 10000;
 
 INSERT INTO tellen.rollup_custom_daily
 SELECT site, toDate(hour, 'UTC') AS day, name, prop, value, sum(events) AS events, uniqCombinedMergeState(12)(visitors) AS visitors

@@ -108,7 +108,8 @@ export const rangeWhere = (time: 'hour' | 'ts') =>
 
 /** The rollups with a daily twin (`<table>_daily`, sql/041): the same keys and aggregates per UTC day. */
 export const DAILY_ROLLUPS = [
-  'tellen.rollup_site', 'tellen.rollup_pages', 'tellen.rollup_technology', 'tellen.rollup_locations', 'tellen.rollup_errors',
+  'tellen.rollup_site', 'tellen.rollup_pages', 'tellen.rollup_technology', 'tellen.rollup_locations',
+  'tellen.rollup_timings', 'tellen.rollup_timings_site', 'tellen.rollup_errors',
   'tellen.rollup_scroll', 'tellen.rollup_clicks', 'tellen.rollup_leaving', 'tellen.rollup_calls', 'tellen.rollup_custom',
 ] as const
 export type DailyRollup = (typeof DAILY_ROLLUPS)[number]
@@ -132,6 +133,21 @@ export function rollupSpan(table: DailyRollup, where = ''): string {
   return `(SELECT * EXCEPT hour FROM ${table} WHERE ${rangeWhere('hour')} AND toDate(hour, 'UTC') NOT ${WHOLE_UTC_DAYS}${where}
     UNION ALL SELECT * EXCEPT day FROM ${table}_daily WHERE site = {site:String} AND day ${WHOLE_UTC_DAYS}${where})`
 }
+
+/**
+ * A rollup's rows over the range (see `rollupSpan`), only those of the keys on one page of an answer
+ * sorted by a sum (`total` DESC, then the keys; `{limit}` and `{offset}` parameters). Merging visitor
+ * states is what such an answer costs, and this way only the states of the rows shown are merged;
+ * the caller groups and sorts the same way, without LIMIT and OFFSET.
+ */
+export function pageOfSpan(table: DailyRollup, where: string, keys: readonly string[], total: string): string {
+  const span = rollupSpan(table, where)
+  const k = keys.join(', ')
+  return `(SELECT * FROM ${span} WHERE (${k}) IN (SELECT ${k} FROM ${span} GROUP BY ${k} ORDER BY ${total} DESC, ${k} LIMIT {limit:UInt32} OFFSET {offset:UInt32}))`
+}
+
+/** A query's `... LIMIT ... OFFSET ...` ending without its page, for rows already cut to one page by `pageOfSpan`. */
+export const withoutPage = (order: string) => order.replace(/\s*LIMIT \{limit:UInt32\} OFFSET \{offset:UInt32\}\s*$/, '')
 
 /** The column of a dimension on a row of `tellen.rollup_visits` (all but `page` and `event`). */
 export function visitColumn(d: Dimension): string | undefined {

@@ -7,7 +7,7 @@ import { insertLines } from '../ingest/writer.ts'
 /** The rollups with a daily twin, and a sum column of each. */
 const SUMS = {
   rollup_site: 'pageviews', rollup_pages: 'pageviews', rollup_technology: 'pageviews', rollup_locations: 'pageviews',
-  rollup_errors: 'count', rollup_scroll: 'views', rollup_clicks: 'clicks', rollup_leaving: 'leaves', rollup_calls: 'calls', rollup_custom: 'events',
+  rollup_timings: 'samples', rollup_timings_site: 'samples', rollup_errors: 'count', rollup_scroll: 'views', rollup_clicks: 'clicks', rollup_leaving: 'leaves', rollup_calls: 'calls', rollup_custom: 'events',
 }
 const DAILY = Object.keys(SUMS)
 

@@ -83,6 +83,6 @@ describe('a rollup read over a range of days (daily twin plus hours at the ends)
   })
 
   it('refuses a table without a daily twin', () => {
-    expect(() => rollupSpan('tellen.rollup_timings' as never)).toThrow(/no daily twin/)
+    expect(() => rollupSpan('tellen.rollup_visits' as never)).toThrow(/no daily twin/)
   })
 })

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
 import {
-  eventsWhere, filterDims, filterParams, rangeWhere, rollupSpan, VISIT_DIMENSIONS, visitColumn,
+  eventsWhere, filterDims, filterParams, pageOfSpan, rangeWhere, VISIT_DIMENSIONS, visitColumn,
   type AnswerSource, type Dimension, type Filters,
 } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
@@ -38,8 +38,8 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     if (only.every((d) => d === 'event')) {
       return {
         source: 'rollup',
-        query: `SELECT name AS value, ${VISITORS_MERGED} AS visitors, sum(events) AS events FROM ${rollupSpan('tellen.rollup_custom', ` AND prop = ''${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}`)}
-                GROUP BY value ORDER BY events DESC, value ${page}`,
+        query: `SELECT name AS value, ${VISITORS_MERGED} AS visitors, sum(events) AS events FROM ${pageOfSpan('tellen.rollup_custom', ` AND prop = ''${filters.event !== undefined ? ' AND name = {f_event:String}' : ''}`, ['name'], 'sum(events)')}
+                GROUP BY value ORDER BY events DESC, value`,
       }
     }
     return {

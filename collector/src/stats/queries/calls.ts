@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
-import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, pageOfSpan, rangeWhere, withoutPage, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import type { Page } from './breakdown.ts'
 
@@ -24,7 +24,7 @@ export async function calls(db: Db, q: StatsQuery, paging: Page): Promise<CallsR
   const rollup = onlyPageFilter(q.filters)
   const query = rollup
     ? `SELECT path AS page, number, sum(calls) AS calls, ${VISITORS_MERGED} AS visitors
-       FROM ${rollupSpan('tellen.rollup_calls', pageWhere(q.filters))} ${order}`
+       FROM ${pageOfSpan('tellen.rollup_calls', pageWhere(q.filters), ['path', 'number'], 'sum(calls)')} ${withoutPage(order)}`
     : `SELECT path AS page, target AS number, count() AS calls, ${VISITORS_COUNTED} AS visitors
        FROM tellen.events WHERE type = 'call' AND ${rangeWhere('ts')}${eventsWhere(q.filters)} ${order}`
   const rs = await db.query({

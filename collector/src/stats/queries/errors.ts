@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
-import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, pageOfSpan, rangeWhere, withoutPage, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import type { Page } from './breakdown.ts'
 
@@ -28,7 +28,7 @@ export async function errors(db: Db, q: StatsQuery, paging: Page, kind?: string)
   const rollup = onlyPageFilter(q.filters)
   const kindWhere = kind ? ' AND kind = {kind:String}' : ''
   const query = rollup
-    ? `SELECT path AS page, kind, resource, sum(count) AS count, ${VISITORS_MERGED} AS visitors FROM ${rollupSpan('tellen.rollup_errors', `${pageWhere(q.filters)}${kindWhere}`)} ${order}`
+    ? `SELECT path AS page, kind, resource, sum(count) AS count, ${VISITORS_MERGED} AS visitors FROM ${pageOfSpan('tellen.rollup_errors', `${pageWhere(q.filters)}${kindWhere}`, ['path', 'kind', 'resource'], 'sum(count)')} ${withoutPage(order)}`
     : `SELECT page, kind, resource, count() AS count, ${VISITORS_COUNTED} AS visitors
        FROM (SELECT path AS page, if(type = 'download', 'download', toString(name)) AS kind, target AS resource, visitor
              FROM tellen.events WHERE type IN ('error', 'download') AND ${rangeWhere('ts')}${eventsWhere(q.filters)})

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
-import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, pageOfSpan, rangeWhere, withoutPage, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import type { Page } from './breakdown.ts'
 
@@ -28,7 +28,7 @@ export async function exits(db: Db, q: StatsQuery, paging: Page): Promise<ExitsR
   const rollup = onlyPageFilter(q.filters)
   const query = rollup
     ? `SELECT path AS page, kind, target, sum(leaves) AS leaves, ${VISITORS_MERGED} AS visitors, sum(engaged_ms) / leaves / 1000 AS engaged_seconds
-       FROM ${rollupSpan('tellen.rollup_leaving', pageWhere(q.filters))} ${order}`
+       FROM ${pageOfSpan('tellen.rollup_leaving', pageWhere(q.filters), ['path', 'kind', 'target'], 'sum(leaves)')} ${withoutPage(order)}`
     : `SELECT path AS page, toString(name) AS kind, target, count() AS leaves, ${VISITORS_COUNTED} AS visitors, avg(value) / 1000 AS engaged_seconds
        FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}${eventsWhere(q.filters)} ${order}`
   const rs = await db.query({

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
-import { eventsWhere, filterDims, filterParams, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterDims, filterParams, pageOfSpan, rangeWhere, withoutPage, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import type { Page } from './breakdown.ts'
 
@@ -24,7 +24,7 @@ export async function properties(db: Db, q: StatsQuery, paging: Page): Promise<P
   const rollup = filterDims(q.filters).every((d) => d === 'event')
   const event = q.filters.event !== undefined ? ' AND name = {f_event:String}' : ''
   const query = rollup
-    ? `SELECT toString(name) AS event, prop, value, sum(events) AS events, ${VISITORS_MERGED} AS visitors FROM ${rollupSpan('tellen.rollup_custom', ` AND prop != ''${event}`)} ${order}`
+    ? `SELECT toString(name) AS event, prop, value, sum(events) AS events, ${VISITORS_MERGED} AS visitors FROM ${pageOfSpan('tellen.rollup_custom', ` AND prop != ''${event}`, ['name', 'prop', 'value'], 'sum(events)')} ${withoutPage(order)}`
     : `SELECT toString(name) AS event, kv.1 AS prop, kv.2 AS value, count() AS events, ${VISITORS_COUNTED} AS visitors
        FROM tellen.events ARRAY JOIN CAST(props, 'Array(Tuple(String, String))') AS kv
        WHERE type = 'custom' AND ${rangeWhere('ts')}${eventsWhere({ ...q.filters, event: undefined })}${event} ${order}`

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, type AnswerSource } from '../dimensions.ts'
+import { eventsWhere, filterParams, onlyPageFilter, pageWhere, rangeWhere, rollupSpan, type AnswerSource } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 
 export interface VitalsRow {
@@ -29,10 +29,10 @@ const RATING = `multiIf(${Object.entries(THRESHOLDS)
   .join(', ')}, 0)`
 
 /** From the per-page rollup, or without a page filter from the site-wide one (far fewer states to merge). */
-const fromRollup = (table: 'tellen.rollup_timings' | 'tellen.rollup_timings_site') => `
+const fromRollup = (table: 'tellen.rollup_timings' | 'tellen.rollup_timings_site', where: string) => `
   SELECT metric, sum(samples) AS n, sum(good) AS g, sum(needs_improvement) AS ni, sum(poor) AS p,
          quantilesTDigestMerge(0.5, 0.75, 0.95)(quantiles) AS q
-  FROM ${table} WHERE ${rangeWhere('hour')}`
+  FROM ${rollupSpan(table, where)}`
 
 const fromEvents = (where: string) => `
   SELECT toString(name) AS metric, count() AS n, countIf(rating = 1) AS g, countIf(rating = 2) AS ni, countIf(rating = 3) AS p,
@@ -46,7 +46,7 @@ const fromEvents = (where: string) => `
 export async function vitals(db: Db, q: StatsQuery): Promise<VitalsResult> {
   const rollup = onlyPageFilter(q.filters)
   const perPage = q.filters.page !== undefined
-  const query = `${rollup ? `${fromRollup(perPage ? 'tellen.rollup_timings' : 'tellen.rollup_timings_site')}${pageWhere(q.filters)}` : fromEvents(eventsWhere(q.filters))} GROUP BY metric ORDER BY metric`
+  const query = `${rollup ? fromRollup(perPage ? 'tellen.rollup_timings' : 'tellen.rollup_timings_site', pageWhere(q.filters)) : fromEvents(eventsWhere(q.filters))} GROUP BY metric ORDER BY metric`
   const rs = await db.query({ query, query_params: { ...baseParams(q), ...filterParams(q.filters) }, format: 'JSONEachRow' })
   const rows = await rs.json<{ metric: string; n: number; g: number; ni: number; p: number; q: number[] }>()
   return {
