@@ -114,11 +114,22 @@ export const DAILY_ROLLUPS = [
 ] as const
 export type DailyRollup = (typeof DAILY_ROLLUPS)[number]
 
+const FIRST_WHOLE_DAY = `toDate(toDateTime({from:Date}, {tz:String}) + 86399, 'UTC')`
+const LAST_WHOLE_DAY = `(toDate(toDateTime({to:Date} + 1, {tz:String}), 'UTC') - 1)`
+
 /**
  * The UTC days that lie whole inside the range of days in the site's time zone: from the first UTC
  * midnight at or after the range's start to the day before the UTC day of the range's end.
  */
-const WHOLE_UTC_DAYS = `BETWEEN toDate(toDateTime({from:Date}, {tz:String}) + 86399, 'UTC') AND toDate(toDateTime({to:Date} + 1, {tz:String}), 'UTC') - 1`
+export const WHOLE_UTC_DAYS = `BETWEEN ${FIRST_WHOLE_DAY} AND ${LAST_WHOLE_DAY}`
+
+/**
+ * The hourly rows of the range outside its whole UTC days, as bounds on `hour` that the primary key
+ * can use (none for a UTC site). An hour bucket belongs to the local day its start falls on, the same
+ * as `rangeWhere('hour')`: the range is the instants from local midnight of `from` to that after `to`.
+ */
+export const EDGE_HOURS = `site = {site:String} AND hour >= toDateTime({from:Date}, {tz:String}) AND hour < toDateTime({to:Date} + 1, {tz:String})
+    AND (hour < toDateTime(${FIRST_WHOLE_DAY}, 'UTC') OR hour >= toDateTime(${LAST_WHOLE_DAY} + 1, 'UTC'))`
 
 /**
  * A rollup's rows over the range, without their time column, as a `FROM` source: the whole UTC days
@@ -130,7 +141,7 @@ const WHOLE_UTC_DAYS = `BETWEEN toDate(toDateTime({from:Date}, {tz:String}) + 86
  */
 export function rollupSpan(table: DailyRollup, where = ''): string {
   if (!DAILY_ROLLUPS.includes(table)) throw new Error(`${table} has no daily twin`)
-  return `(SELECT * EXCEPT hour FROM ${table} WHERE ${rangeWhere('hour')} AND toDate(hour, 'UTC') NOT ${WHOLE_UTC_DAYS}${where}
+  return `(SELECT * EXCEPT hour FROM ${table} WHERE ${EDGE_HOURS}${where}
     UNION ALL SELECT * EXCEPT day FROM ${table}_daily WHERE site = {site:String} AND day ${WHOLE_UTC_DAYS}${where})`
 }
 

@@ -25,9 +25,9 @@ describe('rollup tables', () => {
     )
     const hourly = [
       'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_honoured', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
-      'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visits',
+      'rollup_scroll', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visit_totals', 'rollup_visits',
     ]
-    const daily = DAILY.map((t) => `${t}_daily`)
+    const daily = [...DAILY, 'rollup_visit_totals'].map((t) => `${t}_daily`)
     expect(tables.map((t) => t.name).sort()).toEqual([...hourly, ...daily].sort())
     for (const t of tables) {
       const time = t.name.endsWith('_daily') ? { column: /`?day`? Date/, ttl: 'day' } : { column: /`?hour`? DateTime\('UTC'\)/, ttl: 'hour' }

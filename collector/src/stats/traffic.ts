@@ -1,7 +1,8 @@
 import {
-  eventColumn, eventsWhere, filterDims, rangeWhere, rollupSpan, rollupWhere, trafficRollupFor, visitColumn, visitsWhere,
+  eventColumn, eventsWhere, filterDims, rangeWhere, rollupSpan, rollupWhere, trafficRollupFor, visitColumn, visitsWhere, EDGE_HOURS, WHOLE_UTC_DAYS,
   type AnswerSource, type Dimension, type Filters,
 } from './dimensions.ts'
+import { VISIT_TOTAL_DIMENSIONS } from '../visits/sessionize.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from './visitors.ts'
 
 /** SQL pieces that count pageviews and unique visitors, from the smallest table that can answer. */
@@ -70,3 +71,68 @@ export const VISIT_METRICS = {
 } as const
 
 export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}${visitsWhere(filters)}`
+
+/** SQL of the visit metrics on `tellen.rollup_visit_totals`, visit totals per hour. */
+const VISIT_TOTAL_METRICS = {
+  visits: 'sum(visits)',
+  bounces: 'sum(bounces)',
+  visitPageviews: 'sum(pageviews)',
+  durationMs: 'sum(duration_ms)',
+} as const
+
+type VisitTotalDimension = keyof typeof VISIT_TOTAL_DIMENSIONS
+
+/**
+ * `FROM ... WHERE ...` the visit totals of one dimension ('' for all visits) over the range: whole UTC
+ * days from the daily totals and the hours at either end from the hourly ones, or with `hourly` every
+ * hour from the hourly totals (rows then keep their `hour`). Rows are read with FINAL, so the newest
+ * version of a key counts, and rows of no visit (a value that is gone, sql/042) are left out after it.
+ */
+function visitTotalsFrom(dimension: VisitTotalDimension, hourly = false): string {
+  if (!(dimension in VISIT_TOTAL_DIMENSIONS)) throw new Error(`visits are not totalled by ${dimension}`)
+  const totals = `FROM tellen.rollup_visit_totals FINAL WHERE dimension = '${dimension}' AND `
+  if (hourly) return `FROM (SELECT * ${totals}${rangeWhere('hour')}) AS totals WHERE totals.visits > 0`
+  return `FROM (SELECT * EXCEPT (hour, version) ${totals}${EDGE_HOURS}
+    UNION ALL SELECT * EXCEPT (day, version) FROM tellen.rollup_visit_totals_daily FINAL
+      WHERE site = {site:String} AND day ${WHOLE_UTC_DAYS} AND dimension = '${dimension}') AS totals WHERE totals.visits > 0`
+}
+
+/** Where visit metrics are counted, with the SQL of each metric there. */
+export interface VisitSource {
+  /** `FROM ... WHERE ...` with the site and the range (rows keep an `hour` column). */
+  from: string
+  metrics: Record<keyof typeof VISIT_METRICS, string>
+  visitors: string
+  /** The column of the grouping dimension, when one was asked for. */
+  group?: string
+  /**
+   * For a grouped question: `from` narrowed to the values on one page of the answer sorted by visits
+   * (`{limit}` and `{offset}` parameters), so that visitor states are merged for those values only.
+   */
+  page?: string
+}
+
+/**
+ * Picks where visits are counted: without filters, the visit totals (overall, or by a dimension of a
+ * visit); else every visit in `tellen.rollup_visits`, which holds every filter dimension. With
+ * `hourly`, rows keep their `hour`, for answers grouped by time.
+ */
+export function visitSource(filters: Filters, by?: Dimension, hourly = false): VisitSource {
+  const total = (by ?? '') as VisitTotalDimension
+  if (!filterDims(filters).length && total in VISIT_TOTAL_DIMENSIONS) {
+    const from = visitTotalsFrom(total, hourly)
+    return {
+      from,
+      metrics: VISIT_TOTAL_METRICS,
+      visitors: VISITORS_MERGED,
+      ...(by
+        ? {
+            group: 'value',
+            page: `${from} AND value IN (SELECT value ${from} GROUP BY value ORDER BY sum(visits) DESC, value LIMIT {limit:UInt32} OFFSET {offset:UInt32})`,
+          }
+        : {}),
+    }
+  }
+  const group = by ? visitColumn(by) : undefined
+  return { from: visitsFrom(filters), metrics: VISIT_METRICS, visitors: VISITORS_COUNTED, ...(group ? { group } : {}) }
+}

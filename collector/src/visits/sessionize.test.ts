@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStatsDb, SITE, type SentEvent, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
 import { rows } from '../../../test/helpers/collector.ts'
+import { breakdown } from '../stats/queries/breakdown.ts'
+import { overview } from '../stats/queries/overview.ts'
+import { addDays } from '../stats/range.ts'
 import { runVisitsJob } from './sessionize.ts'
 
 let s: StatsDb
@@ -65,5 +68,38 @@ describe('the visits job', () => {
       { visitor: 2, pageviews: 1, customs: 1, entry_page: '/a', exit_page: '/a', seconds: 60 },
       { visitor: 1, pageviews: 2, customs: 0, entry_page: '/c', exit_page: '/d', seconds: 15 * 60 },
     ])
+  })
+
+  it('totals visits per hour by dimension, counting only the newest version of a day', async () => {
+    // The visit that went on from /c to /d left /c as an exit page in the day's earlier version.
+    const versions = await rows<{ value: string; versions: number }>(
+      s.db,
+      `SELECT value, toUInt32(uniqExact(version)) AS versions FROM tellen.rollup_visit_totals WHERE dimension = 'exit_page' GROUP BY value ORDER BY value`,
+    )
+    expect(versions.map((v) => v.value)).toEqual(['/a', '/b', '/c', '/d'])
+    const day = new Date(base).toISOString().slice(0, 10)
+    const q = { site: SITE, tz: 'UTC', from: day, to: day, filters: {} }
+    const exits = await breakdown(s.db, q, 'exit_page', { limit: 10, offset: 0 })
+    expect(exits.rows).toEqual([
+      { value: '/a', visitors: 1, visits: 1, pageviews: 1, bounce_rate: 0 },
+      { value: '/b', visitors: 1, visits: 1, pageviews: 2, bounce_rate: 0 },
+      { value: '/d', visitors: 1, visits: 1, pageviews: 2, bounce_rate: 0 },
+    ])
+    const o = await overview(s.db, q)
+    expect(o.current).toMatchObject({ visits: 3, pageviews: 5, bounce_rate: 0, visit_duration: (39 * 60 + 60 + 15 * 60) / 3 })
+    // The same answers from every visit (a filter that all of them match) as from the totals.
+    const filtered = await breakdown(s.db, { ...q, filters: { country: 'NL' } }, 'exit_page', { limit: 10, offset: 0 })
+    expect(filtered.rows).toEqual(exits.rows)
+    // Whole UTC days come from the daily totals, hours of a day cut by a time zone from the hourly ones.
+    for (const tz of ['UTC', 'Europe/Amsterdam', 'America/New_York']) {
+      const at = { ...q, tz, from: addDays(day, -1), to: addDays(day, 1) }
+      for (const dimension of ['entry_page', 'exit_page', 'source'] as const) {
+        const totals = await breakdown(s.db, at, dimension, { limit: 10, offset: 0 })
+        expect(totals.rows, `${tz} ${dimension}`).toEqual((await breakdown(s.db, { ...at, filters: { country: 'NL' } }, dimension, { limit: 10, offset: 0 })).rows)
+      }
+      expect((await overview(s.db, at)).current, tz).toEqual((await overview(s.db, { ...at, filters: { country: 'NL' } })).current)
+    }
+    const [days] = await rows<{ n: number }>(s.db, `SELECT toUInt32(sum(visits)) AS n FROM tellen.rollup_visit_totals_daily FINAL WHERE dimension = 'exit_page' AND value = '/d'`)
+    expect(days!.n).toBe(1)
   })
 })

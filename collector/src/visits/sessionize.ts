@@ -42,15 +42,74 @@ FROM
 )
 WHERE pageviews > 0 AND touched >= toDateTime({since:UInt32})`
 
-/** Recomputes the visits of the given UTC days that hold events inserted since `touchedSince` (seconds). */
+/**
+ * The dimensions of a visit that `tellen.rollup_visit_totals` totals visits by, and the column of
+ * `tellen.rollup_visits` each is read from; '' is the total of all visits.
+ */
+export const VISIT_TOTAL_DIMENSIONS = {
+  '': "''",
+  entry_page: 'entry_page',
+  exit_page: 'exit_page',
+  source: 'toString(source)',
+  referrer: 'referrer_host',
+  utm_source: 'toString(utm_source)',
+  utm_medium: 'toString(utm_medium)',
+  utm_campaign: 'utm_campaign',
+} as const
+
+/**
+ * Writes a zero row under version `{zero}` for every key the visit totals of the days have (sql/042):
+ * a key the recomputed totals no longer have then counts 0. `{day}` is the table's UTC day of a row.
+ */
+const zeroTotals = (table: string, day: string) => `
+INSERT INTO ${table}
+SELECT * REPLACE (0 AS visits, 0 AS bounces, 0 AS pageviews, 0 AS duration_ms,
+                  arrayReduce('uniqCombinedState(12)', emptyArrayUInt64()) AS visitors, {zero:UInt64} AS version)
+FROM ${table} FINAL
+WHERE ${day} IN {days:Array(Date)}`
+
+/** Writes the visit totals per hour of whole UTC days, overall and by dimension, under version `{version}`. */
+const VISIT_TOTALS = `
+INSERT INTO tellen.rollup_visit_totals
+SELECT site, hour, dv.1 AS dimension, dv.2 AS value, count(), countIf(pageviews = 1 AND customs = 0),
+       sum(pageviews), sum(dateDiff('millisecond', start, end)), uniqCombinedState(12)(visitor),
+       {version:UInt64} AS version
+FROM tellen.rollup_visits FINAL
+ARRAY JOIN [${Object.entries(VISIT_TOTAL_DIMENSIONS).map(([d, column]) => `('${d}', ${column})`).join(', ')}] AS dv
+WHERE toDate(hour, 'UTC') IN {days:Array(Date)}
+GROUP BY site, hour, dimension, value`
+
+/** Writes the same totals per UTC day from the hourly rows just written. */
+const VISIT_TOTALS_DAILY = `
+INSERT INTO tellen.rollup_visit_totals_daily
+SELECT site, toDate(hour, 'UTC') AS day, dimension, value, sum(visits), sum(bounces), sum(pageviews), sum(duration_ms),
+       uniqCombinedMergeState(12)(visitors), {version:UInt64}
+FROM tellen.rollup_visit_totals
+WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND version = {version:UInt64}
+GROUP BY site, day, dimension, value`
+
+/**
+ * Recomputes the visits of the given UTC days that hold events inserted since `touchedSince` (seconds),
+ * then those days' visit totals per hour and per day.
+ */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
-  await db.command({
-    query: SESSIONIZE,
-    query_params: { days, since: touchedSince, version: Date.now() },
-    // A token of its own: the embedded engine's session may still hold the last insert's token.
-    clickhouse_settings: { insert_deduplication_token: randomUUID() },
-  })
+  const version = Date.now()
+  const statements = [
+    SESSIONIZE,
+    zeroTotals('tellen.rollup_visit_totals', "toDate(hour, 'UTC')"),
+    VISIT_TOTALS,
+    zeroTotals('tellen.rollup_visit_totals_daily', 'day'),
+    VISIT_TOTALS_DAILY,
+  ]
+  for (const query of statements) {
+    await db.command({
+      query,
+      query_params: { days, since: touchedSince, version, zero: version - 1 },
+      // A token of its own: the embedded engine's session may still hold the last insert's token.
+      clickhouse_settings: { insert_deduplication_token: randomUUID() },
+    })
+  }
 }
 
 /** UTC days that hold events inserted at or after `since` (epoch seconds). */

@@ -5,7 +5,7 @@ import {
   type AnswerSource, type Dimension, type Filters,
 } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
-import { trafficSource, VISIT_METRICS, visitsFrom } from '../traffic.ts'
+import { trafficSource, visitSource } from '../traffic.ts'
 
 export interface BreakdownRow {
   value: string
@@ -50,12 +50,13 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     }
   }
   if (VISIT_DIMENSIONS.includes(dimension)) {
+    const v = visitSource(filters, dimension)
     return {
       source: 'rollup',
       // Aliases differ from the column names: an alias equal to a column would shadow it in countIf.
-      query: `SELECT ${visitColumn(dimension)} AS value, ${VISITORS_COUNTED} AS visitors, ${VISIT_METRICS.visits} AS n_visits,
-                     ${VISIT_METRICS.visitPageviews} AS n_pageviews, ${VISIT_METRICS.bounces} / n_visits AS bounce_rate
-              ${visitsFrom(filters)} GROUP BY value ORDER BY n_visits DESC, value ${page}`,
+      query: `SELECT ${v.group} AS value, ${v.visitors} AS visitors, ${v.metrics.visits} AS n_visits,
+                     ${v.metrics.visitPageviews} AS n_pageviews, ${v.metrics.bounces} / n_visits AS bounce_rate
+              ${v.page ?? v.from} GROUP BY value ORDER BY n_visits DESC, value ${v.page ? '' : page}`,
     }
   }
   const t = trafficSource(filters, dimension)

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { filterParams, type AnswerSource } from '../dimensions.ts'
 import { baseParams, previousPeriod, type StatsQuery } from '../range.ts'
 import { honoured, type HonouredResult } from './honoured.ts'
-import { trafficSource, VISIT_METRICS, visitsFrom } from '../traffic.ts'
+import { trafficSource, visitSource } from '../traffic.ts'
 
 export interface OverviewMetrics {
   visitors: number
@@ -26,13 +26,14 @@ export interface OverviewResult {
 
 async function metrics(db: Db, q: StatsQuery): Promise<{ source: AnswerSource; metrics: OverviewMetrics }> {
   const traffic = trafficSource(q.filters)
+  const v = visitSource(q.filters)
   const query = `
     SELECT t.visitors AS visitors, t.pageviews AS pageviews, v.visits AS visits, v.bounces AS bounces,
            v.visit_pageviews AS visit_pageviews, v.duration_ms AS duration_ms
     FROM (SELECT ${traffic.visitors} AS visitors, ${traffic.pageviews} AS pageviews ${traffic.from}) AS t
-    CROSS JOIN (SELECT ${VISIT_METRICS.visits} AS visits, ${VISIT_METRICS.bounces} AS bounces,
-                       ${VISIT_METRICS.visitPageviews} AS visit_pageviews, ${VISIT_METRICS.durationMs} AS duration_ms
-                ${visitsFrom(q.filters)}) AS v`
+    CROSS JOIN (SELECT ${v.metrics.visits} AS visits, ${v.metrics.bounces} AS bounces,
+                       ${v.metrics.visitPageviews} AS visit_pageviews, ${v.metrics.durationMs} AS duration_ms
+                ${v.from}) AS v`
   const rs = await db.query({ query, query_params: { ...baseParams(q), ...filterParams(q.filters) }, format: 'JSONEachRow' })
   const [r] = await rs.json<{ visitors: number; pageviews: number; visits: number; bounces: number; visit_pageviews: number; duration_ms: number }>()
   const visits = Number(r?.visits ?? 0)

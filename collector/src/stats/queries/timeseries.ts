@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts'
 import { filterParams, type AnswerSource } from '../dimensions.ts'
 import { addDays, baseParams, type StatsQuery } from '../range.ts'
-import { trafficSource, VISIT_METRICS, visitsFrom } from '../traffic.ts'
+import { trafficSource, visitSource } from '../traffic.ts'
 
 export const TIMESERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number]
@@ -48,12 +48,13 @@ function sqlFor(q: StatsQuery, metric: TimeseriesMetric, interval: Interval): { 
               ${t.from} GROUP BY bucket`,
     }
   }
+  const v = visitSource(q.filters, undefined, true)
   const value = {
-    visits: VISIT_METRICS.visits,
-    bounce_rate: `${VISIT_METRICS.bounces} / ${VISIT_METRICS.visits}`,
-    visit_duration: `${VISIT_METRICS.durationMs} / ${VISIT_METRICS.visits} / 1000`,
+    visits: v.metrics.visits,
+    bounce_rate: `${v.metrics.bounces} / ${v.metrics.visits}`,
+    visit_duration: `${v.metrics.durationMs} / ${v.metrics.visits} / 1000`,
   }[metric]
-  return { source: 'rollup', query: `SELECT ${BUCKET[interval]('hour')} AS bucket, toFloat64(${value}) AS value ${visitsFrom(q.filters)} GROUP BY bucket` }
+  return { source: 'rollup', query: `SELECT ${BUCKET[interval]('hour')} AS bucket, toFloat64(${value}) AS value ${v.from} GROUP BY bucket` }
 }
 
 /**
