@@ -87,15 +87,24 @@ export function rollupWhere(rollup: TrafficRollup, filters: Filters): string {
 
 /**
  * `AND ...` conditions for the filters on `tellen.events`. Dimensions of a visit (entry and exit page,
- * custom event) select the visitors whose visits match, from `tellen.rollup_visits`.
+ * source, custom event) select the visitors whose visits match, from `tellen.rollup_visits`.
+ *
+ * A visit row not yet replaced by its rewrite (same key, newer version) carries the same visitor,
+ * source, entry page and a subset of the pages and custom events, so for those the visitor set is the
+ * same without FINAL; only the exit page can differ (a visit that went on exits elsewhere), so FINAL is
+ * kept for an exit page filter. `identity(visitor)` keeps the engine from preparing the set for index
+ * analysis (`visitor` is in no index of `tellen.events`): that preparation cost about 400 ms for the
+ * 360,000 visitors of a 30-day `source` filter at 100 million events, against about 30 ms to build
+ * and test the plain set.
  */
 export function eventsWhere(filters: Filters): string {
   const dims = filterDims(filters)
   const own = dims.filter((d) => eventColumn(d)).map((d) => ` AND ${eventColumn(d)} = ${param(d)}`)
   const visitDims = dims.filter((d) => !eventColumn(d))
   if (visitDims.length) {
+    const final = visitDims.includes('exit_page') ? ' FINAL' : ''
     own.push(
-      ` AND visitor IN (SELECT visitor FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}` +
+      ` AND identity(visitor) IN (SELECT visitor FROM tellen.rollup_visits${final} WHERE ${rangeWhere('hour')}` +
         `${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
     )
   }
