@@ -23,8 +23,11 @@ const SQL = {
   },
   events: {
     scroll: `SELECT intDiv(scroll, 10) * 10 AS depth, count() AS n FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}{where} GROUP BY depth ORDER BY depth`,
-    moves: `SELECT sumForEach(if(length(grid) = 100, grid, arrayResize(CAST([], 'Array(UInt32)'), 100, toUInt32(0)))) AS grid
-            FROM tellen.events WHERE type = 'leave' AND ${rangeWhere('ts')}{where}`,
+    // A grid of another length counts as zeros (as in rollup_scroll_mv), so only full grids are summed:
+    // no per-row array is built, and the length is read from the array sizes alone. `events.grid`: the
+    // alias would shadow the column in WHERE.
+    moves: `SELECT sumForEach(grid) AS grid FROM tellen.events
+            WHERE type = 'leave' AND ${rangeWhere('ts')} AND length(events.grid) = ${GRID_COLUMNS * GRID_ROWS}{where}`,
     clicks: `SELECT cell_x AS x, cell_y AS y, target AS element, count() AS n FROM tellen.events WHERE type = 'click' AND ${rangeWhere('ts')}{where} GROUP BY x, y, element`,
   },
 } as const
