@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture, fixtureQuery, openStatsDb, type SentEvent, type StatsDb } from '../../../../test/helpers/stats-fixture.ts'
+import type { Filters } from '../dimensions.ts'
 import { interactions } from './interactions.ts'
 
 const events = buildFixture()
@@ -45,6 +46,18 @@ describe('interactions', () => {
   it('narrows to one page from the rollup', async () => {
     const r = await interactions(s.db, fixtureQuery({ filters: { page: '/pricing' } }))
     expect(r).toEqual({ source: 'rollup', ...expected((e) => e.path === '/pricing') })
+  })
+
+  it.each<[string, Filters, (e: SentEvent) => boolean]>([
+    ['a country', { country: 'US' }, (e: SentEvent) => e.country === 'US'],
+    ['a country and a device', { country: 'NL', device: 'mobile' }, (e: SentEvent) => e.country === 'NL' && e.device === 'mobile'],
+    ['a page and a device', { page: '/', device: 'desktop' }, (e: SentEvent) => e.path === '/' && e.device === 'desktop'],
+    ['a country nobody came from', { country: 'JP' }, (e: SentEvent) => e.country === 'JP'],
+  ])('answers %s with scroll and moves from the audience rollup, the same as from the events', async (_, filters, keep) => {
+    const r = await interactions(s.db, fixtureQuery({ filters }))
+    const want = expected(keep)
+    expect(r).toEqual({ source: 'events', ...want })
+    if (filters.country !== 'JP') expect(want.scroll.length).toBeGreaterThan(0)
   })
 
   it('answers a page and screen filter from the events', async () => {
