@@ -85,3 +85,32 @@ describe('eventsWhere', () => {
     expect(await visitorsOfEvents(eventsWhere(filters), filters)).toEqual([1, 3])
   })
 })
+
+describe('rangeWhere on the events time', () => {
+  // Zones with clock changes at midnight (Santiago, Havana, Asuncion, Beirut), half and quarter hours
+  // (Kolkata, Chatham, St Johns, Lord Howe with a half-hour change) and none (UTC).
+  const ZONES = [
+    'UTC', 'Europe/Amsterdam', 'America/New_York', 'America/Santiago', 'America/Havana', 'America/Asuncion', 'Asia/Beirut',
+    'Asia/Kolkata', 'Pacific/Chatham', 'America/St_Johns', 'Australia/Lord_Howe', 'Pacific/Apia',
+  ]
+  const RANGES = [['2026-01-01', '2026-12-31'], ['2026-03-08', '2026-03-08'], ['2026-03-29', '2026-03-30'], ['2026-04-04', '2026-04-05'], ['2026-09-06', '2026-09-06'], ['2026-10-25', '2026-10-25'], ['2026-11-01', '2026-11-02']]
+
+  it.each(ZONES)('selects the same instants as toDate(ts) between the days in %s', async (tz) => {
+    for (const [from, to] of RANGES) {
+      const rs = await s.db.query({
+        // Every quarter hour of 2026 and the millisecond before it (a day starts on a quarter hour in every zone).
+        query: `SELECT countIf(${rangeWhere('ts')}) AS n, minIf(ts, ${rangeWhere('ts')}) AS first, maxIf(ts, ${rangeWhere('ts')}) AS last,
+                       countIf(toDate(ts, {tz:String}) BETWEEN {from:Date} AND {to:Date}) AS want_n,
+                       minIf(ts, toDate(ts, {tz:String}) BETWEEN {from:Date} AND {to:Date}) AS want_first,
+                       maxIf(ts, toDate(ts, {tz:String}) BETWEEN {from:Date} AND {to:Date}) AS want_last
+                FROM (SELECT 'a' AS site, toDateTime64('2025-12-30 00:00:00', 3, 'UTC') + toIntervalMillisecond(intDiv(number, 2) * 900000 - number % 2) AS ts
+                      FROM numbers(2 * 96 * 370))`,
+        query_params: { site: 'a', tz, from, to },
+        format: 'JSONEachRow',
+      })
+      const [r] = await rs.json<Record<string, string | number>>()
+      expect([r!.n, r!.first, r!.last], `${tz} ${from}..${to}`).toEqual([r!.want_n, r!.want_first, r!.want_last])
+      expect(Number(r!.n)).toBeGreaterThan(0)
+    }
+  })
+})

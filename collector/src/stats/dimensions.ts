@@ -111,9 +111,17 @@ export function eventsWhere(filters: Filters): string {
   return own.join('')
 }
 
-/** The site and date range condition on a time column, with days cut in the site's time zone. */
+/**
+ * The site and date range condition on a time column, with days cut in the site's time zone. On the
+ * events' `ts` it compares the time with the first instants of the first day and of the day after the
+ * last: the same rows as `toDate(ts, tz) BETWEEN from AND to` (a test checks it across time zones and
+ * their clock changes), without converting each event's time to a local date (about a third of the
+ * time of reading 22 million timing events of 30 days).
+ */
 export const rangeWhere = (time: 'hour' | 'ts') =>
-  `site = {site:String} AND toDate(${time}, {tz:String}) BETWEEN {from:Date} AND {to:Date}`
+  time === 'ts'
+    ? `site = {site:String} AND ts >= toDateTime64({from:Date}, 3, {tz:String}) AND ts < toDateTime64({to:Date} + 1, 3, {tz:String})`
+    : `site = {site:String} AND toDate(${time}, {tz:String}) BETWEEN {from:Date} AND {to:Date}`
 
 /** The rollups with a daily twin (`<table>_daily`, sql/041): the same keys and aggregates per UTC day. */
 export const DAILY_ROLLUPS = [
