@@ -56,4 +56,32 @@ describe('vitals', () => {
       expected((e) => e.country === 'US').map((m) => [m.metric, m.samples, m.good, m.needs_improvement, m.poor]),
     )
   })
+
+  it('rates samples on the thresholds themselves and leaves metrics without thresholds unrated, from the events', async () => {
+    const site = 'thresholds.example'
+    const samples = [
+      ...Object.entries(THRESHOLDS).flatMap(([metric, [good, poor]]) => [good * 0.5, good, good * 1.01, poor, poor * 1.01].map((value) => ({ metric, value }))),
+      ...[100, 5000, 60_000].flatMap((value) => [{ metric: 'dcl', value }, { metric: 'load', value }]),
+    ]
+    const ts = `${fixtureQuery().from} 12:00:00.000`
+    await s.db.insert({
+      table: 'tellen.events_in',
+      values: samples.map(({ metric, value }, i) => ({ site, type: 'timing', ts, visitor: i, path: '/', country: 'NL', name: metric, value })),
+      format: 'JSONEachRow',
+    })
+    const r = await vitals(s.db, fixtureQuery({ site, filters: { country: 'NL' } }))
+    expect(r.source).toBe('events')
+    const want = [...new Set(samples.map((x) => x.metric))].sort().map((metric) => {
+      const values = samples.filter((x) => x.metric === metric).map((x) => x.value)
+      const t = THRESHOLDS[metric]
+      return {
+        metric, samples: values.length,
+        good: t ? values.filter((v) => v <= t[0]).length : 0,
+        needs_improvement: t ? values.filter((v) => v > t[0] && v <= t[1]).length : 0,
+        poor: t ? values.filter((v) => v > t[1]).length : 0,
+      }
+    })
+    expect(r.metrics.map(({ metric, samples, good, needs_improvement, poor }) => ({ metric, samples, good, needs_improvement, poor }))).toEqual(want)
+    expect(want.find((m) => m.metric === 'lcp')).toEqual({ metric: 'lcp', samples: 5, good: 2, needs_improvement: 2, poor: 1 })
+  })
 })
