@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
 import { insertLines } from '../ingest/writer.ts'
-import { openDb, type Db } from './client.ts'
+import { insertJsonLines, openDb, type Db } from './client.ts'
 import { migrate } from './migrate.ts'
 
 describe('openDb on the embedded engine', () => {
@@ -18,6 +18,19 @@ describe('openDb on the embedded engine', () => {
     await db.insert({ table: 'tellen.events_in', values: [{ site: 'second.test', type: 'pageview', ts }], format: 'JSONEachRow' })
     const stored = await rows<{ site: string }>(db, `SELECT site FROM tellen.events WHERE site LIKE '%.test' ORDER BY site`)
     expect(stored.map((r) => r.site)).toEqual(['first.test', 'second.test'])
+  })
+
+  it('inserts JSON lines with their settings in the statement, so that a token does not stay on the session', async () => {
+    const ts = new Date().toISOString()
+    const line = (path: string) => JSON.stringify({ site: 'raw.test', type: 'pageview', ts, path, browser: 'Firefox 🦊' })
+    await insertJsonLines(db, 'tellen.events_in', Buffer.from([line('/a'), line('/b')].join('\n')), { insert_deduplication_token: 'raw-token' })
+    // The same token again is a replay and is dropped; other rows without a token are not.
+    await insertJsonLines(db, 'tellen.events_in', Buffer.from(line('/a')), { insert_deduplication_token: 'raw-token' })
+    await insertJsonLines(db, 'tellen.events_in', Buffer.from(line('/c')), {})
+    const stored = await rows<{ path: string; browser: string; ts: string }>(db, `SELECT path, browser, toString(ts) AS ts FROM tellen.events WHERE site = 'raw.test' ORDER BY path`)
+    expect(stored.map((r) => r.path)).toEqual(['/a', '/b', '/c'])
+    expect(stored[0]!.browser).toBe('Firefox 🦊')
+    expect(stored[0]!.ts).toBe(ts.replace('T', ' ').replace('Z', ''))
   })
 
   it('answers query parameters without pasting them into SQL', async () => {

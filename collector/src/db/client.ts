@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
@@ -13,6 +14,9 @@ export interface DbOptions {
   dataDir: string
 }
 
+/** Settings every insert needs: the pipeline writes times as ISO 8601 with a `Z`. */
+const INSERT_SETTINGS = { date_time_input_format: 'best_effort' as const }
+
 /**
  * Opens the one `@clickhouse/client` that every query in the process goes through: the embedded
  * ClickHouse engine (chdb) on `DATA_DIR/clickhouse`, or a server when `url` is set.
@@ -24,7 +28,7 @@ export function openDb(options: DbOptions): Db {
   const common = {
     request_timeout: 60_000,
     clickhouse_settings: {
-      date_time_input_format: 'best_effort' as const,
+      ...INSERT_SETTINGS,
       output_format_json_quote_64bit_integers: 0 as const,
       // The embedded engine keeps a query's settings for the next one: without this, an insert
       // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
@@ -42,7 +46,31 @@ export function openDb(options: DbOptions): Db {
   const dir = path.join(options.dataDir, 'clickhouse')
   fs.mkdirSync(dir, { recursive: true })
   // chdb implements the client's Connection interface; its types come from an older copy of it.
-  const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection']
-  return createClient({ connection, ...common })
+  const chdb = createChdbConnection({ path: dir })
+  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection']
+  const db = createClient({ connection, ...common })
+  embedded.set(db, chdb)
+  return db
+}
+
+const embedded = new WeakMap<Db, ReturnType<typeof createChdbConnection>>()
+
+/**
+ * Inserts rows already serialised as JSONEachRow lines (joined by newlines) into `table`, which
+ * must come from a fixed list. On the embedded engine the bytes go to chdb's raw insert on the
+ * same connection as every other query: handed over without a copy and parsed off the event loop,
+ * with the settings in the statement (they do not stay on the session). On a server they are sent
+ * as the body of an `INSERT ... FORMAT JSONEachRow`.
+ * @example
+ * await insertJsonLines(db, 'tellen.events_in', Buffer.from(lines.join('\n')), { insert_deduplication_token: token })
+ */
+export async function insertJsonLines(db: Db, table: string, payload: Buffer, settings: Record<string, string | number>): Promise<void> {
+  const chdb = embedded.get(db)
+  if (chdb) {
+    await chdb.chdb.rawInsert({ table, format: 'JSONEachRow', values: payload, settings: { ...INSERT_SETTINGS, ...settings } })
+    return
+  }
+  const result = await db.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([payload]), clickhouse_settings: settings })
+  result.stream.resume()
 }
 

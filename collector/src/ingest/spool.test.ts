@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { decodePayload, encodeRecord, recoverSpool, scanSegment, segmentName } from './spool.ts'
+import { decodePayload, encodeRecord, readBatchPayload, recoverSpool, scanSegment, segmentName } from './spool.ts'
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-spool-'))
 
@@ -12,6 +12,22 @@ describe('spool records', () => {
     const { records, validBytes } = scanSegment(rec)
     expect(validBytes).toBe(rec.length)
     expect(decodePayload(records[0]!.payload)).toEqual({ token: 'tok-1', lines: ['{"a":1}', '{"b":"x\\ny"}'] })
+  })
+
+  it('reads a batch of several records back as its lines joined by newlines, byte for byte', async () => {
+    const dir = tmp()
+    const a = encodeRecord('tok', ['{"p":"/é"}', '{"p":"/🦊"}'])
+    const other = encodeRecord('other', ['{"p":"/x"}'])
+    const b = encodeRecord('tok', ['{"p":"/z\\n"}'])
+    fs.writeFileSync(path.join(dir, segmentName(3)), Buffer.concat([a, other, b]))
+    const payload = await readBatchPayload(dir, {
+      segment: 3,
+      records: [{ segment: 3, offset: 0, length: a.length }, { segment: 3, offset: a.length + other.length, length: b.length }],
+    })
+    expect(payload.toString('utf8')).toBe('{"p":"/é"}\n{"p":"/🦊"}\n{"p":"/z\\n"}')
+    const one = await readBatchPayload(dir, { segment: 3, records: [{ segment: 3, offset: a.length, length: other.length }] })
+    expect(one.toString('utf8')).toBe('{"p":"/x"}')
+    await expect(readBatchPayload(dir, { segment: 3, records: [{ segment: 3, offset: 1, length: a.length }] })).rejects.toThrow(/damaged/)
   })
 
   it('stops at a torn record and at a record whose checksum does not match', () => {

@@ -130,23 +130,30 @@ export function recoverSpool(dir: string): Recovery {
   return { batches, segmentBytes, droppedBytes }
 }
 
-/** Reads the lines of a batch back from its segment file. */
-export async function readBatchLines(dir: string, batch: { segment: number; records: readonly RecordRef[] }): Promise<string[]> {
+/**
+ * Reads a batch back from its segment file as the bytes of its JSONEachRow lines joined by newlines,
+ * exactly as they were spooled: nothing is decoded, so the bytes go to ClickHouse as they are.
+ */
+export async function readBatchPayload(dir: string, batch: { segment: number; records: readonly RecordRef[] }): Promise<Buffer> {
   const fh = await fs.promises.open(path.join(dir, segmentName(batch.segment)), 'r')
   try {
-    const lines: string[] = []
+    const parts: Buffer[] = []
     for (const r of batch.records) {
       const buf = Buffer.allocUnsafe(r.length)
       const { bytesRead } = await fh.read(buf, 0, r.length, r.offset)
       const { records } = scanSegment(buf.subarray(0, bytesRead))
       if (records.length !== 1) throw new Error(`spool segment ${batch.segment} is damaged at offset ${r.offset}`)
-      for (const line of decodePayload(records[0]!.payload).lines) lines.push(line)
+      const payload = records[0]!.payload
+      if (parts.length) parts.push(NEWLINE)
+      parts.push(payload.subarray(payload.indexOf(10) + 1))
     }
-    return lines
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
   } finally {
     await fh.close()
   }
 }
+
+const NEWLINE = Buffer.from('\n')
 
 /** Makes a new directory entry durable. */
 export async function fsyncDir(dir: string): Promise<void> {

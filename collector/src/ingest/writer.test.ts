@@ -44,6 +44,16 @@ describe('the spooled batch writer', () => {
     expect(listSegments(spoolDir('group'))).toEqual([])
   })
 
+  it('inserts a batch written in several records once, with every line as it was spooled', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('records', { flushIntervalMs: 60_000 }), log)
+    for (let i = 0; i < 5; i++) await w.write([line('records'), line('records')])
+    const [seg] = listSegments(spoolDir('records'))
+    expect(scanSegment(fs.readFileSync(path.join(spoolDir('records'), segmentName(seg!)))).records).toHaveLength(5)
+    await w.close()
+    expect(w.stats()).toMatchObject({ rowsWritten: 10, batchesWritten: 1, pendingRows: 0 })
+    expect(await count('records')).toBe(10)
+  })
+
   it('splits large writes into batches of batchRows and deletes segments once ClickHouse confirmed them', async () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('split', { batchRows: 7, segmentBytes: 512 }), log)
     await w.write(Array.from({ length: 50 }, () => line('split')))

@@ -1,10 +1,9 @@
 import fs from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import type { Db } from '../db/client.ts'
+import { insertJsonLines, type Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
-import { encodeRecord, fsyncDir, newToken, readBatchLines, recoverSpool, segmentName, type RecordRef } from './spool.ts'
+import { encodeRecord, fsyncDir, newToken, readBatchPayload, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
 export interface WriterOptions {
   /** Rows per insert at most; the embedded engine keeps the event loop free up to about 10k. */
@@ -75,12 +74,7 @@ export const dedupSettings = (token: string) => ({
 
 /** Inserts JSONEachRow lines into `table` with a deduplication token. */
 export async function insertLines(db: Db, table: string, lines: readonly string[], token: string): Promise<void> {
-  const result = await db.exec({
-    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-    values: Readable.from([lines.join('\n')]),
-    clickhouse_settings: dedupSettings(token),
-  })
-  result.stream.resume()
+  await insertJsonLines(db, table, Buffer.from(lines.join('\n')), dedupSettings(token))
 }
 
 interface Batch {
@@ -291,9 +285,9 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   async function drain(): Promise<void> {
     while (queue.length && !stopped) {
       const batch = queue[0]!
-      let lines: string[]
+      let payload: Buffer
       try {
-        lines = await readBatchLines(dir, batch)
+        payload = await readBatchPayload(dir, batch)
       } catch (err) {
         log.error({ table, token: batch.token, err: (err as Error).message }, 'spool: a batch cannot be read back and is skipped')
         queue.shift()
@@ -302,11 +296,11 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       }
       const started = performance.now()
       try {
-        await insertLines(db, table, lines, batch.token)
+        await insertJsonLines(db, table, payload, dedupSettings(batch.token))
       } catch (err) {
         if (isDataError(err) && ++batch.dataErrors >= 3) {
           // ClickHouse keeps refusing the batch's content: set it aside instead of stalling everything behind it.
-          await quarantine(batch, lines, err as Error)
+          await quarantine(batch, payload, err as Error)
           queue.shift()
           await confirm(batch)
           continue
@@ -316,13 +310,13 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
         stats.lastError = (err as Error).message.split('\n')[0]!.slice(0, 300)
         options.observer?.insertFailed(table)
         retryDelay = Math.min(10_000, Math.max(100, retryDelay * 2))
-        log.error({ table, rows: lines.length, err: stats.lastError, retryInMs: retryDelay }, 'insert failed; the batch stays in the spool')
+        log.error({ table, rows: batch.rows, err: stats.lastError, retryInMs: retryDelay }, 'insert failed; the batch stays in the spool')
         await sleep(retryDelay)
         continue
       }
-      options.observer?.inserted(table, lines.length, (performance.now() - started) / 1000)
+      options.observer?.inserted(table, batch.rows, (performance.now() - started) / 1000)
       queue.shift()
-      stats.rowsWritten += lines.length
+      stats.rowsWritten += batch.rows
       stats.batchesWritten++
       stats.failing = false
       stats.lastError = undefined
@@ -332,12 +326,12 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   }
 
   /** Keeps a batch ClickHouse refuses in `spoolDir/quarantine/<token>.jsonl` for an operator to inspect. */
-  const quarantine = async (batch: Batch, lines: readonly string[], err: Error) => {
+  const quarantine = async (batch: Batch, payload: Buffer, err: Error) => {
     const qdir = path.join(dir, 'quarantine')
     await fs.promises.mkdir(qdir, { recursive: true })
-    await fs.promises.writeFile(path.join(qdir, `${batch.token}.jsonl`), `${lines.join('\n')}\n`)
-    stats.quarantinedRows += lines.length
-    log.error({ table, token: batch.token, rows: lines.length, err: err.message.split('\n')[0]!.slice(0, 300) }, 'ClickHouse refuses the rows of a batch; it was moved to the quarantine')
+    await fs.promises.writeFile(path.join(qdir, `${batch.token}.jsonl`), Buffer.concat([payload, Buffer.from('\n')]))
+    stats.quarantinedRows += batch.rows
+    log.error({ table, token: batch.token, rows: batch.rows, err: err.message.split('\n')[0]!.slice(0, 300) }, 'ClickHouse refuses the rows of a batch; it was moved to the quarantine')
   }
 
   const confirm = async (batch: Batch) => {
