@@ -157,6 +157,19 @@ describe('createBatchWriter batching and retries', () => {
     expect(await countSite('dedup.test')).toBe(4)
   })
 
+  it('lets the open batch grow past the flush interval while an earlier insert has not gone through', async () => {
+    const writer = createBatchWriter(db, 'tellen.nonexistent', opts('grow', { batchRows: 1000, flushIntervalMs: 20 }), log)
+    await writer.write([siteLine('grow.test', '/0')])
+    await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(1)
+    for (let i = 1; i <= 5; i++) {
+      await writer.write([siteLine('grow.test', `/${i}`)])
+      await new Promise((r) => setTimeout(r, 40))
+    }
+    // One batch waits to be retried; the five later writes, each older than the interval, share one.
+    expect(writer.stats()).toMatchObject({ pendingBatches: 2, pendingRows: 6, rowsWritten: 0 })
+    await expect(writer.close(200)).rejects.toThrow(/stay in the spool/)
+  })
+
   it('keeps a batch that ClickHouse refused in the spool and retries it with backoff', async () => {
     const writer = createBatchWriter(db, 'tellen.nonexistent', opts('retry', { batchRows: 10, flushIntervalMs: 60_000 }), log)
     await writer.write([siteLine('retry.test', '/1')])

@@ -6,9 +6,12 @@ import type { Logger } from '../log.ts'
 import { encodeRecord, fsyncDir, newToken, readBatchPayload, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
 export interface WriterOptions {
-  /** Rows per insert at most; the embedded engine keeps the event loop free up to about 10k. */
+  /** Rows per insert at most. */
   batchRows: number
-  /** A partial batch is written after this long. */
+  /**
+   * A partial batch is written after this long, or, while an earlier insert is still running, as
+   * soon as that insert is done: under load batches grow towards `batchRows` instead of queueing.
+   */
   flushIntervalMs: number
   /** This writer's write-ahead spool directory (one per table). */
   spoolDir: string
@@ -172,6 +175,15 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     }
   }
 
+  /**
+   * Queues the open batch once it is older than the flush interval, unless inserts are still
+   * running or waiting: then it keeps growing (up to `batchRows`), so that a busy writer makes
+   * fewer, larger inserts, each of which costs the engine a part in every table fed by `table`.
+   */
+  const closeIfDue = () => {
+    if (open && !queue.length && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+  }
+
   /** Appends the lines of one group commit as records, fsyncs, and only then updates the state. */
   async function append(lines: readonly string[]): Promise<void> {
     let batch: Batch | undefined = open && { ...open, records: [...open.records] }
@@ -269,7 +281,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
         log.error({ table, err: (err as Error).message }, 'spool: append failed')
         for (const w of group) w.reject(new WriterFullError(`the spool cannot be written (${(err as Error).message})`))
       }
-      if (open && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+      closeIfDue()
     }
   }
 
@@ -345,12 +357,13 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     draining ??= drain().finally(() => {
       draining = undefined
       if (queue.length && !stopped) void kickDrain()
+      else if (!committing) closeIfDue()
     })
     return draining
   }
 
   const timer = setInterval(() => {
-    if (open && !committing && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+    if (!committing) closeIfDue()
   }, Math.max(5, Math.floor(options.flushIntervalMs / 2)))
   timer.unref()
   if (queue.length) void kickDrain()
