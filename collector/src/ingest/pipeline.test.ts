@@ -148,6 +148,15 @@ describe('processBatch', () => {
     ])
   })
 
+  it('stores the prefix the route derived, and the same row as when it derives the prefix itself', () => {
+    const body = batch([{ type: 'pageview', url: 'https://example.com/' }])
+    const [derived] = rowsOf(processBatch(body, req({ ip: parseIp('2a02:a210:2:3::4') }), deps))
+    const [given] = rowsOf(processBatch(body, req({ ip: parseIp('2a02:a210:2:3::4'), ipPrefix: '2a02:a210:2::/48' }), deps))
+    expect(given).toEqual(derived)
+    expect(given).toMatchObject({ ip_prefix: '2a02:a210:2::/48', country: 'NL' })
+    expect(JSON.stringify(given)).not.toContain('2a02:a210:2:3')
+  })
+
   it('works without a client address: no country, no prefix', () => {
     const [row] = rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req({ ip: undefined }), deps))
     expect(row).toMatchObject({ country: '', ip_prefix: '' })

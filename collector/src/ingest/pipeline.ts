@@ -2,7 +2,7 @@ import { countryOf } from './geo.ts'
 import { truncateIp, type ClientIp } from './ip.ts'
 import { classifyReferrer } from './referrer.ts'
 import { batchSchema, describeIssues, eventSchema, type WireBatch, type WireEvent } from './schema.ts'
-import { belongsToSite, cleanUrl } from './url.ts'
+import { belongsToSite, cleanUrl, hostOf } from './url.ts'
 import { parseUserAgent } from './user-agent.ts'
 import { visitorHash } from './visitor.ts'
 import type { Site } from '../sites.ts'
@@ -10,6 +10,8 @@ import type { Site } from '../sites.ts'
 /** What the pipeline knows of the request beside its body. The address never leaves this object. */
 export interface RequestContext {
   ip: ClientIp | undefined
+  /** The address's truncated prefix when the caller has it already (`clientNetwork`); else it is derived here. */
+  ipPrefix?: string
   userAgent: string
   /** Origin, or else Referer, of the request, when the browser sent one. */
   origin: string | undefined
@@ -63,11 +65,7 @@ export function screenClass(width: number | undefined): string {
 
 function originHost(origin: string | undefined): string | undefined {
   if (!origin || origin === 'null') return undefined
-  try {
-    return new URL(origin).hostname.toLowerCase()
-  } catch {
-    return ''
-  }
+  return hostOf(origin)
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
@@ -91,7 +89,7 @@ const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as
  * Bad events are reported by index; the good ones of the same batch are kept.
  */
 export function processBatch(body: unknown, req: RequestContext, deps: PipelineDeps): PipelineResult {
-  const ipPrefix = req.ip ? truncateIp(req.ip, deps.ipv4Prefix, deps.ipv6Prefix) : ''
+  const ipPrefix = req.ipPrefix ?? (req.ip ? truncateIp(req.ip, deps.ipv4Prefix, deps.ipv6Prefix) : '')
   const parsed = batchSchema.safeParse(body)
   if (!parsed.success) {
     // Counted for the site the batch names, when it is registered, so its security view shows it.
@@ -128,7 +126,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     screen: screenClass(batch.sw),
     timezone: batch.tz ?? '',
     language: batch.lang ?? '',
-    country: req.ip ? countryOf(req.ip) : '',
+    country: req.ip ? countryOf(req.ip, ipPrefix) : '',
     ip_prefix: ipPrefix,
   }).slice(0, -1)
 

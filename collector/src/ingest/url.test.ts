@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { QUERY_ALLOWLIST } from '../privacy/policy.ts'
 import { scrubText } from './scrub.ts'
-import { cleanUrl } from './url.ts'
+import { cleanUrl, hostOf } from './url.ts'
 
 const stored = (raw: string, allow?: string[], hashRouting = false) => {
   const u = cleanUrl(raw, { allow: allow ? new Set(allow) : undefined, hashRouting })
@@ -82,6 +82,21 @@ describe('cleanUrl', () => {
   it('refuses what is not an http(s) URL', () => {
     expect(cleanUrl('mailto:jan@example.nl')).toBeUndefined()
     expect(cleanUrl('not a url')).toBeUndefined()
+  })
+})
+
+describe('hostOf', () => {
+  it.each([
+    ['https://Shop.Example.com', 'shop.example.com'],
+    ['https://example.com:8443', 'example.com'],
+    ['http://[2001:db8::1]', '[2001:db8::1]'],
+    ['https://example.com/path/jan@example.nl?q=1', 'example.com'],
+    ['null', ''],
+    ['not a url', ''],
+    ['', ''],
+  ])('reads the host of %j as %j, the first time and the next', (origin, host) => {
+    expect(hostOf(origin)).toBe(host)
+    expect(hostOf(origin)).toBe(host)
   })
 })
 

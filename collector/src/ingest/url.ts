@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { QUERY_ALLOWLIST } from '../privacy/policy.ts'
 import { scrubPath, scrubText } from './scrub.ts'
 
@@ -48,6 +49,28 @@ export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | un
   if (options.hashRouting && /^#!?\//.test(u.hash)) path += u.hash.split('?')[0]
   path = scrubPath(path)
   return { hostname: u.hostname.toLowerCase(), path, query, params }
+}
+
+const originHosts = new LRUCache<string, string>({ max: 1000 })
+
+/**
+ * The lowercased host name of an origin or URL as a browser sends it in `Origin` or `Referer`, or ''
+ * when it is not a URL. Origins (scheme and host, no path) are few and remembered; URLs with a path
+ * are parsed each time and never kept.
+ * @example hostOf('https://Shop.Example.com') // 'shop.example.com'
+ */
+export function hostOf(origin: string): string {
+  const isOrigin = origin.length <= 300 && origin.indexOf('/', origin.indexOf('//') + 2) < 0
+  const known = isOrigin ? originHosts.get(origin) : undefined
+  if (known !== undefined) return known
+  let host = ''
+  try {
+    host = new URL(origin).hostname.toLowerCase()
+  } catch {
+    host = ''
+  }
+  if (isOrigin) originHosts.set(origin, host)
+  return host
 }
 
 /** True when `host` is `site` or one of its subdomains. */

@@ -5,7 +5,7 @@ import type { Env, Services } from '../context.ts'
 import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
 import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
 import { countRejection } from '../ingest/rejections.ts'
-import { belongsToSite } from '../ingest/url.ts'
+import { belongsToSite, hostOf } from '../ingest/url.ts'
 import { WriterFullError } from '../ingest/writer.ts'
 import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
@@ -34,12 +34,8 @@ function headerReader(c: Context<Env>): (name: string) => string | undefined {
 /** True when `origin` is an http(s) origin on one of the registered sites. */
 export function allowedOrigin(s: Services, origin: string | undefined): boolean {
   if (!origin) return false
-  try {
-    const host = new URL(origin).hostname.toLowerCase()
-    return s.sites.all().some((site) => belongsToSite(host, site.domain))
-  } catch {
-    return false
-  }
+  const host = hostOf(origin)
+  return host !== '' && s.sites.all().some((site) => belongsToSite(host, site.domain))
 }
 
 /**
@@ -139,7 +135,7 @@ export function eventRoutes(s: Services): Hono<Env> {
       const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
       return reply(429, { error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, { 'retry-after': String(limited.retryAfterSeconds) })
     }
-    const result = processBatch(body, { ip, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now }, deps)
+    const result = processBatch(body, { ip, ipPrefix, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now }, deps)
     if (!result.ok) {
       reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
       return reply(result.status, { error: result.error })
