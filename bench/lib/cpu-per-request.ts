@@ -1,0 +1,56 @@
+import fs from 'node:fs'
+import { startCollector } from '../../test/helpers/collector.ts'
+import { COLLECTOR_ENV } from '../ingest-ceiling.ts'
+import { runLoad } from './load.ts'
+import { cpuMicros } from './proc.ts'
+import { prepareTraffic } from './traffic.ts'
+
+/**
+ * Server CPU per request of the collector (embedded engine, writer on) under the ceiling bench's
+ * traffic, over a few rounds, without the bare and pipeline-only servers beside it: for measuring
+ * one change at a time. Set EVENTS for events per request (default 1), FLUSH_MS for
+ * TELLEN_FLUSH_INTERVAL_MS (default 1000, as in the ceiling bench), NODE_OPTIONS for the
+ * collector's Node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ *
+ * Usage: tsx bench/lib/cpu-per-request.ts [rounds] [seconds]
+ */
+const rounds = Number(process.argv[2] ?? 3)
+const seconds = Number(process.argv[3] ?? 4)
+const events = Number(process.env.EVENTS ?? 1)
+const requests = prepareTraffic({ site: 'example.com', count: 200, eventsPerRequest: events, botShare: events > 1 ? 0 : 0.02, seed: 7 })
+const collector = await startCollector({ ...COLLECTOR_ENV, ...(process.env.FLUSH_MS ? { TELLEN_FLUSH_INTERVAL_MS: process.env.FLUSH_MS } : {}), ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}) })
+const pid = collector.process.pid!
+/** CPU µs per thread name (main thread, libuv workers, V8 and engine threads), from /proc. */
+const threads = () => {
+  const out = new Map<string, number>()
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const name = t === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#')
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) / 100) * 1e6)
+    } catch {
+      // the thread ended
+    }
+  }
+  return out
+}
+const settle = () => new Promise((r) => setTimeout(r, 1500))
+try {
+  await runLoad({ url: collector.url, requests, seconds: 2, connections: 50 })
+  await settle()
+  const figures: string[] = []
+  for (let i = 0; i < rounds; i++) {
+    const before = cpuMicros(pid)
+    const tBefore = threads()
+    const r = await runLoad({ url: collector.url, requests, seconds, connections: 50 })
+    await settle()
+    const cpu = cpuMicros(pid) - before
+    const split = [...threads()].map(([name, us]) => [name, (us - (tBefore.get(name) ?? 0)) / r.responses] as const).filter(([, us]) => us >= 0.5)
+    process.stderr.write(`  by thread, µs/req: ${split.sort((a, b) => b[1] - a[1]).map(([n, us]) => `${n} ${us.toFixed(1)}`).join(', ')}\n`)
+    figures.push(`${(cpu / r.responses).toFixed(1)} µs/req (${Math.round(r.responses / seconds)} req/s, non-2xx ${r.non2xx})`)
+  }
+  process.stdout.write(`${figures.join('; ')}\n`)
+} finally {
+  await collector.stop()
+}
