@@ -58,11 +58,11 @@ export const VISIT_TOTAL_DIMENSIONS = {
 } as const
 
 /**
- * Writes a zero row under version `{zero}` for every key the visit totals of the days have (sql/042):
- * a key the recomputed totals no longer have then counts 0. `{day}` is the table's UTC day of a row.
+ * A zero row under version `{zero}` for every key the visit totals of the days have (sql/042): a key
+ * the recomputed totals no longer have then counts 0. `day` is the table's UTC day of a row. It goes
+ * into the same INSERT as the new totals, so no reader sees the zeros without them.
  */
 const zeroTotals = (table: string, day: string) => `
-INSERT INTO ${table}
 SELECT * REPLACE (0 AS visits, 0 AS bounces, 0 AS pageviews, 0 AS duration_ms,
                   arrayReduce('uniqCombinedState(12)', emptyArrayUInt64()) AS visitors, {zero:UInt64} AS version)
 FROM ${table} FINAL
@@ -71,6 +71,8 @@ WHERE ${day} IN {days:Array(Date)}`
 /** Writes the visit totals per hour of whole UTC days, overall and by dimension, under version `{version}`. */
 const VISIT_TOTALS = `
 INSERT INTO tellen.rollup_visit_totals
+${zeroTotals('tellen.rollup_visit_totals', "toDate(hour, 'UTC')")}
+UNION ALL
 SELECT site, hour, dv.1 AS dimension, dv.2 AS value, count(), countIf(pageviews = 1 AND customs = 0),
        sum(pageviews), sum(dateDiff('millisecond', start, end)), uniqCombinedState(12)(visitor),
        {version:UInt64} AS version
@@ -82,6 +84,8 @@ GROUP BY site, hour, dimension, value`
 /** Writes the same totals per UTC day from the hourly rows just written. */
 const VISIT_TOTALS_DAILY = `
 INSERT INTO tellen.rollup_visit_totals_daily
+${zeroTotals('tellen.rollup_visit_totals_daily', 'day')}
+UNION ALL
 SELECT site, toDate(hour, 'UTC') AS day, dimension, value, sum(visits), sum(bounces), sum(pageviews), sum(duration_ms),
        uniqCombinedMergeState(12)(visitors), {version:UInt64}
 FROM tellen.rollup_visit_totals
@@ -95,13 +99,7 @@ GROUP BY site, day, dimension, value`
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
   const version = Date.now()
-  const statements = [
-    SESSIONIZE,
-    zeroTotals('tellen.rollup_visit_totals', "toDate(hour, 'UTC')"),
-    VISIT_TOTALS,
-    zeroTotals('tellen.rollup_visit_totals_daily', 'day'),
-    VISIT_TOTALS_DAILY,
-  ]
+  const statements = [SESSIONIZE, VISIT_TOTALS, VISIT_TOTALS_DAILY]
   for (const query of statements) {
     await db.command({
       query,
