@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../../collector/src/db/client.ts'
 import {
-  DEMO_ELEMENTS, DEMO_EVENTS_PER_VISIT, DEMO_EXITS, DEMO_HOURS, DEMO_OUTBOUND, DEMO_PAGES, DEMO_PLACES, DEMO_SOURCES, DEMO_TIMINGS, dayWeights,
+  DEMO_ELEMENTS, DEMO_EVENTS_PER_VISIT, DEMO_EXITS, DEMO_HOURS, DEMO_OUTBOUND, DEMO_PAGES, DEMO_PLACES, DEMO_SOURCES, DEMO_TIMINGS, dayStarts, dayWeights,
 } from '../../collector/src/demo/traffic.ts'
 import { USER_AGENTS } from '../../collector/src/demo/user-agents.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
@@ -215,12 +215,13 @@ export interface BulkDemoResult {
 export async function loadBulkDemo(db: Db, o: BulkDemoOptions, onDay: (day: number, days: number) => void = () => {}): Promise<BulkDemoResult> {
   const end = o.end ?? Date.now()
   const seed = o.seed ?? 1
-  const { first, shares } = dayWeights(o.days, end)
+  const weights = dayWeights(o.days, end)
+  const { first } = weights
   const visits = Math.max(1, Math.round(o.events / DEMO_EVENTS_PER_VISIT))
   const fixed = tables(o.site, end)
   let total = 0
   for (let d = 0; d < o.days; d++) {
-    const n = Math.round(visits * shares[d]!)
+    const n = dayStarts(visits, weights, d)
     total += n
     await db.command({
       query: INSERT_DAY,

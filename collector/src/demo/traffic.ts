@@ -92,16 +92,37 @@ export const DEMO_ELEMENTS = ['a#cta-signup', 'button#buy', 'a.nav-docs', 'a.nav
 /** Events per visit on average, from the probabilities of the generator. */
 export const DEMO_EVENTS_PER_VISIT = 16
 
-/** Number of a day, 0 = the first of the range; days of the range and their share of visits. */
+/**
+ * The share of a day's visits (by the daily curve) that start before `cutoff`: 1 for a day that ended
+ * before it, less for the day it falls on (visits do not start in the hour before the range's end).
+ */
+function openShare(dayStart: number, cutoff: number): number {
+  const total = DEMO_HOURS.reduce((a, b) => a + b, 0)
+  const open = DEMO_HOURS.reduce((sum, w, h) => sum + w * Math.min(1, Math.max(0, (cutoff - dayStart - h * 3_600_000) / 3_600_000)), 0)
+  return open / total
+}
+
+/**
+ * Number of a day, 0 = the first of the range; days of the range, their share of the visits, and the
+ * share of each day's curve that lies before the last hour of the range (`open`). A day generates
+ * `visits * shares[d] / open[d]` visit starts over its whole curve, of which those in that last hour
+ * and later are dropped: so the range holds the visits asked for at any time of day, the last day
+ * only as much of them as has passed.
+ */
 export function dayWeights(days: number, end: number) {
   const first = Math.floor(end / 86_400_000) - days + 1
+  const open = Array.from({ length: days }, (_, i) => openShare((first + i) * 86_400_000, end - 3_600_000))
   const weights = Array.from({ length: days }, (_, i) => {
     const weekday = new Date((first + i) * 86_400_000).getUTCDay()
-    return DEMO_WEEKDAY[weekday]! * (0.8 + (0.4 * i) / days)
+    return DEMO_WEEKDAY[weekday]! * (0.8 + (0.4 * i) / days) * open[i]!
   })
   const total = weights.reduce((a, b) => a + b, 0)
-  return { first, shares: weights.map((w) => w / total) }
+  return { first, shares: weights.map((w) => w / total), open }
 }
+
+/** Visit starts to generate over day `d`'s whole curve for `visits` in the range (see `dayWeights`). */
+export const dayStarts = (visits: number, w: ReturnType<typeof dayWeights>, d: number) =>
+  w.open[d]! > 0 ? Math.round((visits * w.shares[d]!) / w.open[d]!) : 0
 
 /**
  * Generates realistic traffic for a site, one SDK batch per page view: a weekly rhythm and daily curve,
@@ -111,7 +132,8 @@ export function dayWeights(days: number, end: number) {
 export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
   const rnd = generator(o.seed ?? 1)
   const end = o.end ?? Date.now()
-  const { first, shares } = dayWeights(o.days, end)
+  const weights = dayWeights(o.days, end)
+  const { first } = weights
   // Events per visit on average, from the probabilities below.
   const perVisit = DEMO_EVENTS_PER_VISIT
   const visits = Math.max(1, Math.round(o.events / perVisit))
@@ -120,7 +142,7 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
   for (let d = 0; d < o.days && sent < cap; d++) {
     const dayStart = (first + d) * 86_400_000
     // The visits of a day, in time order; none starts in the last hour before `end`.
-    const starts = Array.from({ length: Math.round(visits * shares[d]!) }, () => dayStart + HOUR(rnd()) * 3_600_000 + Math.floor(rnd() * 3_600_000))
+    const starts = Array.from({ length: dayStarts(visits, weights, d) }, () => dayStart + HOUR(rnd()) * 3_600_000 + Math.floor(rnd() * 3_600_000))
       .filter((t) => t < end - 3_600_000)
       .sort((a, b) => a - b)
     // A pool of people per day: some come back for a second visit the same day.
