@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
+import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
+import { ratingThreshold } from '../stats/thresholds.ts'
 
 /** A gap longer than this between two events of one visitor starts a new visit. */
 export const VISIT_GAP_SECONDS = 1800
@@ -92,14 +94,74 @@ FROM tellen.rollup_visit_totals
 WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND version = {version:UInt64}
 GROUP BY site, day, dimension, value`
 
+/** The visit dimensions that timings and interactions are kept by (sql/060): those of the totals but the total. */
+export const DETAIL_DIMENSIONS = Object.keys(VISIT_TOTAL_DIMENSIONS).filter((d) => d !== '') as Exclude<keyof typeof VISIT_TOTAL_DIMENSIONS, ''>[]
+
+/**
+ * The days' timing, leave and click events (of `types`) with the dimensions of the visit each belongs
+ * to, one row per dimension with a value (`dimension`, `dimension_value`). An event belongs to the
+ * last visit of its visitor that started at or before it, if it came within the visit gap of that
+ * visit's last event (a later one would have started a visit without a pageview, which is not kept).
+ */
+const detailsByVisit = (types: string) => `
+SELECT site, toStartOfHour(ts) AS hour, dv.1 AS dimension, dv.2 AS dimension_value, type, name, value, scroll, cell_x, cell_y, target, grid
+FROM
+(
+    SELECT d.site AS site, d.ts AS ts, d.type AS type, d.name AS name, d.value AS value, d.scroll AS scroll, d.cell_x AS cell_x,
+           d.cell_y AS cell_y, d.target AS target, d.grid AS grid,
+           [${DETAIL_DIMENSIONS.map((dim) => `('${dim}', v.of_${dim})`).join(', ')}] AS dims
+    FROM (SELECT * FROM tellen.visit_details WHERE toDate(ts) IN {days:Array(Date)} AND type IN (${types})) AS d
+    ASOF JOIN (SELECT site, visitor, start, end, ${DETAIL_DIMENSIONS.map((dim) => `${VISIT_TOTAL_DIMENSIONS[dim]} AS of_${dim}`).join(', ')}
+               FROM tellen.rollup_visits FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)}) AS v
+    ON d.site = v.site AND d.visitor = v.visitor AND d.ts >= v.start
+    WHERE d.ts <= v.end + INTERVAL ${VISIT_GAP_SECONDS} SECOND
+)
+ARRAY JOIN dims AS dv
+WHERE dv.2 != ''`
+
+const CELLS = GRID_COLUMNS * GRID_ROWS
+
+/** Zero rows for the days' keys of a detail rollup, with `replace` the columns that become zeros. */
+const zeroDetails = (table: string, replace: string) => `
+SELECT * REPLACE (${replace}, {zero:UInt64} AS version) FROM ${table} FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)}`
+
+/** Writes timings, interactions and clicked elements by visit dimension for the days (sql/060). */
+const DETAIL_ROLLUPS = [
+  `INSERT INTO tellen.rollup_visit_timings
+  ${zeroDetails('tellen.rollup_visit_timings', `0 AS samples, 0 AS good, 0 AS needs_improvement, 0 AS poor,
+    arrayReduce('quantilesTDigestState(0.5, 0.75, 0.95)', emptyArrayFloat64()) AS quantiles`)}
+  UNION ALL
+  SELECT site, hour, dimension, dimension_value, toString(name) AS metric, count(),
+         countIf(value <= good), countIf(value > good AND value <= poor), countIf(value > poor),
+         quantilesTDigestState(0.5, 0.75, 0.95)(value), {version:UInt64}
+  FROM (SELECT *, ${ratingThreshold(0)} AS good, ${ratingThreshold(1)} AS poor FROM (${detailsByVisit("'timing'")}))
+  GROUP BY site, hour, dimension, dimension_value, metric`,
+  `INSERT INTO tellen.rollup_visit_interactions
+  ${zeroDetails('tellen.rollup_visit_interactions', `CAST([], 'Array(UInt64)') AS depths, CAST([], 'Array(UInt64)') AS moves, CAST([], 'Array(UInt64)') AS clicks`)}
+  UNION ALL
+  SELECT site, hour, dimension, dimension_value,
+         sumForEachIf(arrayMap(i -> toUInt64(i = intDiv(scroll, 10)), range(11)), type = 'leave'),
+         sumForEachIf(if(length(grid) = ${CELLS}, arrayMap(n -> toUInt64(n), grid), arrayResize(CAST([], 'Array(UInt64)'), ${CELLS}, toUInt64(0))), type = 'leave'),
+         sumForEachIf(arrayMap(i -> toUInt64(i = cell_y * ${GRID_COLUMNS} + cell_x), range(${CELLS})), type = 'click'),
+         {version:UInt64}
+  FROM (${detailsByVisit("'leave', 'click'")})
+  GROUP BY site, hour, dimension, dimension_value`,
+  `INSERT INTO tellen.rollup_visit_elements
+  ${zeroDetails('tellen.rollup_visit_elements', '0 AS clicks')}
+  UNION ALL
+  SELECT site, hour, dimension, dimension_value, target, count(), {version:UInt64}
+  FROM (${detailsByVisit("'click'")})
+  GROUP BY site, hour, dimension, dimension_value, target`,
+]
+
 /**
  * Recomputes the visits of the given UTC days that hold events inserted since `touchedSince` (seconds),
- * then those days' visit totals per hour and per day.
+ * then those days' visit totals per hour and per day and their detail rollups by visit dimension.
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
   const version = Date.now()
-  const statements = [SESSIONIZE, VISIT_TOTALS, VISIT_TOTALS_DAILY]
+  const statements = [SESSIONIZE, VISIT_TOTALS, VISIT_TOTALS_DAILY, ...DETAIL_ROLLUPS]
   for (const query of statements) {
     await db.command({
       query,
@@ -110,10 +172,13 @@ export async function sessionizeDays(db: Db, days: readonly string[], touchedSin
   }
 }
 
-/** UTC days that hold events inserted at or after `since` (epoch seconds). */
+/** UTC days that hold events (of visits, or their details) inserted at or after `since` (epoch seconds). */
 export async function touchedDays(db: Db, since: number): Promise<string[]> {
   const rs = await db.query({
-    query: 'SELECT DISTINCT toString(toDate(ts)) AS day FROM tellen.visit_events WHERE inserted >= toDateTime({since:UInt32}) ORDER BY day',
+    query: `SELECT DISTINCT toString(toDate(ts)) AS day
+            FROM (SELECT ts FROM tellen.visit_events WHERE inserted >= toDateTime({since:UInt32})
+                  UNION ALL SELECT ts FROM tellen.visit_details WHERE inserted >= toDateTime({since:UInt32}))
+            ORDER BY day`,
     query_params: { since },
     format: 'JSONEachRow',
   })

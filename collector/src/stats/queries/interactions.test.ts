@@ -60,6 +60,22 @@ describe('interactions', () => {
     if (filters.country !== 'JP') expect(want.scroll.length).toBeGreaterThan(0)
   })
 
+  const entryPage = (e: SentEvent) => events.find((x) => x.visitor === e.visitor && x.visit === e.visit && x.type === 'pageview')!.path
+  const exitPage = (e: SentEvent) => events.filter((x) => x.visitor === e.visitor && x.visit === e.visit && x.type === 'pageview').at(-1)!.path
+  it.each<[string, Filters, (e: SentEvent) => boolean]>([
+    ['a source', { source: 'Google' }, (e) => e.source === 'Google'],
+    ['a referrer', { referrer: 'news.ycombinator.com' }, (e) => e.referrer === 'news.ycombinator.com'],
+    ['a UTM source', { utm_source: 'newsletter' }, (e) => e.utm_source === 'newsletter'],
+    ['an entry page', { entry_page: '/' }, (e) => entryPage(e) === '/'],
+    ['an exit page', { exit_page: '/docs' }, (e) => exitPage(e) === '/docs'],
+    ['a source nobody came from', { source: 'Bing' }, () => false],
+  ])('answers %s from what the visits job keeps by the dimensions of visits', async (_, filters, keep) => {
+    const r = await interactions(s.db, fixtureQuery({ filters }))
+    const want = expected(keep)
+    expect(r).toEqual({ source: 'rollup', ...want })
+    if (filters.source !== 'Bing') expect(want.elements.length).toBeGreaterThan(0)
+  })
+
   it('answers a page and screen filter from the events', async () => {
     const r = await interactions(s.db, fixtureQuery({ filters: { page: '/', screen: 'phone' } }))
     expect(r).toEqual({ source: 'events', ...expected((e) => e.path === '/' && e.screen === 'phone') })

@@ -4,6 +4,7 @@ import {
 } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../../protocol.ts'
+import { visitDetailDimension, visitDetailFrom } from '../visit-details.ts'
 
 export interface InteractionsResult {
   source: AnswerSource
@@ -51,11 +52,27 @@ const AUDIENCE_SQL = {
 }
 
 /**
+ * Filtered by one visit dimension (source, referrer, UTM tag, entry or exit page): from what the visits
+ * job keeps by it (sql/060): scroll depths and both grids per hour, clicks per element.
+ */
+const visitDetailSql = (dimension: Dimension) => {
+  const from = visitDetailFrom('tellen.rollup_visit_interactions', dimension, '1')
+  return {
+    scroll: `SELECT toUInt8(i * 10) AS depth, n FROM (SELECT sumForEach(depths) AS views ${from})
+             ARRAY JOIN views AS n, range(length(views)) AS i WHERE n > 0 ORDER BY depth`,
+    moves: `SELECT sumForEach(moves) AS grid ${from}`,
+    clickGrid: `SELECT sumForEach(clicks) AS grid ${from}`,
+    elements: `SELECT element, sum(clicks) AS n ${visitDetailFrom('tellen.rollup_visit_elements', dimension, 'clicks > 0')} GROUP BY element`,
+  }
+}
+
+/**
  * How visitors interacted with a page (or the whole site without a page filter): scroll depth
  * distribution, click and mouse-movement grids, and the top clicked elements.
  */
 export async function interactions(db: Db, q: StatsQuery, topElements = 20): Promise<InteractionsResult> {
   const rollup = onlyPageFilter(q.filters)
+  const visitDimension = rollup ? undefined : visitDetailDimension(q.filters)
   const audience = filterDims(q.filters).every((d) => AUDIENCE.columns[d] !== undefined)
   const sql = rollup ? SQL.rollup : audience ? AUDIENCE_SQL : SQL.events
   const fill = (s: string) =>
@@ -66,23 +83,43 @@ export async function interactions(db: Db, q: StatsQuery, topElements = 20): Pro
       .replace('{audience}', () => (audience ? audienceWhere(q.filters) : ''))
   const params = { ...baseParams(q), ...filterParams(q.filters) }
   const run = async <T>(query: string) => (await db.query({ query: fill(query), query_params: params, format: 'JSONEachRow' })).json<T>()
-  const [scroll, moves, clicks] = await Promise.all([
-    run<{ depth: number; n: number }>(sql.scroll),
-    run<{ grid: number[] }>(sql.moves),
-    run<{ x: number; y: number; element: string; n: number }>(sql.clicks),
-  ])
-  const grid = () => Array.from({ length: GRID_ROWS }, () => new Array<number>(GRID_COLUMNS).fill(0))
-  const clickGrid = grid()
-  const elements = new Map<string, number>()
-  for (const c of clicks) {
-    clickGrid[c.y]![c.x]! += Number(c.n)
-    elements.set(c.element, (elements.get(c.element) ?? 0) + Number(c.n))
+  const grid = (flat: readonly (number | string)[] = []) => {
+    const rows = Array.from({ length: GRID_ROWS }, () => new Array<number>(GRID_COLUMNS).fill(0))
+    flat.forEach((n, i) => (rows[Math.floor(i / GRID_COLUMNS)]![i % GRID_COLUMNS] = Number(n)))
+    return rows
   }
-  const moveGrid = grid()
-  const flat = moves[0]?.grid ?? []
-  flat.forEach((n, i) => (moveGrid[Math.floor(i / GRID_COLUMNS)]![i % GRID_COLUMNS] = Number(n)))
+  const elements = new Map<string, number>()
+  let clickGrid: number[][]
+  let scroll: { depth: number; n: number }[]
+  let moves: { grid: number[] }[]
+  if (visitDimension) {
+    const v = visitDetailSql(visitDimension)
+    let flatClicks: { grid: number[] }[]
+    let clicked: { element: string; n: number }[]
+    ;[scroll, moves, flatClicks, clicked] = await Promise.all([
+      run<{ depth: number; n: number }>(v.scroll),
+      run<{ grid: number[] }>(v.moves),
+      run<{ grid: number[] }>(v.clickGrid),
+      run<{ element: string; n: number }>(v.elements),
+    ])
+    clickGrid = grid(flatClicks[0]?.grid)
+    for (const c of clicked) elements.set(c.element, Number(c.n))
+  } else {
+    let clicks: { x: number; y: number; element: string; n: number }[]
+    ;[scroll, moves, clicks] = await Promise.all([
+      run<{ depth: number; n: number }>(sql.scroll),
+      run<{ grid: number[] }>(sql.moves),
+      run<{ x: number; y: number; element: string; n: number }>(sql.clicks),
+    ])
+    clickGrid = grid()
+    for (const c of clicks) {
+      clickGrid[c.y]![c.x]! += Number(c.n)
+      elements.set(c.element, (elements.get(c.element) ?? 0) + Number(c.n))
+    }
+  }
+  const moveGrid = grid(moves[0]?.grid)
   return {
-    source: rollup ? 'rollup' : 'events',
+    source: rollup || visitDimension ? 'rollup' : 'events',
     scroll: scroll.map((r) => ({ depth: Number(r.depth), views: Number(r.n) })),
     clicks: clickGrid,
     moves: moveGrid,

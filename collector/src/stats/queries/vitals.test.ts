@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture, fixtureQuery, openStatsDb, type SentEvent, type StatsDb } from '../../../../test/helpers/stats-fixture.ts'
+import type { Filters } from '../dimensions.ts'
 import { THRESHOLDS, vitals } from './vitals.ts'
 
 const events = buildFixture()
@@ -54,6 +55,40 @@ describe('vitals', () => {
     expect(country.source).toBe('events')
     expect(country.metrics.map((m) => [m.metric, m.samples, m.good, m.needs_improvement, m.poor])).toEqual(
       expected((e) => e.country === 'US').map((m) => [m.metric, m.samples, m.good, m.needs_improvement, m.poor]),
+    )
+  })
+
+  // The fixture's visits each have one source, referrer and entry page, and many visitors come back
+  // from another source, so these count the timings of the matching visits, not of their visitors.
+  const entryPage = (e: SentEvent) => events.find((x) => x.visitor === e.visitor && x.visit === e.visit && x.type === 'pageview')!.path
+  it.each<[string, Filters, (e: SentEvent) => boolean]>([
+    ['a source', { source: 'Google' }, (e) => e.source === 'Google'],
+    ['a referrer', { referrer: 'news.ycombinator.com' }, (e) => e.referrer === 'news.ycombinator.com'],
+    ['a UTM source', { utm_source: 'newsletter' }, (e) => e.utm_source === 'newsletter'],
+    ['an entry page', { entry_page: '/pricing' }, (e) => entryPage(e) === '/pricing'],
+  ])('answers %s from the timings kept by the dimensions of visits', async (_, filters, keep) => {
+    const r = await vitals(s.db, fixtureQuery({ filters }))
+    const want = expected(keep)
+    expect(r.source).toBe('rollup')
+    expect(want.length).toBeGreaterThan(0)
+    expect(r.metrics.map(({ p50, p75, p95, ...rest }) => rest)).toEqual(want.map(({ values, ...rest }) => rest))
+    for (const m of r.metrics) {
+      const values = want.find((w) => w.metric === m.metric)!.values
+      expect(m.p50).toBeGreaterThanOrEqual(values[0]!)
+      expect(m.p95).toBeLessThanOrEqual(values.at(-1)!)
+    }
+  })
+
+  it('answers a source with a country from the events', async () => {
+    const r = await vitals(s.db, fixtureQuery({ filters: { source: 'Google', country: 'US' } }))
+    expect(r.source).toBe('events')
+    const visitors = new Set(events.filter((e) => e.source === 'Google').map((e) => e.visitor))
+    // The events answer a visit filter with every event of the visitors who had such a visit that day,
+    // more than the timings of those visits that the rollup counts.
+    const samples = (ms: { samples: number }[]) => ms.reduce((n, m) => n + m.samples, 0)
+    expect(samples(expected((e) => visitors.has(e.visitor)))).toBeGreaterThan(samples(expected((e) => e.source === 'Google')))
+    expect(r.metrics.map((m) => [m.metric, m.samples])).toEqual(
+      expected((e) => e.country === 'US' && visitors.has(e.visitor)).map((m) => [m.metric, m.samples]),
     )
   })
 
