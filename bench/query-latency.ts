@@ -115,7 +115,7 @@ async function measure(): Promise<BenchResult> {
     const visitsSeconds = (performance.now() - inserted) / 1000
     loaded = await loadedEvents(db)
     loadSeconds = (performance.now() - started) / 1000
-    const load = `loaded ${fmt(loaded)} events over ${days} days ${bulk ? 'generated in the engine (bench/lib/bulk-demo.ts)' : 'through the pipeline and writer'} in ${loadSeconds.toFixed(1)} s (${fmt(loaded / loadSeconds)} events/s), of which ${visitsSeconds.toFixed(1)} s cutting visits`
+    const load = `loaded ${fmt(loaded)} events over ${days} days ${bulk ? 'generated in the engine (bench/lib/bulk-demo.ts)' : 'through the pipeline and writer'} in ${loadSeconds.toFixed(1)} s (${fmt(loaded / loadSeconds)} events/s), of which ${visitsSeconds.toFixed(1)} s in the visits job (visits, visit totals, timings and interactions by visit)`
     notes.push(load)
     // Kept beside the data, so that a later run on the same directory still tells how it was loaded.
     fs.writeFileSync(path.join(dataDir, LOAD_NOTE), `${load}, on ${new Date().toISOString().slice(0, 10)}, load average ${os.loadavg()[0]!.toFixed(1)} at the end\n`)
@@ -126,9 +126,14 @@ async function measure(): Promise<BenchResult> {
   }
   const disk = await diskUse(db)
   const bytes = Number(execSync(`du -sb ${JSON.stringify(path.join(dataDir, 'clickhouse'))}`).toString().split('\t')[0])
-  notes.push(`on disk: ${(bytes / 2 ** 20).toFixed(1)} MiB in the data directory, ${(bytes / loaded).toFixed(1)} bytes per loaded event`)
+  const lasting = bytes - disk.visitEvents - disk.visitDetails
+  notes.push(
+    `on disk: ${(bytes / 2 ** 20).toFixed(1)} MiB in the data directory, ${(bytes / loaded).toFixed(1)} bytes per loaded event; ` +
+      `${(lasting / 2 ** 20).toFixed(1)} MiB, ${(lasting / loaded).toFixed(1)} bytes per loaded event, without the two tables that hold events ` +
+      `for two days after insert (here every loaded day, since all were inserted at once)`,
+  )
   notes.push(`tellen.events: ${fmt(disk.eventRows)} rows (the last 30 days: older events are dropped at insert by the retention TTL), ${(disk.events / 2 ** 20).toFixed(1)} MiB, ${(disk.events / disk.eventRows).toFixed(1)} bytes per stored event`)
-  notes.push(`rollups (every tellen.rollup_* table, visits included): ${(disk.rollups / 2 ** 20).toFixed(1)} MiB, ${(disk.rollups / loaded).toFixed(1)} bytes per loaded event; tellen.visit_events (kept two days after insert): ${(disk.visitEvents / 2 ** 20).toFixed(1)} MiB`)
+  notes.push(`rollups (every tellen.rollup_* table, visits included): ${(disk.rollups / 2 ** 20).toFixed(1)} MiB, ${(disk.rollups / loaded).toFixed(1)} bytes per loaded event; tellen.visit_events and tellen.visit_details (kept two days after insert, for the visits job): ${(disk.visitEvents / 2 ** 20).toFixed(1)} and ${(disk.visitDetails / 2 ** 20).toFixed(1)} MiB`)
 
   const to = new Date().toISOString().slice(0, 10)
   const base: StatsQuery = { site: SITE, tz: 'UTC', from: addDays(to, -29), to, filters: {} }
@@ -210,15 +215,19 @@ async function loadedEvents(db: Db): Promise<number> {
 }
 
 /** Bytes on disk of the active parts of the events table, the rollups and the visits input. */
-async function diskUse(db: Db): Promise<{ events: number; eventRows: number; rollups: number; visitEvents: number }> {
+async function diskUse(db: Db): Promise<{ events: number; eventRows: number; rollups: number; visitEvents: number; visitDetails: number }> {
   const rs = await db.query({
     query: `SELECT sumIf(bytes_on_disk, table = 'events') AS events, sumIf(rows, table = 'events') AS event_rows,
-      sumIf(bytes_on_disk, startsWith(table, 'rollup_')) AS rollups, sumIf(bytes_on_disk, table = 'visit_events') AS visit_events
+      sumIf(bytes_on_disk, startsWith(table, 'rollup_')) AS rollups, sumIf(bytes_on_disk, table = 'visit_events') AS visit_events,
+      sumIf(bytes_on_disk, table = 'visit_details') AS visit_details
       FROM system.parts WHERE database = 'tellen' AND active`,
     format: 'JSONEachRow',
   })
   const [r] = await rs.json<Record<string, string | number>>()
-  return { events: Number(r!.events), eventRows: Number(r!.event_rows), rollups: Number(r!.rollups), visitEvents: Number(r!.visit_events) }
+  return {
+    events: Number(r!.events), eventRows: Number(r!.event_rows), rollups: Number(r!.rollups),
+    visitEvents: Number(r!.visit_events), visitDetails: Number(r!.visit_details),
+  }
 }
 
 await benchMain(import.meta.url, measure)

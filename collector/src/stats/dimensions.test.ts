@@ -1,28 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStatsDb, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
-import { eventsWhere, filterParams, rangeWhere, visitsWhere, type Filters } from './dimensions.ts'
+import { eventsWhere, filterParams, rangeWhere, type Filters } from './dimensions.ts'
 
 const SITE = 'visits.example'
 const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
 const at = (hhmm: string) => `${day} ${hhmm}:00.000`
 const params = (filters: Filters) => ({ site: SITE, tz: 'UTC', from: day, to: day, ...filterParams(filters) })
 
-/** Visits as the visits job writes them; visitor 1's visit is written twice, the second time longer. */
+/**
+ * Visits as the visits job writes them; visitor 1's first visit is written twice, the second time
+ * longer, and visitor 1 comes back directly in the afternoon.
+ */
 const VISITS = [
   { visitor: 1, start: at('09:00'), end: at('09:05'), exit_page: '/pricing', pages: ['/', '/pricing'], source: 'Google', version: 1 },
   { visitor: 2, start: at('10:00'), end: at('10:01'), exit_page: '/pricing', pages: ['/pricing'], source: 'Direct', version: 1 },
   { visitor: 3, start: at('11:00'), end: at('11:02'), exit_page: '/docs', pages: ['/docs'], source: 'Google', version: 1 },
   { visitor: 1, start: at('09:00'), end: at('09:20'), exit_page: '/docs', pages: ['/', '/pricing', '/docs'], source: 'Google', version: 2 },
+  { visitor: 1, start: at('13:00'), end: at('13:40'), exit_page: '/', pages: ['/'], source: 'Direct', version: 1 },
 ]
 
-/** Which visitors a visit filter selects, from the newest version of each visit, computed here. */
-function expectedVisitors(keep: (v: (typeof VISITS)[number]) => boolean): number[] {
+/** Events of the visits (and one of each visitor at 12:00, in none), numbered. */
+const EVENTS = [
+  { id: 1, visitor: 1, ts: at('09:00'), path: '/' },
+  { id: 2, visitor: 1, ts: at('09:15'), path: '/docs' },
+  { id: 3, visitor: 2, ts: at('10:01'), path: '/pricing' },
+  { id: 4, visitor: 3, ts: at('11:00'), path: '/docs' },
+  { id: 5, visitor: 1, ts: at('13:00'), path: '/' },
+  { id: 6, visitor: 1, ts: at('13:40'), path: '/' },
+  ...[1, 2, 3].map((visitor) => ({ id: 6 + visitor, visitor, ts: at('12:00'), path: '/' })),
+]
+
+/** Which events a visit filter selects: those between the start and end of a matching newest visit, computed here. */
+function expectedEvents(keep: (v: (typeof VISITS)[number]) => boolean, also: (e: (typeof EVENTS)[number]) => boolean = () => true): number[] {
   const newest = new Map<string, (typeof VISITS)[number]>()
   for (const v of VISITS) {
     const key = `${v.visitor}:${v.start}`
     if ((newest.get(key)?.version ?? 0) < v.version) newest.set(key, v)
   }
-  return [...new Set([...newest.values()].filter(keep).map((v) => v.visitor))].sort()
+  const visits = [...newest.values()].filter(keep)
+  return EVENTS.filter((e) => also(e) && visits.some((v) => v.visitor === e.visitor && v.start <= e.ts && e.ts <= v.end)).map((e) => e.id)
 }
 
 let s: StatsDb
@@ -41,48 +57,49 @@ beforeAll(async () => {
       format: 'JSONEachRow',
     })
   }
-  const events = [1, 2, 3].flatMap((visitor) => [
-    { site: SITE, type: 'pageview', ts: at('12:00'), visitor, path: '/' },
-    { site: SITE, type: 'timing', ts: at('12:00'), visitor, path: '/', name: 'lcp', value: 1000 * visitor },
-  ])
-  await s.db.insert({ table: 'tellen.events', values: events, format: 'JSONEachRow' })
+  await s.db.insert({
+    table: 'tellen.events',
+    values: EVENTS.map((e) => ({ site: SITE, type: 'pageview', ts: e.ts, visitor: e.visitor, path: e.path, value: e.id })),
+    format: 'JSONEachRow',
+  })
 })
 afterAll(() => s?.close())
 
-async function visitorsOfEvents(where: string, filters: Filters): Promise<number[]> {
+async function eventsSelected(where: string, filters: Filters): Promise<number[]> {
   const rs = await s.db.query({
-    query: `SELECT DISTINCT visitor FROM tellen.events WHERE ${rangeWhere('ts')}${where} ORDER BY visitor`,
+    query: `SELECT toUInt32(value) AS id FROM tellen.events WHERE ${rangeWhere('ts')}${where} ORDER BY id`,
     query_params: params(filters),
     format: 'JSONEachRow',
   })
-  return (await rs.json<{ visitor: number }>()).map((r) => Number(r.visitor))
+  return (await rs.json<{ id: number }>()).map((r) => r.id)
 }
-
-/** The visit filter as it was written before: every visit read with FINAL, a plain IN. */
-const finalWhere = (filters: Filters) =>
-  ` AND visitor IN (SELECT visitor FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}${visitsWhere(filters)})`
 
 describe('eventsWhere', () => {
   it('keeps both versions of a rewritten visit apart until they merge (the premise of these tests)', async () => {
-    const rs = await s.db.query({ query: 'SELECT count() AS n FROM tellen.rollup_visits WHERE visitor = 1', format: 'JSONEachRow' })
+    const rs = await s.db.query({ query: `SELECT count() AS n FROM tellen.rollup_visits WHERE visitor = 1 AND start = '${at('09:00')}'`, format: 'JSONEachRow' })
     expect(Number((await rs.json<{ n: number }>())[0]!.n)).toBe(2)
   })
 
   it.each<[string, Filters, (v: (typeof VISITS)[number]) => boolean]>([
     ['a source', { source: 'Google' }, (v) => v.source === 'Google'],
+    ['another source', { source: 'Direct' }, (v) => v.source === 'Direct'],
     ['a source nobody came from', { source: 'Bing' }, (v) => v.source === 'Bing'],
     ['an exit page the rewrite changed', { exit_page: '/pricing' }, (v) => v.exit_page === '/pricing'],
     ['an exit page the rewrite added', { exit_page: '/docs' }, (v) => v.exit_page === '/docs'],
     ['a source and an exit page', { source: 'Google', exit_page: '/docs' }, (v) => v.source === 'Google' && v.exit_page === '/docs'],
-  ])('selects the events of the visitors whose newest visits match %s, as the FINAL form did', async (_, filters, keep) => {
-    const want = expectedVisitors(keep)
-    expect(await visitorsOfEvents(eventsWhere(filters), filters)).toEqual(want)
-    expect(await visitorsOfEvents(finalWhere(filters), filters)).toEqual(want)
+  ])('selects the events of the newest visits that match %s, and no other event of their visitors', async (_, filters, keep) => {
+    expect(await eventsSelected(eventsWhere(filters), filters)).toEqual(expectedEvents(keep))
+  })
+
+  it('tells the visits of one visitor apart', async () => {
+    expect(await eventsSelected(eventsWhere({ source: 'Google' }), { source: 'Google' })).toEqual([1, 2, 4])
+    expect(await eventsSelected(eventsWhere({ source: 'Direct' }), { source: 'Direct' })).toEqual([3, 5, 6])
   })
 
   it('combines a visit filter with a filter on the events themselves', async () => {
-    const filters: Filters = { source: 'Google', page: '/' }
-    expect(await visitorsOfEvents(eventsWhere(filters), filters)).toEqual([1, 3])
+    const filters: Filters = { source: 'Google', page: '/docs' }
+    expect(await eventsSelected(eventsWhere(filters), filters)).toEqual(expectedEvents((v) => v.source === 'Google', (e) => e.path === '/docs'))
+    expect(await eventsSelected(eventsWhere(filters), filters)).toEqual([2, 4])
   })
 })
 
