@@ -53,6 +53,29 @@ describe('processBatch', () => {
     expect(rows[7]).toMatchObject({ name: 'signup', props: { plan: 'pro', seats: '3', trial: 'true' } })
   })
 
+  it('maps the tag name of a failed element to its kind, and names of Object.prototype to other', () => {
+    const kinds = ['IMG', 'video', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'blink']
+    const result = processBatch(batch(kinds.map((kind) => ({ type: 'error', url: 'https://example.com/', kind, resource: 'https://example.com/x' }))), req(), deps)
+    expect(result.ok && result.errors).toEqual([])
+    expect(rowsOf(result).map((r) => r.name)).toEqual(['img', 'media', 'other', 'other', 'other', 'other', 'other'])
+  })
+
+  it('writes the same page columns and time for every event of a page, and each its own time when it has one', () => {
+    const url = 'https://www.example.com/p?utm_source=news&utm_campaign=winter'
+    const rows = rowsOf(processBatch(batch([
+      { type: 'pageview', url },
+      { type: 'timing', url, metric: 'ttfb', value: 80 },
+      { type: 'click', url: 'https://example.com/other', el: 'a', cx: 0, cy: 0, ts: NOW - 60_000 },
+      { type: 'leave', url, exit: 'hidden' },
+    ]), req(), deps))
+    expect(rows.map((r) => [r.hostname, r.path, r.utm_source, r.utm_campaign, r.ts])).toEqual([
+      ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
+      ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
+      ['example.com', '/other', undefined, undefined, new Date(NOW - 60_000).toISOString()],
+      ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
+    ])
+  })
+
   it('keeps the site-allowlisted query parameters and drops the others', () => {
     const [row] = rowsOf(processBatch(batch([{ type: 'pageview', url: 'https://example.com/search?q=shoes&token=abc&utm_medium=cpc' }]), req(), deps))
     expect(row).toMatchObject({ query: 'q=shoes&utm_medium=cpc', utm_medium: 'cpc' })

@@ -1,6 +1,6 @@
 import { countryOf } from './geo.ts'
 import { truncateIp, type ClientIp } from './ip.ts'
-import { classifyReferrer } from './referrer.ts'
+import { classifyReferrer, parseReferrer, type ParsedReferrer } from './referrer.ts'
 import { batchSchema, describeIssues, eventSchema, type WireBatch, type WireEvent } from './schema.ts'
 import { belongsToSite, cleanUrl, hostOf } from './url.ts'
 import { parseUserAgent } from './user-agent.ts'
@@ -81,6 +81,20 @@ const json = (v: unknown) => {
   const out = JSON.stringify(v)
   return out.includes('\\ud') ? JSON.stringify(v, wellFormedValue) : out
 }
+
+/** `,"key":value` for the row of an event, empty for an empty value (ClickHouse fills in the default). */
+const field = (key: string, value: unknown) =>
+  value === '' || value === 0 || value === undefined || (Array.isArray(value) && value.length === 0) ? '' : `,"${key}":${json(value)}`
+
+/** The columns of a page, the same for every event on it: host, path, and the query with its campaign tags. */
+function pageFields(page: NonNullable<ReturnType<typeof cleanUrl>>): string {
+  let out = `,"hostname":${json(page.hostname)},"path":${json(page.path)}`
+  if (page.query) {
+    out += field('query', page.query) + field('utm_source', page.params.get('utm_source') ?? page.params.get('ref'))
+    for (const key of UTM_COLUMNS) out += field(key, page.params.get(key))
+  }
+  return out
+}
 const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const
 
 /**
@@ -137,6 +151,9 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   // The events of a batch mostly share their page: its URL is cleaned once.
   let lastUrl: string | undefined
   let lastPage: ReturnType<typeof cleanUrl>
+  let lastPageFields = ''
+  let lastTs = NaN
+  let lastIso = ''
   for (let index = 0; index < batch.events.length; index++) {
     const e = eventSchema.safeParse(batch.events[index])
     if (!e.success) {
@@ -144,13 +161,16 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       continue
     }
     const event: WireEvent = e.data
-    if (event.type === 'pageview' && event.referrer && deps.isSpamReferrer && deps.isSpamReferrer(referrerHost(event.referrer))) {
+    // A page view's referrer is parsed once, for the spam list and for the source.
+    const referrer = event.type === 'pageview' && event.referrer ? parseReferrer(event.referrer) : undefined
+    if (referrer && deps.isSpamReferrer && deps.isSpamReferrer(referrer.hostname)) {
       spam++
       continue
     }
     if (event.url !== lastUrl) {
       lastUrl = event.url
       lastPage = cleanUrl(event.url, cleanOptions)
+      lastPageFields = lastPage ? pageFields(lastPage) : ''
     }
     const page = lastPage
     if (!page) {
@@ -166,37 +186,23 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       errors.push({ index, error: 'ts is more than 24 hours before receipt or in the future' })
       continue
     }
-    const specific = eventColumns(event, site.domain, page.params, cleanOptions)
+    const specific = eventColumns(event, site.domain, page.params, cleanOptions, referrer)
     if (typeof specific === 'string') {
       errors.push({ index, error: specific })
       continue
     }
-    const row: Record<string, unknown> = { type: event.type, ts: new Date(ts).toISOString(), hostname: page.hostname, path: page.path }
-    // Empty columns are left out: ClickHouse fills in their defaults and parses less per row.
-    if (page.query) {
-      row.query = page.query
-      const utmSource = page.params.get('utm_source') ?? page.params.get('ref')
-      if (utmSource) row.utm_source = utmSource
-      for (const key of UTM_COLUMNS) {
-        const value = page.params.get(key)
-        if (value) row[key] = value
-      }
+    // Events without a time of their own share the time of receipt, written once.
+    if (ts !== lastTs) {
+      lastTs = ts
+      lastIso = new Date(ts).toISOString()
     }
-    for (const key in specific) {
-      const value = specific[key]
-      if (value !== '' && value !== 0 && !(Array.isArray(value) && value.length === 0)) row[key] = value
-    }
-    rows.push(`${common},${json(row).slice(1)}`)
+    // Written by hand from fields serialised once per batch (the shared columns) and per page;
+    // empty columns are left out: ClickHouse fills in their defaults and parses less per row.
+    let line = `${common},"type":"${event.type}","ts":"${lastIso}"${lastPageFields}`
+    for (const key in specific) line += field(key, specific[key])
+    rows.push(`${line}}`)
   }
   return { ok: true, site: site.domain, rows, errors, ipPrefix, ...(spam ? { spam } : {}) }
-}
-
-function referrerHost(referrer: string): string {
-  try {
-    return new URL(referrer).hostname
-  } catch {
-    return ''
-  }
 }
 
 /** Columns that depend on the event type, or a sentence saying why the event cannot be stored. */
@@ -205,10 +211,11 @@ function eventColumns(
   site: string,
   params: Map<string, string>,
   cleanOptions: Parameters<typeof cleanUrl>[1],
+  referrer: ParsedReferrer | undefined,
 ): Record<string, unknown> | string {
   switch (event.type) {
     case 'pageview': {
-      const ref = classifyReferrer(event.referrer, site, params.get('utm_source') ?? params.get('ref'))
+      const ref = classifyReferrer(event.referrer, site, params.get('utm_source') ?? params.get('ref'), referrer)
       return { referrer_host: ref.host, source: ref.source }
     }
     case 'leave': {

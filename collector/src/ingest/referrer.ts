@@ -33,21 +33,33 @@ function knownSource(host: string): string | undefined {
   return undefined
 }
 
+/** A referrer URL as parsed once per page view: for the spam list and for the source. */
+export interface ParsedReferrer {
+  /** Its host name, whatever the protocol ('' when it is not a URL). */
+  hostname: string
+  /** Whether it is a web page or an app that can send visitors (http, https, android-app). */
+  web: boolean
+}
+
+/** Parses a referrer URL; `classifyReferrer` and the spam test both read the result. */
+export function parseReferrer(referrer: string | undefined): ParsedReferrer {
+  if (!referrer) return { hostname: '', web: false }
+  try {
+    const u = new URL(referrer)
+    return { hostname: u.hostname, web: u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'android-app:' }
+  } catch {
+    return { hostname: '', web: false }
+  }
+}
+
 /**
  * Reduces a referrer to its host and names the source of the visit. A referrer on the site itself
  * is an internal navigation and counts as none; a campaign tag chosen by the site wins over the referrer.
+ * `parsed` is the referrer already parsed by `parseReferrer`, when the caller has it.
  * @example classifyReferrer('https://www.google.com/search?q=x', 'example.com') // { host: 'google.com', source: 'Google' }
  */
-export function classifyReferrer(referrer: string | undefined, site: string, utmSource?: string): Referrer {
-  let host = ''
-  if (referrer) {
-    try {
-      const u = new URL(referrer)
-      if (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'android-app:') host = u.hostname.toLowerCase()
-    } catch {
-      host = ''
-    }
-  }
+export function classifyReferrer(referrer: string | undefined, site: string, utmSource?: string, parsed = parseReferrer(referrer)): Referrer {
+  let host = parsed.web ? parsed.hostname.toLowerCase() : ''
   if (host.startsWith('www.')) host = host.slice(4)
   if (host && belongsToSite(host, site)) host = ''
   const source = utmSource ? utmSource : host ? (knownSource(host) ?? host) : 'Direct'

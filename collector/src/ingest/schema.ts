@@ -24,8 +24,16 @@ const timing = z.object({
   metric: z.enum(TIMING_METRICS),
   value: z.number().min(0).max(3_600_000),
 })
-/** A kind of ERROR_KINDS, or the tag name of the element that failed, mapped to its kind. */
-const errorKind = z.enum(ERROR_KINDS).or(z.string().max(40).transform((tag) => ERROR_KIND_OF_ELEMENT[tag.toLowerCase()] ?? 'other'))
+/**
+ * A kind of ERROR_KINDS, or the tag name of the element that failed, mapped to its kind; only the
+ * table's own names count (a tag named `constructor` is not `Object.prototype.constructor`).
+ */
+const errorKind = z.enum(ERROR_KINDS).or(
+  z.string().max(40).transform((tag) => {
+    const name = tag.toLowerCase()
+    return Object.hasOwn(ERROR_KIND_OF_ELEMENT, name) ? ERROR_KIND_OF_ELEMENT[name]! : 'other'
+  }),
+)
 const error = z.object({ ...base, type: z.literal('error'), kind: errorKind, resource: url })
 const download = z.object({ ...base, type: z.literal('download'), resource: url })
 const click = z.object({
