@@ -20,7 +20,8 @@ import { prepareTraffic } from './traffic.ts'
  * Usage: tsx bench/lib/insert-cost.ts [rows per insert] [total rows] [settle seconds]
  * Environment: FORMAT (JSONEachRow, JSONCompactEachRow or TabSeparated; with SQL_TEXT=1), SETTINGS (JSON of insert
  * settings), TABLE and ENGINE (insert into a table of that engine instead, e.g. `Null` with no
- * views), SQL_TEXT=1 (the rows appended to the statement's text, as before the raw insert).
+ * views), SQL_TEXT=1 (the rows appended to the statement's text, as before the raw insert),
+ * DROP_VIEWS (comma-separated views of `tellen` to drop first, to see what each costs).
  */
 const batchRows = Number(process.argv[2] ?? 10_000)
 const total = Number(process.argv[3] ?? 100_000)
@@ -42,6 +43,7 @@ for (const r of prepareTraffic({ site: 'example.com', count: 400, eventsPerReque
   })
   if (result.ok) lines.push(...result.rows)
 }
+for (const view of (process.env.DROP_VIEWS ?? '').split(',').filter(Boolean)) await db.command({ query: `DROP VIEW tellen.${view}` })
 const format = process.env.FORMAT ?? 'JSONEachRow'
 const table = process.env.TABLE ?? 'tellen.events_in'
 const extra = JSON.parse(process.env.SETTINGS ?? '{}') as Record<string, string | number>

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { decodePayload, encodeRecord, readBatchPayload, recoverSpool, scanSegment, segmentName } from './spool.ts'
+import { decodePayload, encodeRecord, joinLines, readBatchPayload, recordLines, recoverSpool, scanSegment, segmentName } from './spool.ts'
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-spool-'))
 
@@ -28,6 +28,18 @@ describe('spool records', () => {
     const one = await readBatchPayload(dir, { segment: 3, records: [{ segment: 3, offset: a.length, length: other.length }] })
     expect(one.toString('utf8')).toBe('{"p":"/x"}')
     await expect(readBatchPayload(dir, { segment: 3, records: [{ segment: 3, offset: 1, length: a.length }] })).rejects.toThrow(/damaged/)
+  })
+
+  it('gives the same bytes from the records in memory as read back from the segment', async () => {
+    const dir = tmp()
+    const a = encodeRecord('tok', ['{"p":"/é"}', '{"p":"/🦊"}'])
+    const b = encodeRecord('tok', ['{"p":"/z\\n"}'])
+    fs.writeFileSync(path.join(dir, segmentName(4)), Buffer.concat([a, b]))
+    const read = await readBatchPayload(dir, { segment: 4, records: [{ segment: 4, offset: 0, length: a.length }, { segment: 4, offset: a.length, length: b.length }] })
+    expect(joinLines([recordLines(a), recordLines(b)]).equals(read)).toBe(true)
+    expect(joinLines([recordLines(b)]).toString('utf8')).toBe('{"p":"/z\\n"}')
+    // The record's length and checksum cover exactly the bytes written after the header.
+    expect(a.readUInt32LE(0)).toBe(a.length - 8)
   })
 
   it('stops at a torn record and at a record whose checksum does not match', () => {

@@ -34,11 +34,29 @@ export interface SpooledBatch {
 
 /** Encodes one record. `lines` must not contain newlines (JSON lines never do). */
 export function encodeRecord(token: string, lines: readonly string[]): Buffer {
-  const payload = Buffer.from(`${token}\n${lines.join('\n')}`, 'utf8')
-  const out = Buffer.allocUnsafe(HEADER + payload.length)
-  out.writeUInt32LE(payload.length, 0)
-  out.writeUInt32LE(crc32(payload), 4)
-  payload.copy(out, HEADER)
+  const text = `${token}\n${lines.join('\n')}`
+  // One allocation: the payload is encoded in place behind the header.
+  const out = Buffer.allocUnsafe(HEADER + Buffer.byteLength(text, 'utf8'))
+  out.write(text, HEADER, 'utf8')
+  out.writeUInt32LE(out.length - HEADER, 0)
+  out.writeUInt32LE(crc32(out.subarray(HEADER)), 4)
+  return out
+}
+
+/** The lines of an encoded record (its payload after the token), as a view of the same bytes. */
+export function recordLines(record: Buffer): Buffer {
+  return record.subarray(record.indexOf(10, HEADER) + 1)
+}
+
+/** Lines of several records as one payload: the views joined by newlines. */
+export function joinLines(parts: readonly Buffer[]): Buffer {
+  if (parts.length === 1) return parts[0]!
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length, parts.length - 1))
+  let at = 0
+  for (const p of parts) {
+    if (at) out[at++] = 10
+    at += p.copy(out, at)
+  }
   return out
 }
 
@@ -144,16 +162,13 @@ export async function readBatchPayload(dir: string, batch: { segment: number; re
       const { records } = scanSegment(buf.subarray(0, bytesRead))
       if (records.length !== 1) throw new Error(`spool segment ${batch.segment} is damaged at offset ${r.offset}`)
       const payload = records[0]!.payload
-      if (parts.length) parts.push(NEWLINE)
       parts.push(payload.subarray(payload.indexOf(10) + 1))
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+    return joinLines(parts)
   } finally {
     await fh.close()
   }
 }
-
-const NEWLINE = Buffer.from('\n')
 
 /** Makes a new directory entry durable. */
 export async function fsyncDir(dir: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { insertJsonLines, type Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
-import { encodeRecord, fsyncDir, newToken, readBatchPayload, recoverSpool, segmentName, type RecordRef } from './spool.ts'
+import { encodeRecord, fsyncDir, joinLines, newToken, readBatchPayload, recordLines, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
 export interface WriterOptions {
   /** Rows per insert at most. */
@@ -84,6 +84,11 @@ interface Batch {
   token: string
   segment: number
   records: RecordRef[]
+  /**
+   * The lines of each record, as views of the bytes written to the spool, for a batch made by this
+   * process: it is inserted from memory. A batch replayed from an earlier run has none and is read back.
+   */
+  lines?: Buffer[]
   rows: number
   started: number
   /** Inserts ClickHouse refused for the content of the batch (not for being away). */
@@ -186,7 +191,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
 
   /** Appends the lines of one group commit as records, fsyncs, and only then updates the state. */
   async function append(lines: readonly string[]): Promise<void> {
-    let batch: Batch | undefined = open && { ...open, records: [...open.records] }
+    let batch: Batch | undefined = open && { ...open, records: [...open.records], ...(open.lines ? { lines: [...open.lines] } : {}) }
     let seg = active ? { n: active.n, bytes: segments.get(active.n)!.bytes, unconfirmed: segments.get(active.n)!.unconfirmed } : undefined
     const full: Batch[] = []
     const created: Batch[] = []
@@ -200,7 +205,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
           seg = { n: nextSegment + newSegments.length, bytes: 0, unconfirmed: 0 }
           newSegments.push(seg.n)
         }
-        batch = { token: newToken(), segment: seg.n, records: [], rows: 0, started: Date.now(), dataErrors: 0 }
+        batch = { token: newToken(), segment: seg.n, records: [], lines: [], rows: 0, started: Date.now(), dataErrors: 0 }
         seg.unconfirmed++
         created.push(batch)
       }
@@ -213,6 +218,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
         writes.push(w)
       }
       batch.records.push({ segment: seg!.n, offset: seg!.bytes, length: record.length })
+      batch.lines?.push(recordLines(record))
       w.bufs.push(record)
       w.bytes += record.length
       seg!.bytes += record.length
@@ -299,7 +305,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       const batch = queue[0]!
       let payload: Buffer
       try {
-        payload = await readBatchPayload(dir, batch)
+        payload = batch.lines ? joinLines(batch.lines) : await readBatchPayload(dir, batch)
       } catch (err) {
         log.error({ table, token: batch.token, err: (err as Error).message }, 'spool: a batch cannot be read back and is skipped')
         queue.shift()
