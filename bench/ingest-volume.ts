@@ -10,15 +10,16 @@ const SITE = 'example.com'
 const EVENTS_PER_REQUEST = 20
 const CONNECTIONS = 50
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const WARMUP_REQUESTS = 2_000
+const WARMUP_REQUESTS = 5_000
+const CALIBRATION_REQUESTS = 5_000
 const TARGET = 100_000
 
-/** Waits until the collector's writer holds no rows (from /readyz), and returns when that was. */
+/** Waits until the collector's writer holds no rows (from /readyz), and returns when that was (ms since the epoch). */
 async function drained(url: string, timeoutMs = 120_000): Promise<number> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const ready = (await fetch(`${url}/readyz`).then((r) => r.json())) as { pendingRows?: number }
-    if (ready.pendingRows === 0) return performance.now()
+    if (ready.pendingRows === 0) return Date.now()
     if (Date.now() > deadline) throw new Error(`the writer still holds ${ready.pendingRows} rows after ${timeoutMs} ms`)
     await sleep(50)
   }
@@ -37,14 +38,16 @@ export async function measureIngestVolume(): Promise<BenchResult> {
   let accepted = 0
   try {
     // Runs of a fixed number of requests, so that every event sent is an event answered.
-    progress(`collector: warm-up, ${fmt(WARMUP_REQUESTS)} requests`)
-    const warmStarted = performance.now()
+    progress(`collector: warm-up, ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(CALIBRATION_REQUESTS)} to measure the rate`)
     const warm = await runLoad({ url: collector.url, requests, seconds: 0, amount: WARMUP_REQUESTS, connections: CONNECTIONS })
     accepted += (warm.responses - warm.non2xx) * EVENTS_PER_REQUEST
-    const amount = Math.max(WARMUP_REQUESTS, Math.round((WARMUP_REQUESTS / ((performance.now() - warmStarted) / 1000)) * SECONDS))
+    // The run's length is set from the rate of a second, warm round, as the load generator saw it
+    // (its own start-up is not part of it), so that the run lasts about SECONDS.
+    const calibration = await runLoad({ url: collector.url, requests, seconds: 0, amount: CALIBRATION_REQUESTS, connections: CONNECTIONS })
+    accepted += (calibration.responses - calibration.non2xx) * EVENTS_PER_REQUEST
+    const amount = Math.max(WARMUP_REQUESTS, Math.round((CALIBRATION_REQUESTS / ((calibration.endedAt - calibration.startedAt) / 1000)) * SECONDS))
     await drained(collector.url)
     const cpuBefore = cpuMicros(pid)
-    const started = performance.now()
     progress(`collector: ${fmt(amount)} requests (about ${SECONDS} s) at the maximum rate, ${EVENTS_PER_REQUEST} events per request`)
     const run = await runLoad({ url: collector.url, requests, seconds: SECONDS, amount, connections: CONNECTIONS })
     if (run.non2xx || run.errors || run.timeouts) {
@@ -55,11 +58,12 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     const peakRss = memory(pid).peak
     const events = run.responses * EVENTS_PER_REQUEST
     accepted += events
-    const loadEnded = started + run.seconds * 1000
-    const acceptedPerSecond = events / run.seconds
-    const endToEndPerSecond = events / ((written - started) / 1000)
-    const drainMs = written - loadEnded
-    progress(`${fmt(acceptedPerSecond)} events/s accepted, ${fmt(cpu / events, 2)} µs CPU per event; stopping the collector`)
+    // From the first request sent to the last row written, as wall-clock times of the two processes.
+    const acceptedPerSecond = events / ((run.endedAt - run.startedAt) / 1000)
+    const endToEndPerSecond = events / ((written - run.startedAt) / 1000)
+    const drainMs = written - run.endedAt
+    const loadCores = run.cpuMicros / ((run.endedAt - run.startedAt) * 1000)
+    progress(`${fmt(acceptedPerSecond)} events/s accepted, ${fmt(cpu / events, 2)} µs CPU per event, peak RSS ${mib(peakRss)} MiB; stopping the collector`)
     const code = await collector.stop()
     if (code !== 0) throw new Error(`the collector exited with ${code}:\n${collector.output().slice(-2000)}`)
 
@@ -89,14 +93,15 @@ export async function measureIngestVolume(): Promise<BenchResult> {
       `| events/s accepted (202) during the run | ${fmt(acceptedPerSecond)} (${fmt(run.rps)} req/s) |`,
       `| events/s end to end: first request to last row written | ${fmt(endToEndPerSecond)} (the writer finished ${fmt(Math.max(0, drainMs))} ms after the load stopped) |`,
       `| latency at the maximum rate, p50 / p99 | ${fmt(run.latencyMs.p50, 1)} / ${fmt(run.latencyMs.p99, 1)} ms |`,
-      `| CPU per event in the collector (HTTP, pipeline, writer and embedded ClickHouse inserts) | ${fmt(cpuPerEvent, 2)} µs |`,
+      `| CPU per event in the collector (HTTP, pipeline, writer and embedded ClickHouse inserts) | ${fmt(cpuPerEvent, 2)} µs (${fmt((cpuPerEvent * acceptedPerSecond) / 1e6, 2)} cores at the accepted rate) |`,
+      `| CPU of the load generator during the run | ${fmt(loadCores, 2)} cores |`,
       `| collector peak RSS (VmHWM) at the maximum rate, embedded engine in the process | ${mib(peakRss)} MiB |`,
       `| bytes on disk per event, \`tellen.events\` (after OPTIMIZE FINAL) | ${fmt(eventsBytes / stored.count, 1)} |`,
       rollups.length
         ? `| bytes on disk per event, rollups (${rollups.map((p) => p.table).join(', ')}) | ${fmt(rollupBytes / stored.count, 2)} |`
         : '| bytes on disk per event, rollups | none: no `tellen.rollup_*` table holds a part after this run (no rollup is fed by events in this build) |',
       '',
-      `- Load: autocannon in a separate process, ${CONNECTIONS} connections, a warm-up of ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(amount)} requests in ${fmt(run.seconds, 1)} s (a fixed count sized from the warm-up's rate, so that every event sent was answered and can be counted back); ${requests.length} prepared bodies of ${EVENTS_PER_REQUEST} events (a pageview, then timings, clicks and leave events; ${fmt(bodyBytes)} bytes on average), varied browsers, pages and addresses as in the ceiling bench, no crawlers.`,
+      `- Load: autocannon in a separate process, ${CONNECTIONS} connections, a warm-up of ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(CALIBRATION_REQUESTS)} to measure the rate, then ${fmt(amount)} requests in ${fmt((run.endedAt - run.startedAt) / 1000, 1)} s (a fixed count sized from that rate for about ${SECONDS} s, so that every event sent was answered and can be counted back; rates and times are from the load generator's first request to its last answer, its own start-up left out); ${requests.length} prepared bodies of ${EVENTS_PER_REQUEST} events (a pageview, then timings, clicks and leave events; ${fmt(bodyBytes)} bytes on average), varied browsers, pages and addresses as in the ceiling bench, no crawlers.`,
       `- Collector: \`collector/src/main.ts\` as a child process on a fresh DATA_DIR, ${Object.entries(COLLECTOR_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}, default batches (at most 50,000 rows; a batch grows past the flush interval while an earlier insert runs). "Written" is when \`/readyz\` reports no pending rows.`,
       '- CPU: user + system time of the collector process (all threads, /proc/<pid>/stat) from the start of the run until the writer was empty, divided by the events of the run.',
       `- Bytes on disk: \`system.parts\` \`bytes_on_disk\` of active parts. The load cycles through ${requests.length} bodies, so columns compress better than real traffic would; read the figure as a lower bound. The rollups hold aggregates, so their bytes per event fall as volume grows.`,
@@ -106,7 +111,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
       title: 'Ingest volume',
       headline: `${fmt(endToEndPerSecond)} events/s end to end${endToEndPerSecond >= TARGET ? '' : `, below the ${fmt(TARGET)} target`} (${fmt(acceptedPerSecond)} accepted/s), ${fmt(stored.count)} events stored`,
       markdown,
-      data: { run, events, stored, acceptedPerSecond, endToEndPerSecond, cpuPerEvent, peakRss, eventsBytes, rollupBytes, bodyBytes },
+      data: { run, events, stored, acceptedPerSecond, endToEndPerSecond, cpuPerEvent, loadCores, peakRss, eventsBytes, rollupBytes, bodyBytes },
     }
   } finally {
     await collector.stop('SIGKILL')

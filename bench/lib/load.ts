@@ -30,6 +30,11 @@ export interface LoadResult {
   timeouts: number
   latencyMs: { p50: number; p99: number; mean: number; max: number }
   seconds: number
+  /** Wall-clock times (ms since the epoch) when autocannon started sending and when it was done. */
+  startedAt: number
+  endedAt: number
+  /** CPU time (user + system, µs) of the load generator's process over the run. */
+  cpuMicros: number
 }
 
 /**
@@ -56,6 +61,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 async function main(file: string): Promise<void> {
   const o = JSON.parse(fs.readFileSync(file, 'utf8')) as LoadOptions
+  const startedAt = Date.now()
+  const cpuBefore = process.cpuUsage()
   const r = await autocannon({
     url: o.url,
     connections: o.connections,
@@ -71,6 +78,9 @@ async function main(file: string): Promise<void> {
     timeouts: r.timeouts,
     latencyMs: { p50: r.latency.p50, p99: r.latency.p99, mean: r.latency.average, max: r.latency.max },
     seconds: r.duration,
+    startedAt,
+    endedAt: Date.now(),
+    cpuMicros: (({ user, system }) => user + system)(process.cpuUsage(cpuBefore)),
   }
   process.stdout.write(JSON.stringify(result))
 }
