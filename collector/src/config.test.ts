@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({
       port: 8080, sites: ['localhost'], defaultSites: true, trustProxy: 0, ipv4Prefix: 24, ipv6Prefix: 48,
-      maxBodyBytes: 65_536, batchRows: 50_000, clickhouseUrl: undefined, exportMinVisitors: 10,
+      maxBodyBytes: 65_536, batchRows: 100_000, clickhouseUrl: undefined, exportMinVisitors: 10,
     })
     expect(c.dataDir).toMatch(/\/data$/)
   })
