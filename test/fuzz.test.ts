@@ -2,6 +2,7 @@ import http from 'node:http'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseIp } from '../collector/src/ingest/ip.ts'
+import { eventRowObject } from '../collector/src/ingest/event-row.ts'
 import { processBatch, type PipelineDeps } from '../collector/src/ingest/pipeline.ts'
 import { createSpamFilter } from '../collector/src/ingest/referrer-spam.ts'
 import { belongsToSite } from '../collector/src/ingest/url.ts'
@@ -277,7 +278,7 @@ describe('fuzzing /api/event', () => {
         const result = processBatch(body, { ip: ips[ipIndex], userAgent: p.headers['user-agent'] ?? '', origin: p.headers.origin ?? p.headers.referer ?? undefined, now }, deps)
         if (!result.ok) return [400, 403].includes(result.status) && typeof result.error === 'string' && result.error.length > 0
         for (const line of result.rows) {
-          const problem = rowProblem(JSON.parse(line) as Record<string, any>, now)
+          const problem = rowProblem(eventRowObject(line) as Record<string, any>, now)
           if (problem) throw new Error(`${problem}: ${line.slice(0, 300)}`)
         }
         return true

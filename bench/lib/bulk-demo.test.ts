@@ -6,6 +6,7 @@ import { openDb, type Db } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
 import { demoTraffic } from '../../collector/src/demo/traffic.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
+import { eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { processBatch } from '../../collector/src/ingest/pipeline.ts'
 import { runVisitsJob } from '../../collector/src/visits/sessionize.ts'
 import { loadBulkDemo } from './bulk-demo.ts'
@@ -30,7 +31,7 @@ function pipelineRows(events: number, end: number): Row[] {
   for (const req of demoTraffic({ site: SITE, days: 3, events, end })) {
     const r = processBatch(req.body, { ip: parseIp(req.ip), userAgent: req.userAgent, origin: undefined, now: req.now }, deps)
     if (!r.ok) throw new Error(r.error)
-    for (const line of r.rows) rows.push(JSON.parse(line) as Row)
+    for (const line of r.rows) rows.push(eventRowObject(line) as unknown as Row)
   }
   return rows
 }

@@ -17,6 +17,7 @@ import {
   DEMO_ELEMENTS, DEMO_EVENTS_PER_VISIT, DEMO_EXITS, DEMO_HOURS, DEMO_OUTBOUND, DEMO_PAGES, DEMO_PLACES, DEMO_SOURCES, DEMO_TIMINGS, dayStarts, dayWeights,
 } from '../../collector/src/demo/traffic.ts'
 import { USER_AGENTS } from '../../collector/src/demo/user-agents.ts'
+import { eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
 import { processBatch } from '../../collector/src/ingest/pipeline.ts'
 
@@ -44,7 +45,7 @@ function pipelineRows(site: string, events: Record<string, unknown>[], o: { ip?:
   const ua = o.ua ?? USER_AGENTS[0]!.ua
   const result = processBatch(body, { ip: parseIp(o.ip ?? '8.8.8.1'), userAgent: ua, origin: undefined, now: o.now }, deps)
   if (!result.ok || result.errors.length || result.rows.length !== events.length) throw new Error(`bulk demo probe refused: ${JSON.stringify(result)}`)
-  return result.rows.map((r) => JSON.parse(r) as Row)
+  return result.rows.map((r) => eventRowObject(r) as Row)
 }
 
 const str = (v: unknown) => (v === undefined ? '' : String(v))

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { insertJsonLines, openDb } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
+import { EVENT_COLUMNS, eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
 import { processBatch } from '../../collector/src/ingest/pipeline.ts'
 import { dedupSettings } from '../../collector/src/ingest/writer.ts'
@@ -18,7 +19,8 @@ import { prepareTraffic } from './traffic.ts'
  * binds one data directory per process).
  *
  * Usage: tsx bench/lib/insert-cost.ts [rows per insert] [total rows] [settle seconds]
- * Environment: FORMAT (JSONEachRow, JSONCompactEachRow or TabSeparated; with SQL_TEXT=1), SETTINGS (JSON of insert
+ * Environment: FORMAT (JSONCompactEachRow, the pipeline's positional rows, by default; JSONEachRow, the
+ * same rows as objects without their empty columns; TabSeparated, with SQL_TEXT=1), SETTINGS (JSON of insert
  * settings), TABLE and ENGINE (insert into a table of that engine instead, e.g. `Null` with no
  * views), SQL_TEXT=1 (the rows appended to the statement's text, as before the raw insert),
  * DROP_VIEWS (comma-separated views of `tellen` to drop first, to see what each costs).
@@ -44,7 +46,7 @@ for (const r of prepareTraffic({ site: 'example.com', count: 400, eventsPerReque
   if (result.ok) lines.push(...result.rows)
 }
 for (const view of (process.env.DROP_VIEWS ?? '').split(',').filter(Boolean)) await db.command({ query: `DROP VIEW tellen.${view}` })
-const format = process.env.FORMAT ?? 'JSONEachRow'
+const format = process.env.FORMAT ?? 'JSONCompactEachRow'
 const table = process.env.TABLE ?? 'tellen.events_in'
 const extra = JSON.parse(process.env.SETTINGS ?? '{}') as Record<string, string | number>
 if (table !== 'tellen.events_in') await db.command({ query: `CREATE TABLE ${table} AS tellen.events_in ENGINE = ${process.env.ENGINE ?? 'Null'}` })
@@ -52,11 +54,13 @@ const columns = ((await (await db.query({ query: 'DESCRIBE tellen.events_in', fo
 const defaults: Record<string, unknown> = {}
 for (const c of columns) defaults[c.name] = /Array/.test(c.type) ? [] : /Map/.test(c.type) ? {} : /String/.test(c.type) ? '' : 0
 const tsv = (v: unknown) => typeof v === 'string' ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n') : typeof v === 'object' ? JSON.stringify(v).replace(/"/g, "'").replace(/^\{/, '{').replace(/\}$/, '}') : String(v)
+const empty = (v: unknown) => v === '' || v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0)
 const convert = (line: string): string => {
-  if (format === 'JSONEachRow') return line
-  const o = { ...defaults, ...JSON.parse(line) } as Record<string, unknown>
+  if (format === 'JSONCompactEachRow') return line
+  const row = eventRowObject(line)
+  if (format === 'JSONEachRow') return JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => !empty(v))))
+  const o = { ...defaults, ...row } as Record<string, unknown>
   o.ts = String(o.ts).replace('T', ' ').replace('Z', '')
-  if (format === 'JSONCompactEachRow') return JSON.stringify(columns.map((c) => o[c.name]))
   return columns.map((c) => tsv(o[c.name])).join('\t')
 }
 const converted = lines.map(convert)
@@ -65,7 +69,8 @@ const rowsFor = (n: number) => Array.from({ length: n }, (_, i) => converted[i %
 /** The writer's insert, or with SQL_TEXT=1 the statement and rows sent as one query text through the client. */
 const insertRows = async (rows: string[], token: string) => {
   const settings = { ...dedupSettings(token), ...extra }
-  if (!process.env.SQL_TEXT) return insertJsonLines(db, table, Buffer.from(rows.join('\n')), settings)
+  const layout = format === 'JSONCompactEachRow' ? { format: 'JSONCompactEachRow' as const, columns: EVENT_COLUMNS } : { format: 'JSONEachRow' as const }
+  if (!process.env.SQL_TEXT) return insertJsonLines(db, table, Buffer.from(rows.join('\n')), settings, layout)
   const result = await db.exec({ query: `INSERT INTO ${table} FORMAT ${format}`, values: Readable.from([rows.join('\n')]), clickhouse_settings: settings })
   result.stream.resume()
 }

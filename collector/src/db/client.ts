@@ -60,22 +60,34 @@ export function openDb(options: DbOptions): Db {
 
 const embedded = new WeakMap<Db, ReturnType<typeof createChdbConnection>>()
 
+/** How the lines of an insert are written: objects by column name, or arrays in the order of `columns`. */
+export type RowLayout = { format: 'JSONEachRow' } | { format: 'JSONCompactEachRow'; columns: readonly string[] }
+
 /**
- * Inserts rows already serialised as JSONEachRow lines (joined by newlines) into `table`, which
- * must come from a fixed list. On the embedded engine the bytes go to chdb's raw insert on the
- * same connection as every other query: handed over without a copy and parsed off the event loop,
- * with the settings in the statement (they do not stay on the session). On a server they are sent
- * as the body of an `INSERT ... FORMAT JSONEachRow`.
+ * Inserts rows already serialised as JSON lines (joined by newlines) into `table`, which must come
+ * from a fixed list: JSONEachRow objects, or with `layout` JSONCompactEachRow arrays of its columns.
+ * On the embedded engine the bytes go to chdb's raw insert on the same connection as every other
+ * query: handed over without a copy and parsed off the event loop, with the settings in the
+ * statement (they do not stay on the session). On a server they are sent as the body of an
+ * `INSERT ... FORMAT ...`.
  * @example
  * await insertJsonLines(db, 'tellen.events_in', Buffer.from(lines.join('\n')), { insert_deduplication_token: token })
  */
-export async function insertJsonLines(db: Db, table: string, payload: Buffer, settings: Record<string, string | number>): Promise<void> {
+export async function insertJsonLines(
+  db: Db,
+  table: string,
+  payload: Buffer,
+  settings: Record<string, string | number>,
+  layout: RowLayout = { format: 'JSONEachRow' },
+): Promise<void> {
+  const columns = layout.format === 'JSONCompactEachRow' ? layout.columns : undefined
   const chdb = embedded.get(db)
   if (chdb) {
-    await chdb.chdb.rawInsert({ table, format: 'JSONEachRow', values: payload, settings: { ...RAW_INSERT_SETTINGS, ...settings } })
+    await chdb.chdb.rawInsert({ table, format: layout.format, ...(columns ? { columns: [...columns] } : {}), values: payload, settings: { ...RAW_INSERT_SETTINGS, ...settings } })
     return
   }
-  const result = await db.exec({ query: `INSERT INTO ${table} FORMAT JSONEachRow`, values: Readable.from([payload]), clickhouse_settings: settings })
+  const list = columns ? ` (${columns.join(', ')})` : ''
+  const result = await db.exec({ query: `INSERT INTO ${table}${list} FORMAT ${layout.format}`, values: Readable.from([payload]), clickhouse_settings: settings })
   result.stream.resume()
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { UA } from '../../../test/helpers/collector.ts'
+import { EVENT_COLUMNS, TYPE_COLUMNS, eventRowObject } from './event-row.ts'
 import { parseIp } from './ip.ts'
 import { processBatch, screenClass, type PipelineDeps, type RequestContext } from './pipeline.ts'
 
@@ -15,7 +16,7 @@ const req = (over: Partial<RequestContext> = {}): RequestContext => ({
   ip: parseIp('145.14.1.1'), userAgent: UA.chromeMac, origin: 'https://example.com', now: NOW, ...over,
 })
 const batch = (events: unknown[], over: Record<string, unknown> = {}) => ({ v: 1, site: 'example.com', events, ...over })
-const rowsOf = (result: ReturnType<typeof processBatch>) => (result.ok ? result.rows.map((r) => JSON.parse(r) as Record<string, unknown>) : [])
+const rowsOf = (result: ReturnType<typeof processBatch>) => (result.ok ? result.rows.map((r) => eventRowObject(r) as Record<string, unknown>) : [])
 
 describe('processBatch', () => {
   it('turns every event kind into one anonymised row', () => {
@@ -71,7 +72,7 @@ describe('processBatch', () => {
     expect(rows.map((r) => [r.hostname, r.path, r.utm_source, r.utm_campaign, r.ts])).toEqual([
       ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
       ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
-      ['example.com', '/other', undefined, undefined, new Date(NOW - 60_000).toISOString()],
+      ['example.com', '/other', '', '', new Date(NOW - 60_000).toISOString()],
       ['www.example.com', '/p', 'news', 'winter', new Date(NOW).toISOString()],
     ])
   })
@@ -152,13 +153,16 @@ describe('processBatch', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
-  it('leaves empty columns out of a row, for ClickHouse to fill in their defaults', () => {
+  it('writes every column in order, empty ones with their empty value', () => {
     const url = 'https://example.com/plain'
-    const [view, leave] = rowsOf(processBatch(batch([{ type: 'pageview', url }, { type: 'leave', url, exit: 'hidden' }]), req(), deps))
-    expect(view).toMatchObject({ path: '/plain', source: 'Direct' })
-    for (const key of ['query', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'referrer_host']) expect(view).not.toHaveProperty(key)
-    expect(leave).toMatchObject({ name: 'hidden' })
-    for (const key of ['target', 'value', 'scroll', 'grid']) expect(leave).not.toHaveProperty(key)
+    const result = processBatch(batch([{ type: 'pageview', url }, { type: 'leave', url, exit: 'hidden' }]), req(), deps)
+    for (const line of result.ok ? result.rows : []) expect((JSON.parse(line) as unknown[]).length).toBe(EVENT_COLUMNS.length)
+    expect(EVENT_COLUMNS.slice(-Object.keys(TYPE_COLUMNS).length)).toEqual(Object.keys(TYPE_COLUMNS))
+    const [view, leave] = rowsOf(result)
+    expect(view).toMatchObject({ path: '/plain', source: 'Direct', type: 'pageview', site: 'example.com', ts: new Date(NOW).toISOString() })
+    for (const key of ['query', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content', 'referrer_host', 'name', 'target']) expect(view![key]).toBe('')
+    expect(view).toMatchObject({ value: 0, scroll: 0, cell_x: 0, cell_y: 0, grid: [], props: {} })
+    expect(leave).toMatchObject({ name: 'hidden', target: '', value: 0, scroll: 0, grid: [], source: '' })
   })
 
   it('gives every event of a batch that shares a page the same cleaned page', () => {

@@ -1,3 +1,4 @@
+import { TYPE_COLUMNS } from './event-row.ts'
 import { countryOf } from './geo.ts'
 import { truncateIp, type ClientIp } from './ip.ts'
 import { classifyReferrer, parseReferrer, type ParsedReferrer } from './referrer.ts'
@@ -40,7 +41,7 @@ export type PipelineResult =
   | {
       ok: true
       site: string
-      /** JSONEachRow lines for `tellen.events_in`. */
+      /** Rows for `tellen.events_in`: JSON arrays in the order of `EVENT_COLUMNS` (event-row.ts). */
       rows: string[]
       errors: EventError[]
       ipPrefix: string
@@ -82,20 +83,28 @@ const json = (v: unknown) => {
   return out.includes('\\ud') ? JSON.stringify(v, wellFormedValue) : out
 }
 
-/** `,"key":value` for the row of an event, empty for an empty value (ClickHouse fills in the default). */
-const field = (key: string, value: unknown) =>
-  value === '' || value === 0 || value === undefined || (Array.isArray(value) && value.length === 0) ? '' : `,"${key}":${json(value)}`
-
-/** The columns of a page, the same for every event on it: host, path, and the query with its campaign tags. */
+/**
+ * The columns of a page, the same for every event on it, as `,value` each: host, path, and the
+ * query with its campaign tags.
+ */
 function pageFields(page: NonNullable<ReturnType<typeof cleanUrl>>): string {
-  let out = `,"hostname":${json(page.hostname)},"path":${json(page.path)}`
-  if (page.query) {
-    out += field('query', page.query) + field('utm_source', page.params.get('utm_source') ?? page.params.get('ref'))
-    for (const key of UTM_COLUMNS) out += field(key, page.params.get(key))
-  }
-  return out
+  const p = page.params
+  const values = page.query
+    ? [page.hostname, page.path, page.query, p.get('utm_source') ?? p.get('ref') ?? '', p.get('utm_medium') ?? '', p.get('utm_campaign') ?? '', p.get('utm_term') ?? '', p.get('utm_content') ?? '']
+    : [page.hostname, page.path, '', '', '', '', '', '']
+  return `,${json(values).slice(1, -1)}`
 }
-const UTM_COLUMNS = ['utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const
+
+type TypeColumns = Partial<typeof TYPE_COLUMNS>
+const text = (v: string | undefined) => (v ? json(v) : '""')
+const num = (v: number | undefined) => (v ? String(v) : '0')
+/**
+ * The columns that depend on the event's type, as `,value` each in the order of `TYPE_COLUMNS`,
+ * empty ones with their empty value. Written by hand: most are empty for any one type.
+ */
+const typeFields = (t: TypeColumns) =>
+  `,${text(t.referrer_host)},${text(t.source)},${text(t.name)},${text(t.target)},${num(t.value)},${num(t.scroll)},${num(t.cell_x)},${num(t.cell_y)},${
+    t.grid?.length ? `[${t.grid.join(',')}]` : '[]'},${t.props ? json(t.props) : '{}'}`
 
 /**
  * Turns a batch from the wire into anonymised rows: validates it, drops bots, derives country,
@@ -128,21 +137,11 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   if (agent.bot) return { ok: true, site: site.domain, rows: [], errors: [], ipPrefix, dropped: { reason: 'bot', events: batch.events.length } }
 
   const visitor = req.ip ? visitorHash(deps.saltFor(req.now), site.domain, req.ip.toString(), req.userAgent) : '0'
-  // Columns shared by every event of the batch, serialised once.
-  const common = json({
-    site: site.domain,
-    visitor,
-    browser: agent.browser,
-    browser_version: agent.browserVersion,
-    os: agent.os,
-    os_version: agent.osVersion,
-    device: agent.device,
-    screen: screenClass(batch.sw),
-    timezone: batch.tz ?? '',
-    language: batch.lang ?? '',
-    country: req.ip ? countryOf(req.ip, ipPrefix) : '',
-    ip_prefix: ipPrefix,
-  }).slice(0, -1)
+  // Columns shared by every event of the batch, serialised once (the visitor is a number in digits).
+  const common = `[${json(site.domain)},${visitor},${json([
+    agent.browser, agent.browserVersion, agent.os, agent.osVersion, agent.device, screenClass(batch.sw),
+    batch.tz ?? '', batch.lang ?? '', req.ip ? countryOf(req.ip, ipPrefix) : '', ipPrefix,
+  ]).slice(1, -1)}`
 
   const rows: string[] = []
   const errors: EventError[] = []
@@ -196,11 +195,8 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       lastTs = ts
       lastIso = new Date(ts).toISOString()
     }
-    // Written by hand from fields serialised once per batch (the shared columns) and per page;
-    // empty columns are left out: ClickHouse fills in their defaults and parses less per row.
-    let line = `${common},"type":"${event.type}","ts":"${lastIso}"${lastPageFields}`
-    for (const key in specific) line += field(key, specific[key])
-    rows.push(`${line}}`)
+    // Written by hand from fields serialised once per batch (the shared columns) and per page.
+    rows.push(`${common},"${event.type}","${lastIso}"${lastPageFields}${typeFields(specific)}]`)
   }
   return { ok: true, site: site.domain, rows, errors, ipPrefix, ...(spam ? { spam } : {}) }
 }
@@ -212,7 +208,7 @@ function eventColumns(
   params: Map<string, string>,
   cleanOptions: Parameters<typeof cleanUrl>[1],
   referrer: ParsedReferrer | undefined,
-): Record<string, unknown> | string {
+): TypeColumns | string {
   switch (event.type) {
     case 'pageview': {
       const ref = classifyReferrer(event.referrer, site, params.get('utm_source') ?? params.get('ref'), referrer)

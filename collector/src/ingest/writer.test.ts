@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { createLogger } from '../log.ts'
+import { EVENT_COLUMNS, TYPE_COLUMNS } from './event-row.ts'
 import { encodeRecord, listSegments, scanSegment, segmentName } from './spool.ts'
 import { createBatchWriter, insertLines, WriterFullError, type WriterOptions } from './writer.ts'
 
@@ -100,6 +101,16 @@ describe('the spooled batch writer', () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('torn'), log)
     await w.close()
     expect(await count('torn')).toBe(2)
+  })
+
+  it('replays batches spooled as objects by column name and writes positional rows after them', async () => {
+    fs.mkdirSync(spoolDir('layouts'), { recursive: true })
+    fs.writeFileSync(path.join(spoolDir('layouts'), segmentName(1)), encodeRecord('layouts-old', [line('layouts'), line('layouts')]))
+    const w = createBatchWriter(db, 'tellen.events_in', options('layouts'), log)
+    const values: Record<string, unknown> = { ...TYPE_COLUMNS, site: 'writer.test', visitor: 7, type: 'pageview', ts: new Date().toISOString(), path: '/layouts/new' }
+    await w.write([JSON.stringify(EVENT_COLUMNS.map((c) => values[c] ?? ''))])
+    await w.close()
+    expect(await count('layouts')).toBe(3)
   })
 
   it('sets a batch that ClickHouse refuses as malformed aside and goes on with the next ones', async () => {

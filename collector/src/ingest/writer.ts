@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { insertJsonLines, type Db } from '../db/client.ts'
+import { rowFormat } from './event-row.ts'
 import type { Logger } from '../log.ts'
 import { encodeRecord, fsyncDir, joinLines, newToken, readBatchPayload, recordLines, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
@@ -53,7 +54,7 @@ export class WriterFullError extends Error {
 }
 
 /**
- * Takes JSONEachRow lines for one table, makes them durable in a write-ahead spool before
+ * Takes JSON lines for one table (positional rows for `tellen.events_in`, JSONEachRow for the others), makes them durable in a write-ahead spool before
  * acknowledging them, and inserts them into ClickHouse in batches, one insert at a time and in order,
  * each with its own deduplication token, so that a batch retried or replayed after a crash is never
  * counted twice.
@@ -75,9 +76,17 @@ export const dedupSettings = (token: string) => ({
   deduplicate_blocks_in_dependent_materialized_views: 1 as const,
 })
 
-/** Inserts JSONEachRow lines into `table` with a deduplication token. */
+/**
+ * Inserts the bytes of a batch of JSON lines into `table` with a deduplication token: positional
+ * rows for a table that takes them (event-row.ts), else JSONEachRow.
+ */
+export async function insertPayload(db: Db, table: string, payload: Buffer, token: string): Promise<void> {
+  await insertJsonLines(db, table, payload, dedupSettings(token), rowFormat(table, payload))
+}
+
+/** Inserts lines (as `insertPayload`) into `table` with a deduplication token. */
 export async function insertLines(db: Db, table: string, lines: readonly string[], token: string): Promise<void> {
-  await insertJsonLines(db, table, Buffer.from(lines.join('\n')), dedupSettings(token))
+  await insertPayload(db, table, Buffer.from(lines.join('\n')), token)
 }
 
 interface Batch {
@@ -314,7 +323,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       }
       const started = performance.now()
       try {
-        await insertJsonLines(db, table, payload, dedupSettings(batch.token))
+        await insertPayload(db, table, payload, batch.token)
       } catch (err) {
         if (isDataError(err) && ++batch.dataErrors >= 3) {
           // ClickHouse keeps refusing the batch's content: set it aside instead of stalling everything behind it.
