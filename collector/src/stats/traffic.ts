@@ -43,7 +43,7 @@ export function trafficSource(filters: Filters, by?: Dimension, hourly = false):
   if (!dims.includes('page') && by !== 'page' && (!by || byVisit)) {
     return {
       source: 'rollup',
-      from: `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}${visitsWhere(filters)}`,
+      from: visitsFrom(filters),
       time: 'hour',
       visitors: VISITORS_COUNTED,
       pageviews: 'sum(pageviews)',
@@ -70,7 +70,8 @@ export const VISIT_METRICS = {
   durationMs: `sum(dateDiff('millisecond', start, end))`,
 } as const
 
-export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')}${visitsWhere(filters)}`
+/** The visits in range that match the filters; a tombstone (a visit whose start moved, no page views) is skipped. */
+export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')} AND rollup_visits.pageviews > 0${visitsWhere(filters)}`
 
 /** SQL of the visit metrics on `tellen.rollup_visit_totals`, visit totals per hour. */
 const VISIT_TOTAL_METRICS = {

@@ -28,7 +28,7 @@ const visits = async () => {
   const r = await rows<{ visitor: string | number; pageviews: number; customs: number; entry_page: string; exit_page: string; seconds: number }>(
     s.db,
     `SELECT toString(visitor) AS visitor, pageviews, customs, entry_page, exit_page, dateDiff('second', start, end) AS seconds
-     FROM tellen.rollup_visits FINAL WHERE site = {site:String} ORDER BY start`,
+     FROM tellen.rollup_visits FINAL WHERE site = {site:String} AND pageviews > 0 ORDER BY start`,
     { site: SITE },
   )
   const ids = new Map<string | number, number>()
@@ -101,5 +101,30 @@ describe('the visits job', () => {
     }
     const [days] = await rows<{ n: number }>(s.db, `SELECT toUInt32(sum(visits)) AS n FROM tellen.rollup_visit_totals_daily FINAL WHERE dimension = 'exit_page' AND value = '/d'`)
     expect(days!.n).toBe(1)
+  })
+
+  it('moves the start of a visit when a late event comes before it, and no longer counts it under the old start', async () => {
+    const day = new Date(base).toISOString().slice(0, 10)
+    const q = { site: SITE, tz: 'UTC', from: day, to: day, filters: {} }
+    const third = async () => (await visits()).filter((v) => v.visitor === 3)
+    await s.ingest([at(3, 300, 'pageview', '/x'), at(3, 302, 'click', '/x')])
+    expect(await third()).toEqual([{ visitor: 3, pageviews: 1, customs: 0, entry_page: '/x', exit_page: '/x', seconds: 120 }])
+    expect((await overview(s.db, q)).current).toMatchObject({ visits: 4, pageviews: 6 })
+    // A page view from ten minutes earlier, in the hour before, arrives after the visit was cut.
+    const since = Math.floor(Date.now() / 1000) - 5
+    await s.ingest([at(3, 290, 'pageview', '/w')])
+    await runVisitsJob(s.db, since)
+    const moved = [{ visitor: 3, pageviews: 2, customs: 0, entry_page: '/w', exit_page: '/x', seconds: 12 * 60 }]
+    expect(await third()).toEqual(moved)
+    expect((await overview(s.db, q)).current).toMatchObject({ visits: 4, pageviews: 7 })
+    const entries = await breakdown(s.db, q, 'entry_page', { limit: 10, offset: 0 })
+    expect(entries.rows.map((r) => [r.value, r.visits])).toEqual([['/a', 2], ['/c', 1], ['/w', 1]])
+    // The same from every visit (a filter all of them match) as from the totals.
+    expect((await breakdown(s.db, { ...q, filters: { country: 'NL' } }, 'entry_page', { limit: 10, offset: 0 })).rows).toEqual(entries.rows)
+    // Later passes, over the visitor or the whole day, change nothing.
+    await runVisitsJob(s.db, since)
+    await runVisitsJob(s.db, 0)
+    expect(await third()).toEqual(moved)
+    expect((await overview(s.db, q)).current).toMatchObject({ visits: 4, pageviews: 7 })
   })
 })

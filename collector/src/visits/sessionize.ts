@@ -13,36 +13,56 @@ const DIMENSIONS = [
 ] as const
 
 /**
- * Cuts the events of whole UTC days into visits and writes those that hold an event inserted at or
- * after `touchedSince`. Visitor hashes change at UTC midnight, so no visit spans two days and a day can
- * be recomputed on its own; a rewritten visit keeps its key (site, start hour, visitor, start) and
- * replaces the earlier row, so running it again never counts a visit twice.
+ * Cuts the events of whole UTC days into visits, for the visitors with an event inserted at or after
+ * `touchedSince`, and writes all their visits of those days. Visitor hashes change at UTC midnight, so
+ * no visit spans two days and a visitor's day can be recomputed on its own. A rewritten visit keeps
+ * its key (site, start hour, visitor, start) and replaces the earlier row, so running it again never
+ * counts a visit twice; a visit whose start moved (a late event came before it) leaves a row under its
+ * old key, which is replaced by a tombstone: the same key with no page views, which readers skip.
  */
 const SESSIONIZE = `
 INSERT INTO tellen.rollup_visits
-SELECT site, toStartOfHour(start) AS hour, visitor, start, end, pageviews, customs, entry_page, exit_page, pages, events,
-       ${DIMENSIONS.join(', ')}, {version:UInt64} AS version
-FROM
-(
-    SELECT site, visitor, visit,
-           min(ts) AS start, max(ts) AS end, max(inserted) AS touched,
-           toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'custom')) AS customs,
-           argMinIf(path, ts, type = 'pageview') AS entry_page, argMaxIf(path, ts, type = 'pageview') AS exit_page,
-           groupUniqArrayIf(path, type = 'pageview') AS pages, groupUniqArrayIf(toString(name), type = 'custom') AS events,
-           ${DIMENSIONS.map((d) => `argMinIf(${d}, ts, type = 'pageview') AS ${d}`).join(', ')}
-    FROM
-    (
-        SELECT *, sum(gap) OVER (PARTITION BY site, visitor ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit
+WITH
+    touched AS (
+        SELECT DISTINCT site, visitor FROM tellen.visit_events
+        WHERE toDate(ts) IN {days:Array(Date)} AND inserted >= toDateTime({since:UInt32})
+    ),
+    visits AS (
+        SELECT site, toStartOfHour(start) AS hour, visitor, start, end, pageviews, customs, entry_page, exit_page, pages, events,
+               ${DIMENSIONS.join(', ')}
         FROM
         (
-            SELECT *, dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, visitor ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS} AS gap
-            FROM tellen.visit_events
-            WHERE toDate(ts) IN {days:Array(Date)}
+            SELECT site, visitor, visit,
+                   min(ts) AS start, max(ts) AS end,
+                   toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'custom')) AS customs,
+                   argMinIf(path, ts, type = 'pageview') AS entry_page, argMaxIf(path, ts, type = 'pageview') AS exit_page,
+                   groupUniqArrayIf(path, type = 'pageview') AS pages, groupUniqArrayIf(toString(name), type = 'custom') AS events,
+                   ${DIMENSIONS.map((d) => `argMinIf(${d}, ts, type = 'pageview') AS ${d}`).join(', ')}
+            FROM
+            (
+                SELECT *, sum(gap) OVER (PARTITION BY site, visitor ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit
+                FROM
+                (
+                    SELECT *, dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, visitor ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS} AS gap
+                    FROM tellen.visit_events
+                    WHERE toDate(ts) IN {days:Array(Date)} AND (site, visitor) IN (SELECT site, visitor FROM touched)
+                )
+            )
+            GROUP BY site, visitor, visit
         )
+        WHERE pageviews > 0
     )
-    GROUP BY site, visitor, visit
-)
-WHERE pageviews > 0 AND touched >= toDateTime({since:UInt32})`
+SELECT *, {version:UInt64} AS version FROM visits
+UNION ALL
+SELECT * REPLACE (0 AS pageviews, 0 AS customs, {version:UInt64} AS version)
+FROM
+(
+    -- In a subquery: in the same SELECT, WHERE would read the replaced columns.
+    SELECT * FROM tellen.rollup_visits FINAL
+    WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND rollup_visits.pageviews > 0
+      AND (site, visitor) IN (SELECT site, visitor FROM touched)
+      AND (site, visitor, start) NOT IN (SELECT site, visitor, start FROM visits)
+)`
 
 /**
  * The dimensions of a visit that `tellen.rollup_visit_totals` totals visits by, and the column of
@@ -80,7 +100,7 @@ SELECT site, hour, dv.1 AS dimension, dv.2 AS value, count(), countIf(pageviews 
        {version:UInt64} AS version
 FROM tellen.rollup_visits FINAL
 ARRAY JOIN [${Object.entries(VISIT_TOTAL_DIMENSIONS).map(([d, column]) => `('${d}', ${column})`).join(', ')}] AS dv
-WHERE toDate(hour, 'UTC') IN {days:Array(Date)}
+WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND rollup_visits.pageviews > 0
 GROUP BY site, hour, dimension, value`
 
 /** Writes the same totals per UTC day from the hourly rows just written. */
@@ -112,7 +132,7 @@ FROM
            [${DETAIL_DIMENSIONS.map((dim) => `('${dim}', v.of_${dim})`).join(', ')}] AS dims
     FROM (SELECT * FROM tellen.visit_details WHERE toDate(ts) IN {days:Array(Date)} AND type IN (${types})) AS d
     ASOF JOIN (SELECT site, visitor, start, end, ${DETAIL_DIMENSIONS.map((dim) => `${VISIT_TOTAL_DIMENSIONS[dim]} AS of_${dim}`).join(', ')}
-               FROM tellen.rollup_visits FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)}) AS v
+               FROM tellen.rollup_visits FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND pageviews > 0) AS v
     ON d.site = v.site AND d.visitor = v.visitor AND d.ts >= v.start
     WHERE d.ts <= v.end + INTERVAL ${VISIT_GAP_SECONDS} SECOND
 )
