@@ -11,7 +11,7 @@ const EVENTS_PER_REQUEST = 20
 const CONNECTIONS = 50
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP_REQUESTS = 5_000
-const CALIBRATION_REQUESTS = 5_000
+const CALIBRATION_REQUESTS = 10_000
 const TARGET = 100_000
 
 /** Waits until the collector's writer holds no rows (from /readyz), and returns when that was (ms since the epoch). */

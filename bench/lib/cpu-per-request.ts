@@ -9,8 +9,9 @@ import { prepareTraffic } from './traffic.ts'
  * Server CPU per request of the collector (embedded engine, writer on) under the ceiling bench's
  * traffic, over a few rounds, without the bare and pipeline-only servers beside it: for measuring
  * one change at a time. Set EVENTS for events per request (default 1), FLUSH_MS for
- * TELLEN_FLUSH_INTERVAL_MS (default 1000, as in the ceiling bench), NODE_OPTIONS for the
- * collector's Node flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * TELLEN_FLUSH_INTERVAL_MS (default 1000, as in the ceiling bench), NODE_ARGS for the collector's
+ * Node flags, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; the profile is written
+ * when the collector stops).
  *
  * Usage: tsx bench/lib/cpu-per-request.ts [rounds] [seconds]
  */
@@ -18,7 +19,11 @@ const rounds = Number(process.argv[2] ?? 3)
 const seconds = Number(process.argv[3] ?? 4)
 const events = Number(process.env.EVENTS ?? 1)
 const requests = prepareTraffic({ site: 'example.com', count: 200, eventsPerRequest: events, botShare: events > 1 ? 0 : 0.02, seed: 7 })
-const collector = await startCollector({ ...COLLECTOR_ENV, ...(process.env.FLUSH_MS ? { TELLEN_FLUSH_INTERVAL_MS: process.env.FLUSH_MS } : {}), ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}) })
+const collector = await startCollector(
+  { ...COLLECTOR_ENV, ...(process.env.FLUSH_MS ? { TELLEN_FLUSH_INTERVAL_MS: process.env.FLUSH_MS } : {}) },
+  undefined,
+  (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean),
+)
 const pid = collector.process.pid!
 /** CPU µs per thread name (main thread, libuv workers, V8 and engine threads), from /proc. */
 const threads = () => {

@@ -25,15 +25,16 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
 
 /**
  * Starts the real collector (`collector/src/main.ts`) as a child process on a free port and waits
- * until it listens. `env` is added to a clean environment with PORT=0.
+ * until it listens. `env` is added to a clean environment with PORT=0; `nodeArgs` go to Node (e.g.
+ * `--cpu-prof`, which Node does not take from NODE_OPTIONS).
  * @example
  * const c = await startCollector({ TELLEN_SITES: 'example.com' })
  * await fetch(`${c.url}/api/event`, { method: 'POST', body })
  * await c.stop()
  */
-export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<Collector> {
+export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir(), nodeArgs: readonly string[] = []): Promise<Collector> {
   const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
