@@ -60,6 +60,10 @@ export function openDb(options: DbOptions): Db {
 
 const embedded = new WeakMap<Db, ReturnType<typeof createChdbConnection>>()
 
+/** The statement of an insert whose rows follow as its body, as sent to a ClickHouse server. */
+export const insertStatement = (table: string, layout: RowLayout) =>
+  `INSERT INTO ${table}${layout.format === 'JSONCompactEachRow' ? ` (${layout.columns.join(', ')})` : ''} FORMAT ${layout.format}`
+
 /** How the lines of an insert are written: objects by column name, or arrays in the order of `columns`. */
 export type RowLayout = { format: 'JSONEachRow' } | { format: 'JSONCompactEachRow'; columns: readonly string[] }
 
@@ -86,8 +90,7 @@ export async function insertJsonLines(
     await chdb.chdb.rawInsert({ table, format: layout.format, ...(columns ? { columns: [...columns] } : {}), values: payload, settings: { ...RAW_INSERT_SETTINGS, ...settings } })
     return
   }
-  const list = columns ? ` (${columns.join(', ')})` : ''
-  const result = await db.exec({ query: `INSERT INTO ${table}${list} FORMAT ${layout.format}`, values: Readable.from([payload]), clickhouse_settings: settings })
+  const result = await db.exec({ query: insertStatement(table, layout), values: Readable.from([payload]), clickhouse_settings: settings })
   result.stream.resume()
 }
 

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UA, rows } from '../../../test/helpers/collector.ts'
 import { openStatsDb, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
+import { insertStatement } from '../db/client.ts'
 import { EVENT_COLUMNS, eventRowObject, rowFormat } from './event-row.ts'
 import { parseIp } from './ip.ts'
 import { processBatch } from './pipeline.ts'
@@ -55,6 +57,22 @@ describe('positional event rows', () => {
     expect(view.visitor).toBe(eventRowObject(result.rows[0]!).visitor)
     expect(positional.find((r) => r.type === 'click')!.target).toBe('a.say-"hi"\\there')
     expect((positional.find((r) => r.type === 'leave')!.grid as number[]).slice(0, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 0])
+  })
+
+  it('are taken by the statement a ClickHouse server gets, with the column list', async () => {
+    const result = processBatch({ ...BATCH, events: BATCH.events.slice(0, 2) }, { ip: parseIp('145.14.1.2'), userAgent: UA.chromeMac, origin: undefined, now: NOW }, {
+      site: () => ({ domain: 'example.com', timezone: 'UTC', queryAllowlist: new Set() }), saltFor: () => Buffer.alloc(32, 3), ipv4Prefix: 24, ipv6Prefix: 48,
+    })
+    if (!result.ok) throw new Error(result.error)
+    const rowsOfServer = result.rows.map((line) => line.replace('"example.com"', '"server.example"'))
+    const payload = Buffer.from(rowsOfServer.join('\n'))
+    const query = insertStatement('tellen.events_in', rowFormat('tellen.events_in', payload))
+    expect(query).toBe(`INSERT INTO tellen.events_in (${EVENT_COLUMNS.join(', ')}) FORMAT JSONCompactEachRow`)
+    // Sent as a statement with a body, the way @clickhouse/client sends it to a server.
+    const sent = await s.db.exec({ query, values: Readable.from([payload]) })
+    sent.stream.resume()
+    const stored = await rows<{ type: string; path: string }>(s.db, `SELECT type, path FROM tellen.events WHERE site = 'server.example' ORDER BY type`)
+    expect(stored).toEqual([{ type: 'pageview', path: '/%C3%BCber' }, { type: 'timing', path: '/%C3%BCber' }])
   })
 
   it('name every column of tellen.events_in once', async () => {
