@@ -31,7 +31,7 @@ const counting = (table: string): BatchWriter => {
     async flush() {},
     async close() {},
     stats: () => ({
-      rowsWritten: rows, batchesWritten: 0, insertErrors: 0, pendingRows: 0, pendingBatches: 0, spoolBytes: 0, failing: false,
+      rowsWritten: rows, batchesWritten: 0, insertErrors: 0, pendingRows: 0, pendingBatches: 0, spoolBytes: 0, bufferedBytes: 0, failing: false,
       replayedBatches: 0, quarantinedRows: 0, lastError: undefined,
     }),
   }

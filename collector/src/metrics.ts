@@ -43,6 +43,7 @@ export function createMetrics(): Metrics {
       },
     })
   gauge('tellen_spool_bytes', 'Bytes of the write-ahead spool on disk', (w) => w.stats().spoolBytes)
+  gauge('tellen_spool_buffered_bytes', 'Bytes of spooled rows also held in memory for their insert', (w) => w.stats().bufferedBytes)
   gauge('tellen_spool_pending_rows', 'Rows acknowledged and not yet confirmed by ClickHouse', (w) => w.stats().pendingRows)
   gauge('tellen_spool_failing', 'Whether inserts are failing and batches wait in the spool (1) or not (0)', (w) => (w.stats().failing ? 1 : 0))
   gauge('tellen_quarantined_rows', 'Rows ClickHouse refused as malformed, set aside in the spool quarantine', (w) => w.stats().quarantinedRows)

@@ -181,6 +181,28 @@ describe('createBatchWriter batching and retries', () => {
     await expect(writer.close(200)).rejects.toThrow(/stay in the spool/)
   })
 
+  it('holds the lines of one queued batch in memory while ClickHouse is away, and reads the others back', async () => {
+    const table = 'tellen.writer_later'
+    const writer = createBatchWriter(db, table, opts('later', { batchRows: 10, flushIntervalMs: 60_000 }), log)
+    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ site: 'later.test', type: 'pageview', ts: new Date().toISOString(), path: `/later/${i}` }))
+    await writer.write(lines)
+    const flushing = writer.flush()
+    await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(1)
+    const held = writer.stats()
+    expect(held).toMatchObject({ pendingBatches: 10, pendingRows: 100 })
+    // The first queued batch keeps its lines (and an open one would); the nine behind it are on disk only.
+    const perBatch = Buffer.byteLength(lines.slice(0, 10).join('\n'))
+    expect(held.bufferedBytes).toBeGreaterThan(0)
+    expect(held.bufferedBytes).toBeLessThanOrEqual(perBatch + 10)
+    expect(held.spoolBytes).toBeGreaterThan(9 * perBatch)
+    await db.command({ query: `CREATE TABLE ${table} AS tellen.events_in ENGINE = MergeTree ORDER BY tuple()` })
+    await flushing
+    await writer.close()
+    const [n] = await (await db.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(uniqExact(path)) AS paths FROM ${table}`, format: 'JSONEachRow' })).json<{ n: number; paths: number }>()
+    expect(n).toEqual({ n: 100, paths: 100 })
+    expect(writer.stats()).toMatchObject({ bufferedBytes: 0, pendingRows: 0, failing: false })
+  }, 30_000)
+
   it('keeps a batch that ClickHouse refused in the spool and retries it with backoff', async () => {
     const writer = createBatchWriter(db, 'tellen.nonexistent', opts('retry', { batchRows: 10, flushIntervalMs: 60_000 }), log)
     await writer.write([siteLine('retry.test', '/1')])

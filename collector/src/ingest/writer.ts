@@ -2,8 +2,8 @@ import fs from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { insertJsonLines, type Db } from '../db/client.ts'
-import { rowFormat } from './event-row.ts'
 import type { Logger } from '../log.ts'
+import { rowFormat } from './event-row.ts'
 import { encodeRecord, fsyncDir, joinLines, newToken, readBatchPayload, recordLines, recoverSpool, segmentName, type RecordRef } from './spool.ts'
 
 export interface WriterOptions {
@@ -39,6 +39,8 @@ export interface WriterStats {
   pendingBatches: number
   /** Bytes of the spool's segment files on disk. */
   spoolBytes: number
+  /** Bytes of spooled lines also held in memory, to be inserted without reading them back. */
+  bufferedBytes: number
   /** Whether the last insert failed and batches are waiting for ClickHouse. */
   failing: boolean
   /** Batches found in the spool at start and replayed (or still to replay). */
@@ -54,10 +56,10 @@ export class WriterFullError extends Error {
 }
 
 /**
- * Takes JSON lines for one table (positional rows for `tellen.events_in`, JSONEachRow for the others), makes them durable in a write-ahead spool before
- * acknowledging them, and inserts them into ClickHouse in batches, one insert at a time and in order,
- * each with its own deduplication token, so that a batch retried or replayed after a crash is never
- * counted twice.
+ * Takes JSON lines for one table (positional rows for `tellen.events_in`, JSONEachRow objects for
+ * the others), makes them durable in a write-ahead spool before acknowledging them, and inserts them
+ * into ClickHouse in batches, one insert at a time and in order, each with its own deduplication
+ * token, so that a batch retried or replayed after a crash is never counted twice.
  */
 export interface BatchWriter {
   readonly table: string
@@ -95,7 +97,9 @@ interface Batch {
   records: RecordRef[]
   /**
    * The lines of each record, as views of the bytes written to the spool, for a batch made by this
-   * process: it is inserted from memory. A batch replayed from an earlier run has none and is read back.
+   * process: it is inserted from memory. A batch replayed from an earlier run has none and is read
+   * back, and so has a batch queued behind `IN_MEMORY_BATCHES` others (ClickHouse is slow or away),
+   * so that an outage fills the spool on disk, not memory.
    */
   lines?: Buffer[]
   rows: number
@@ -119,6 +123,13 @@ interface Waiter {
   resolve(): void
   reject(err: Error): void
 }
+
+/**
+ * Queued batches that keep their lines in memory (besides the open one); the ones behind them are
+ * read back from the spool. Under load a batch is closed once the insert before it is done, so the
+ * queue is mostly empty and every batch is inserted from memory.
+ */
+const IN_MEMORY_BATCHES = 1
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 
@@ -178,13 +189,19 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     await dropSegmentIfDone(done.n)
   }
 
+  /** Queues a closed batch for insert; behind `IN_MEMORY_BATCHES` others it lets go of its lines. */
+  const enqueue = (b: Batch) => {
+    if (queue.length >= IN_MEMORY_BATCHES) delete b.lines
+    queue.push(b)
+  }
+
   /** Moves the open batch to the insert queue. Only called between commits, so all its records are fsynced. */
   const closeOpen = () => {
     if (!open) return
     const b = open
     open = undefined
     if (b.rows) {
-      queue.push(b)
+      enqueue(b)
       kickDrain()
     }
   }
@@ -273,9 +290,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       }
     }
     open = batch
-    for (const b of full) {
-      queue.push(b)
-    }
+    for (const b of full) enqueue(b)
     if (open && open.rows >= options.batchRows) closeOpen()
     if (full.length) kickDrain()
   }
@@ -439,6 +454,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       pendingRows: queue.reduce((n, b) => n + b.rows, 0) + (open?.rows ?? 0),
       pendingBatches: queue.length + (open?.rows ? 1 : 0),
       spoolBytes,
+      bufferedBytes: [...queue, ...(open ? [open] : [])].reduce((n, b) => n + (b.lines?.reduce((m, l) => m + l.length, 0) ?? 0), 0),
     }),
   }
 }
