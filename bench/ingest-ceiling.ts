@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startCollector } from '../test/helpers/collector.ts'
 import { benchMain, fmt, progress, type BenchResult } from './lib/harness.ts'
@@ -110,6 +111,7 @@ export async function measureIngestCeiling(): Promise<BenchResult> {
     )
   } finally {
     await Promise.all([bare.stop(), pipeline.stop(), collector.stop()])
+    fs.rmSync(collector.dataDir, { recursive: true, force: true })
   }
   const [bareResult, pipelineResult, collectorResult] = measured as [Measured, Measured, Measured]
   const ratio = collectorResult.max.rps / bareResult.max.rps

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { rows, startCollector, withDataDir } from '../test/helpers/collector.ts'
 import { COLLECTOR_ENV } from './ingest-ceiling.ts'
@@ -115,6 +116,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     }
   } finally {
     await collector.stop('SIGKILL')
+    fs.rmSync(collector.dataDir, { recursive: true, force: true })
   }
 }
 

@@ -58,4 +58,5 @@ try {
   process.stdout.write(`${figures.join('; ')}\n`)
 } finally {
   await collector.stop()
+  fs.rmSync(collector.dataDir, { recursive: true, force: true })
 }
