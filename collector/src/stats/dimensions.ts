@@ -1,3 +1,5 @@
+import { LIVE_VISIT } from '../visits/sessionize.ts'
+
 /**
  * The dimensions a breakdown can group by and a filter can select, and which table holds which
  * dimension: every SQL fragment here comes from these fixed lists, every value from a query parameter.
@@ -118,7 +120,7 @@ export function eventsWhere(filters: Filters): string {
     const slot = (time: string) => `intDiv(toUInt32(${time}), ${VISIT_SLOT_SECONDS})`
     own.push(
       ` AND identity(cityHash64(visitor, ${slot('ts')})) IN (SELECT cityHash64(visitor, arrayJoin(range(${slot('start')}, ${slot('end')} + 1)))` +
-        ` FROM tellen.rollup_visits${final} WHERE ${rangeWhere('hour')} AND rollup_visits.pageviews > 0${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
+        ` FROM tellen.rollup_visits${final} WHERE ${rangeWhere('hour')} AND ${LIVE_VISIT}${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
     )
   }
   return own.join('')

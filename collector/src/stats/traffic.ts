@@ -2,7 +2,7 @@ import {
   eventColumn, eventsWhere, filterDims, rangeWhere, rollupSpan, rollupWhere, trafficRollupFor, visitColumn, visitsWhere, EDGE_HOURS, WHOLE_UTC_DAYS,
   type AnswerSource, type Dimension, type Filters,
 } from './dimensions.ts'
-import { VISIT_TOTAL_DIMENSIONS } from '../visits/sessionize.ts'
+import { LIVE_VISIT, VISIT_TOTAL_DIMENSIONS } from '../visits/sessionize.ts'
 import { VISITORS_COUNTED, VISITORS_MERGED } from './visitors.ts'
 
 /** SQL pieces that count pageviews and unique visitors, from the smallest table that can answer. */
@@ -71,7 +71,7 @@ export const VISIT_METRICS = {
 } as const
 
 /** The visits in range that match the filters; a tombstone (a visit whose start moved, no page views) is skipped. */
-export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')} AND rollup_visits.pageviews > 0${visitsWhere(filters)}`
+export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')} AND ${LIVE_VISIT}${visitsWhere(filters)}`
 
 /** SQL of the visit metrics on `tellen.rollup_visit_totals`, visit totals per hour. */
 const VISIT_TOTAL_METRICS = {

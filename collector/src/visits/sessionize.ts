@@ -13,6 +13,13 @@ const DIMENSIONS = [
 ] as const
 
 /**
+ * The condition that keeps a row of `tellen.rollup_visits` that is a visit, not a tombstone (a
+ * visit's old key after its start moved, with no page views). The column is named with its table:
+ * a select list's `sum(pageviews) AS pageviews` would otherwise be read in WHERE.
+ */
+export const LIVE_VISIT = 'rollup_visits.pageviews > 0'
+
+/**
  * Cuts the events of whole UTC days into visits, for the visitors with an event inserted at or after
  * `touchedSince`, and writes all their visits of those days. Visitor hashes change at UTC midnight, so
  * no visit spans two days and a visitor's day can be recomputed on its own. A rewritten visit keeps
@@ -59,7 +66,7 @@ FROM
 (
     -- In a subquery: in the same SELECT, WHERE would read the replaced columns.
     SELECT * FROM tellen.rollup_visits FINAL
-    WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND rollup_visits.pageviews > 0
+    WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND ${LIVE_VISIT}
       AND (site, visitor) IN (SELECT site, visitor FROM touched)
       AND (site, visitor, start) NOT IN (SELECT site, visitor, start FROM visits)
 )`
@@ -100,7 +107,7 @@ SELECT site, hour, dv.1 AS dimension, dv.2 AS value, count(), countIf(pageviews 
        {version:UInt64} AS version
 FROM tellen.rollup_visits FINAL
 ARRAY JOIN [${Object.entries(VISIT_TOTAL_DIMENSIONS).map(([d, column]) => `('${d}', ${column})`).join(', ')}] AS dv
-WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND rollup_visits.pageviews > 0
+WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND ${LIVE_VISIT}
 GROUP BY site, hour, dimension, value`
 
 /** Writes the same totals per UTC day from the hourly rows just written. */
@@ -132,7 +139,7 @@ FROM
            [${DETAIL_DIMENSIONS.map((dim) => `('${dim}', v.of_${dim})`).join(', ')}] AS dims
     FROM (SELECT * FROM tellen.visit_details WHERE toDate(ts) IN {days:Array(Date)} AND type IN (${types})) AS d
     ASOF JOIN (SELECT site, visitor, start, end, ${DETAIL_DIMENSIONS.map((dim) => `${VISIT_TOTAL_DIMENSIONS[dim]} AS of_${dim}`).join(', ')}
-               FROM tellen.rollup_visits FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND pageviews > 0) AS v
+               FROM tellen.rollup_visits FINAL WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND ${LIVE_VISIT}) AS v
     ON d.site = v.site AND d.visitor = v.visitor AND d.ts >= v.start
     WHERE d.ts <= v.end + INTERVAL ${VISIT_GAP_SECONDS} SECOND
 )
@@ -175,8 +182,9 @@ const DETAIL_ROLLUPS = [
 ]
 
 /**
- * Recomputes the visits of the given UTC days that hold events inserted since `touchedSince` (seconds),
- * then those days' visit totals per hour and per day and their detail rollups by visit dimension.
+ * Recomputes the visits of the given UTC days of the visitors with events inserted since
+ * `touchedSince` (seconds), then those days' visit totals per hour and per day and their detail
+ * rollups by visit dimension.
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
