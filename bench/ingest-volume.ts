@@ -60,10 +60,11 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     const events = run.responses * EVENTS_PER_REQUEST
     accepted += events
     // From the first request sent to the last row written, as wall-clock times of the two processes.
-    const acceptedPerSecond = events / ((run.endedAt - run.startedAt) / 1000)
+    const runSeconds = (run.endedAt - run.startedAt) / 1000
+    const acceptedPerSecond = events / runSeconds
     const endToEndPerSecond = events / ((written - run.startedAt) / 1000)
     const drainMs = written - run.endedAt
-    const loadCores = run.cpuMicros / ((run.endedAt - run.startedAt) * 1000)
+    const loadCores = run.cpuMicros / (runSeconds * 1e6)
     progress(`${fmt(acceptedPerSecond)} events/s accepted, ${fmt(cpu / events, 2)} µs CPU per event, peak RSS ${mib(peakRss)} MiB; stopping the collector`)
     const code = await collector.stop()
     if (code !== 0) throw new Error(`the collector exited with ${code}:\n${collector.output().slice(-2000)}`)
@@ -102,7 +103,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
         ? `| bytes on disk per event, rollups (${rollups.map((p) => p.table).join(', ')}) | ${fmt(rollupBytes / stored.count, 2)} |`
         : '| bytes on disk per event, rollups | none: no `tellen.rollup_*` table holds a part after this run (no rollup is fed by events in this build) |',
       '',
-      `- Load: autocannon in a separate process, ${CONNECTIONS} connections, a warm-up of ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(CALIBRATION_REQUESTS)} to measure the rate, then ${fmt(amount)} requests in ${fmt((run.endedAt - run.startedAt) / 1000, 1)} s (a fixed count sized from that rate for about ${SECONDS} s, so that every event sent was answered and can be counted back; rates and times are from the load generator's first request to its last answer, its own start-up left out); ${requests.length} prepared bodies of ${EVENTS_PER_REQUEST} events (a pageview, then timings, clicks and leave events; ${fmt(bodyBytes)} bytes on average), varied browsers, pages and addresses as in the ceiling bench, no crawlers.`,
+      `- Load: autocannon in a separate process, ${CONNECTIONS} connections, a warm-up of ${fmt(WARMUP_REQUESTS)} requests, then ${fmt(CALIBRATION_REQUESTS)} to measure the rate, then ${fmt(amount)} requests in ${fmt(runSeconds, 1)} s (a fixed count sized from that rate for about ${SECONDS} s, so that every event sent was answered and can be counted back; rates and times are from the load generator's first request to its last answer, its own start-up left out); ${requests.length} prepared bodies of ${EVENTS_PER_REQUEST} events (a pageview, then timings, clicks and leave events; ${fmt(bodyBytes)} bytes on average), varied browsers, pages and addresses as in the ceiling bench, no crawlers.`,
       `- Collector: \`collector/src/main.ts\` as a child process on a fresh DATA_DIR, ${Object.entries(COLLECTOR_ENV).map(([k, v]) => `${k}=${v}`).join(', ')}, default batches (at most 100,000 rows; a batch grows past the flush interval while an earlier insert runs). "Written" is when \`/readyz\` reports no pending rows.`,
       '- CPU: user + system time of the collector process (all threads, /proc/<pid>/stat) from the start of the run until the writer was empty, divided by the events of the run.',
       `- Bytes on disk: \`system.parts\` \`bytes_on_disk\` of active parts. The load cycles through ${requests.length} bodies, so columns compress better than real traffic would; read the figure as a lower bound. The rollups hold aggregates, so their bytes per event fall as volume grows.`,
