@@ -3,7 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { insertJsonLines, openDb } from '../../collector/src/db/client.ts'
+import { createClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import { insertJsonLines, insertStatement, openDb } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
 import { EVENT_COLUMNS, eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
@@ -22,7 +24,8 @@ import { prepareTraffic } from './traffic.ts'
  * Environment: FORMAT (JSONCompactEachRow, the pipeline's positional rows, by default; JSONEachRow, the
  * same rows as objects without their empty columns; TabSeparated, with SQL_TEXT=1), SETTINGS (JSON of insert
  * settings), TABLE and ENGINE (insert into a table of that engine instead, e.g. `Null` with no
- * views), SQL_TEXT=1 (the rows appended to the statement's text, as before the raw insert),
+ * views), INLINE=1 (chdb's raw insert: the rows as the inline data of the statement, as the writer
+ * did before it wrote them to a file), SQL_TEXT=1 (the rows appended to the statement's text, as before the raw insert),
  * DROP_VIEWS (comma-separated views of `tellen` to drop first, to see what each costs).
  */
 const batchRows = Number(process.argv[2] ?? 10_000)
@@ -30,7 +33,12 @@ const total = Number(process.argv[3] ?? 100_000)
 const settleSeconds = Number(process.argv[4] ?? 5)
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-insert-cost-'))
-const db = openDb({ dataDir: dir })
+// With INLINE=1 the bench opens the engine itself, to reach chdb's raw insert (the rows handed over
+// as the inline data of an INSERT statement) beside the client.
+const inline = process.env.INLINE ? createChdbConnection({ path: path.join(dir, 'clickhouse') }) : undefined
+const db = inline
+  ? createClient({ connection: inline as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'], clickhouse_settings: { date_time_input_format: 'best_effort' } })
+  : openDb({ dataDir: dir })
 await migrate(db)
 
 const salt = Buffer.alloc(32, 7)
@@ -66,12 +74,20 @@ const convert = (line: string): string => {
 const converted = lines.map(convert)
 const rowsFor = (n: number) => Array.from({ length: n }, (_, i) => converted[i % converted.length]!)
 
-/** The writer's insert, or with SQL_TEXT=1 the statement and rows sent as one query text through the client. */
+/**
+ * The writer's insert (a file read by `INSERT ... FROM INFILE`), with INLINE=1 chdb's raw insert, or with
+ * SQL_TEXT=1 the statement and rows sent as one query text through the client.
+ */
 const insertRows = async (rows: string[], token: string) => {
   const settings = { ...dedupSettings(token), ...extra }
   const layout = format === 'JSONCompactEachRow' ? { format: 'JSONCompactEachRow' as const, columns: EVENT_COLUMNS } : { format: 'JSONEachRow' as const }
+  if (inline) {
+    const columns = layout.format === 'JSONCompactEachRow' ? { columns: [...layout.columns] } : {}
+    await inline.chdb.rawInsert({ table, format: layout.format, ...columns, values: Buffer.from(rows.join('\n')), settings: { date_time_input_format: 'best_effort', input_format_parallel_parsing: 0, ...settings } })
+    return
+  }
   if (!process.env.SQL_TEXT) return insertJsonLines(db, table, Buffer.from(rows.join('\n')), settings, layout)
-  const result = await db.exec({ query: `INSERT INTO ${table} FORMAT ${format}`, values: Readable.from([rows.join('\n')]), clickhouse_settings: settings })
+  const result = await db.exec({ query: insertStatement(table, layout), values: Readable.from([rows.join('\n')]), clickhouse_settings: settings })
   result.stream.resume()
 }
 

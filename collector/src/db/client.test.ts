@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
 import { insertLines } from '../ingest/writer.ts'
@@ -6,8 +8,9 @@ import { migrate } from './migrate.ts'
 
 describe('openDb on the embedded engine', () => {
   let db: Db
+  const dataDir = tempDataDir()
   beforeAll(async () => {
-    db = openDb({ dataDir: tempDataDir() })
+    db = openDb({ dataDir })
     await migrate(db)
   })
   afterAll(() => db.close())
@@ -31,6 +34,24 @@ describe('openDb on the embedded engine', () => {
     expect(stored.map((r) => r.path)).toEqual(['/a', '/b', '/c'])
     expect(stored[0]!.browser).toBe('Firefox 🦊')
     expect(stored[0]!.ts).toBe(ts.replace('T', ' ').replace('Z', ''))
+  })
+
+  it('passes the rows of an insert through a file that it removes, also when the insert fails', async () => {
+    const inserts = path.join(dataDir, 'inserts')
+    const line = JSON.stringify({ site: 'file.test', type: 'pageview', ts: new Date().toISOString(), path: "/it's \\ here" })
+    await insertJsonLines(db, 'tellen.events_in', Buffer.from(line), { insert_deduplication_token: "a token with ' and \\" })
+    const [stored] = await rows<{ path: string }>(db, `SELECT path FROM tellen.events WHERE site = 'file.test'`)
+    expect(stored!.path).toBe("/it's \\ here")
+    await expect(insertJsonLines(db, 'tellen.events_in', Buffer.from('{"site":"file.test","ts":"not a time"}'), {})).rejects.toThrow(/DateTime|parse/i)
+    expect(fs.readdirSync(inserts)).toEqual([])
+  })
+
+  it('removes the files of inserts left by a process that stopped during an insert when it opens', async () => {
+    await db.close()
+    fs.writeFileSync(path.join(dataDir, 'inserts', 'left-over.json'), '{}')
+    db = openDb({ dataDir })
+    expect(fs.readdirSync(path.join(dataDir, 'inserts'))).toEqual([])
+    expect(await rows(db, `SELECT 1 FROM system.tables WHERE database = 'tellen' AND name = 'events'`)).toHaveLength(1)
   })
 
   it('answers query parameters without pasting them into SQL', async () => {
