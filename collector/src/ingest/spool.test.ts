@@ -14,6 +14,15 @@ describe('spool records', () => {
     expect(decodePayload(records[0]!.payload)).toEqual({ token: 'tok-1', lines: ['{"a":1}', '{"b":"x\\ny"}'] })
   })
 
+  it('holds the token and lines as UTF-8 joined by newlines, for ASCII, accented, astral and empty lines', () => {
+    const lines = ['["a",1]', '["café","ß"]', '', '["🦊","\u00ff"]', 'x'.repeat(5000), '["\u00e9"]']
+    const rec = encodeRecord('tök', lines)
+    const expected = Buffer.from(`tök\n${lines.join('\n')}`, 'utf8')
+    expect(rec.readUInt32LE(0)).toBe(expected.length)
+    expect(rec.subarray(8).equals(expected)).toBe(true)
+    expect(scanSegment(rec).validBytes).toBe(rec.length)
+  })
+
   it('reads a batch of several records back as its lines joined by newlines, byte for byte', async () => {
     const dir = tmp()
     const a = encodeRecord('tok', ['{"p":"/é"}', '{"p":"/🦊"}'])
