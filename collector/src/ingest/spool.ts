@@ -33,23 +33,21 @@ export interface SpooledBatch {
 }
 
 /**
- * Encodes one record. `lines` must not contain newlines (JSON lines never do). Each line is written
- * into the record on its own, as Latin-1 when it is ASCII (a plain copy) and else as UTF-8: joining
- * the lines into one string first costs twice as much (2.6 KB-bodies of 20 events, 5 KB of rows:
- * 15 against 8 µs per record).
+ * Encodes one record. `lines` must not contain newlines (JSON lines never do). The pipeline's rows
+ * are strings built by concatenation (ropes); `join` copies them into one flat string in a single
+ * pass, which is then written as Latin-1 when it is ASCII (a plain copy) and else as UTF-8. For a
+ * commit of 20 fresh rows this costs 9-10 µs, against 13-14 for writing the rows one by one (each
+ * flattened first) and 15 for joining them behind the token (flattened twice).
  */
 export function encodeRecord(token: string, lines: readonly string[]): Buffer {
-  let size = HEADER + Buffer.byteLength(token, 'utf8') + lines.length
-  const bytes = new Array<number>(lines.length)
-  for (let i = 0; i < lines.length; i++) size += bytes[i] = Buffer.byteLength(lines[i]!, 'utf8')
-  const out = Buffer.allocUnsafe(size)
-  let at = HEADER + out.write(token, HEADER, 'utf8')
-  for (let i = 0; i < lines.length; i++) {
-    out[at++] = 10
-    const line = lines[i]!
-    at += out.write(line, at, bytes[i] === line.length ? 'latin1' : 'utf8')
-  }
-  out.writeUInt32LE(size - HEADER, 0)
+  const joined = lines.join('\n')
+  const tokenBytes = Buffer.byteLength(token, 'utf8')
+  const bytes = Buffer.byteLength(joined, 'utf8')
+  const out = Buffer.allocUnsafe(HEADER + tokenBytes + 1 + bytes)
+  out.write(token, HEADER, 'utf8')
+  out[HEADER + tokenBytes] = 10
+  out.write(joined, HEADER + tokenBytes + 1, bytes === joined.length ? 'latin1' : 'utf8')
+  out.writeUInt32LE(out.length - HEADER, 0)
   out.writeUInt32LE(crc32(out.subarray(HEADER)), 4)
   return out
 }
