@@ -4,7 +4,7 @@ import { rows, startCollector, withDataDir } from '../test/helpers/collector.ts'
 import { COLLECTOR_ENV } from './ingest-ceiling.ts'
 import { benchMain, fmt, progress, type BenchResult } from './lib/harness.ts'
 import { runLoad } from './lib/load.ts'
-import { cpuMicros, memory, mib } from './lib/proc.ts'
+import { cpuByThread, cpuMicros, memory, mib, threadSplit } from './lib/proc.ts'
 import { prepareTraffic } from './lib/traffic.ts'
 
 const SITE = 'example.com'
@@ -49,6 +49,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     const amount = Math.max(WARMUP_REQUESTS, Math.round((CALIBRATION_REQUESTS / ((calibration.endedAt - calibration.startedAt) / 1000)) * SECONDS))
     await drained(collector.url)
     const cpuBefore = cpuMicros(pid)
+    const threadsBefore = cpuByThread(pid)
     progress(`collector: ${fmt(amount)} requests (about ${SECONDS} s) at the maximum rate, ${EVENTS_PER_REQUEST} events per request`)
     const run = await runLoad({ url: collector.url, requests, seconds: SECONDS, amount, connections: CONNECTIONS })
     if (run.non2xx || run.errors || run.timeouts) {
@@ -56,6 +57,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     }
     const written = await drained(collector.url)
     const cpu = cpuMicros(pid) - cpuBefore
+    const byThread = threadSplit(threadsBefore, cpuByThread(pid), run.responses * EVENTS_PER_REQUEST)
     const peakRss = memory(pid).peak
     const events = run.responses * EVENTS_PER_REQUEST
     accepted += events
@@ -65,7 +67,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
     const endToEndPerSecond = events / ((written - run.startedAt) / 1000)
     const drainMs = written - run.endedAt
     const loadCores = run.cpuMicros / (runSeconds * 1e6)
-    progress(`${fmt(acceptedPerSecond)} events/s accepted, ${fmt(cpu / events, 2)} µs CPU per event, peak RSS ${mib(peakRss)} MiB; stopping the collector`)
+    progress(`${fmt(acceptedPerSecond)} events/s accepted, ${fmt(cpu / events, 2)} µs CPU per event (${byThread}), peak RSS ${mib(peakRss)} MiB; stopping the collector`)
     const code = await collector.stop()
     if (code !== 0) throw new Error(`the collector exited with ${code}:\n${collector.output().slice(-2000)}`)
 
@@ -95,7 +97,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
       `| events/s accepted (202) during the run | ${fmt(acceptedPerSecond)} (${fmt(run.rps)} req/s) |`,
       `| events/s end to end: first request to last row written | ${fmt(endToEndPerSecond)} (the writer finished ${fmt(Math.max(0, drainMs))} ms after the load stopped) |`,
       `| latency at the maximum rate, p50 / p99 | ${fmt(run.latencyMs.p50, 1)} / ${fmt(run.latencyMs.p99, 1)} ms |`,
-      `| CPU per event in the collector (HTTP, pipeline, writer and embedded ClickHouse inserts) | ${fmt(cpuPerEvent, 2)} µs (${fmt((cpuPerEvent * acceptedPerSecond) / 1e6, 2)} cores at the accepted rate) |`,
+      `| CPU per event in the collector (HTTP, pipeline, writer and embedded ClickHouse inserts) | ${fmt(cpuPerEvent, 2)} µs (${fmt((cpuPerEvent * acceptedPerSecond) / 1e6, 2)} cores at the accepted rate); by thread: ${byThread} |`,
       `| CPU of the load generator during the run | ${fmt(loadCores, 2)} cores |`,
       `| collector peak RSS (VmHWM) at the maximum rate, embedded engine in the process | ${mib(peakRss)} MiB |`,
       `| bytes on disk per event, \`tellen.events\` (after OPTIMIZE FINAL) | ${fmt(eventsBytes / stored.count, 1)} |`,
@@ -113,7 +115,7 @@ export async function measureIngestVolume(): Promise<BenchResult> {
       title: 'Ingest volume',
       headline: `${fmt(endToEndPerSecond)} events/s end to end${endToEndPerSecond >= TARGET ? '' : `, below the ${fmt(TARGET)} target`} (${fmt(acceptedPerSecond)} accepted/s), ${fmt(stored.count)} events stored`,
       markdown,
-      data: { run, events, stored, acceptedPerSecond, endToEndPerSecond, cpuPerEvent, loadCores, peakRss, eventsBytes, rollupBytes, bodyBytes },
+      data: { run, events, stored, acceptedPerSecond, endToEndPerSecond, cpuPerEvent, byThread, loadCores, peakRss, eventsBytes, rollupBytes, bodyBytes },
     }
   } finally {
     await collector.stop('SIGKILL')

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { startCollector } from '../../test/helpers/collector.ts'
 import { COLLECTOR_ENV } from '../ingest-ceiling.ts'
 import { runLoad } from './load.ts'
-import { cpuMicros } from './proc.ts'
+import { cpuByThread, cpuMicros, threadSplit } from './proc.ts'
 import { prepareTraffic } from './traffic.ts'
 
 /**
@@ -25,21 +25,6 @@ const collector = await startCollector(
   (process.env.NODE_ARGS ?? '').split(' ').filter(Boolean),
 )
 const pid = collector.process.pid!
-/** CPU µs per thread name (main thread, libuv workers, V8 and engine threads), from /proc. */
-const threads = () => {
-  const out = new Map<string, number>()
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
-      const name = t === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[0-9]+$/, '#')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.set(name, (out.get(name) ?? 0) + ((Number(f[11]) + Number(f[12])) / 100) * 1e6)
-    } catch {
-      // the thread ended
-    }
-  }
-  return out
-}
 const settle = () => new Promise((r) => setTimeout(r, 1500))
 try {
   await runLoad({ url: collector.url, requests, seconds: 2, connections: 50 })
@@ -47,12 +32,11 @@ try {
   const figures: string[] = []
   for (let i = 0; i < rounds; i++) {
     const before = cpuMicros(pid)
-    const tBefore = threads()
+    const tBefore = cpuByThread(pid)
     const r = await runLoad({ url: collector.url, requests, seconds, connections: 50 })
     await settle()
     const cpu = cpuMicros(pid) - before
-    const split = [...threads()].map(([name, us]) => [name, (us - (tBefore.get(name) ?? 0)) / r.responses] as const).filter(([, us]) => us >= 0.5)
-    process.stderr.write(`  by thread, µs/req: ${split.sort((a, b) => b[1] - a[1]).map(([n, us]) => `${n} ${us.toFixed(1)}`).join(', ')}\n`)
+    process.stderr.write(`  by thread, µs/req: ${threadSplit(tBefore, cpuByThread(pid), r.responses, 0.5)}\n`)
     figures.push(`${(cpu / r.responses).toFixed(1)} µs/req (${Math.round(r.responses / seconds)} req/s, non-2xx ${r.non2xx})`)
   }
   process.stdout.write(`${figures.join('; ')}\n`)
