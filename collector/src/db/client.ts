@@ -112,7 +112,7 @@ export async function insertJsonLines(
     await fs.promises.writeFile(file, payload)
     try {
       const columns = layout.format === 'JSONCompactEachRow' ? ` (${layout.columns.join(', ')})` : ''
-      const query = `INSERT INTO ${table}${columns} FROM INFILE ${sqlString(file)}${settingsClause({ ...EMBEDDED_INSERT_SETTINGS, ...settings })} FORMAT ${layout.format}`
+      const query = `INSERT INTO ${table}${columns} FROM INFILE ${sqlString(file)} COMPRESSION 'none'${settingsClause({ ...EMBEDDED_INSERT_SETTINGS, ...settings })} FORMAT ${layout.format}`
       await db.command({ query })
     } finally {
       await fs.promises.rm(file, { force: true })
