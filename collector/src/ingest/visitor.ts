@@ -89,7 +89,7 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
   }
 }
 
-const HASH_HEX_DIGITS = VISITOR_HASH_BITS / 4
+const HASH_SHIFT = BigInt(64 - VISITOR_HASH_BITS)
 /** SHA-256 works on blocks of 64 bytes; HMAC pads its key to one block. */
 const BLOCK = 64
 
@@ -109,7 +109,7 @@ function pads(salt: Buffer): { inner: Buffer; outer: Buffer } {
   return p
 }
 /** The inner pad and the message of one hash; reused, since a hash is computed synchronously. */
-let scratch = Buffer.allocUnsafe(2048)
+let scratch = Buffer.alloc(2048)
 
 /**
  * The visitor hash: HMAC-SHA-256 keyed with the day's salt over site, address and user agent,
@@ -124,9 +124,11 @@ export function visitorHash(salt: Buffer, site: string, ip: string, userAgent: s
   const { inner, outer } = pads(salt)
   const message = `${site}\0${ip}\0${userAgent}`
   const length = BLOCK + Buffer.byteLength(message)
-  if (scratch.length < length) scratch = Buffer.allocUnsafe(length * 2)
+  if (scratch.length < length) scratch = Buffer.alloc(length * 2)
   inner.copy(scratch, 0)
   scratch.write(message, BLOCK)
   outer.write(hash('sha256', scratch.subarray(0, length), 'binary'), BLOCK, 'latin1')
-  return BigInt(`0x${hash('sha256', outer, 'hex').slice(0, HASH_HEX_DIGITS)}`).toString()
+  // The message holds the address: it does not stay in the buffer until the next hash.
+  scratch.fill(0, BLOCK, length)
+  return (BigInt(`0x${hash('sha256', outer, 'hex').slice(0, 16)}`) >> HASH_SHIFT).toString()
 }
