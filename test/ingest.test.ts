@@ -46,6 +46,12 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     responses.allBad = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: 'https://example.com/', ts: now() - 3 * 86_400_000 }] })
     responses.tooLarge = await postEvents(c.url, { v: 1, site: SITE, events: [pageview({ url: `https://example.com/${'a'.repeat(9000)}` })] })
     responses.wrongType = await postEvents(c.url, 'site=example.com', { 'content-type': 'application/x-www-form-urlencoded' })
+    // A query string takes the request through the app's router instead of straight to the ingest routes.
+    responses.throughRouter = await fetch(`${c.url}/api/event?from=router`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'user-agent': UA.chromeMac, origin: 'https://www.example.com' },
+      body: JSON.stringify({ v: 1, site: SITE, events: [pageview({ url: 'https://example.com/through-the-router' })] }),
+    }).then(async (r) => ({ status: r.status, json: await r.json(), headers: r.headers }))
     responses.preflight = await fetch(`${c.url}/api/event`, {
       method: 'OPTIONS',
       headers: { origin: 'https://example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
@@ -155,6 +161,16 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(responses.goodOrigin!.headers.get('access-control-allow-origin')).toBe('https://www.example.com')
     expect(responses.goodOrigin!.headers.get('vary')).toBe('Origin')
     expect(responses.badOrigin!.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('answers the same through the app\'s router as straight from Node, and stores the event', async () => {
+    const [direct, routed] = [responses.goodOrigin!, responses.throughRouter!]
+    expect(routed.status).toBe(202)
+    expect(routed.json).toEqual(direct.json)
+    for (const name of ['tk', 'x-content-type-options', 'referrer-policy', 'strict-transport-security', 'content-type', 'access-control-allow-origin', 'vary']) {
+      expect(routed.headers.get(name)).toBe(direct.headers.get(name))
+    }
+    expect(await stored(`path = '/through-the-router'`)).toHaveLength(1)
   })
 
   it('allows CORS from the configured sites only', () => {
