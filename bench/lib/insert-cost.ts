@@ -5,7 +5,7 @@ import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
-import { insertJsonLines, insertStatement, openDb } from '../../collector/src/db/client.ts'
+import { EMBEDDED_INSERT_SETTINGS, insertJsonLines, insertStatement, openDb } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
 import { EVENT_COLUMNS, eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { parseIp } from '../../collector/src/ingest/ip.ts'
@@ -83,7 +83,7 @@ const insertRows = async (rows: string[], token: string) => {
   const layout = format === 'JSONCompactEachRow' ? { format: 'JSONCompactEachRow' as const, columns: EVENT_COLUMNS } : { format: 'JSONEachRow' as const }
   if (inline) {
     const columns = layout.format === 'JSONCompactEachRow' ? { columns: [...layout.columns] } : {}
-    await inline.chdb.rawInsert({ table, format: layout.format, ...columns, values: Buffer.from(rows.join('\n')), settings: { date_time_input_format: 'best_effort', input_format_parallel_parsing: 0, ...settings } })
+    await inline.chdb.rawInsert({ table, format: layout.format, ...columns, values: Buffer.from(rows.join('\n')), settings: { ...EMBEDDED_INSERT_SETTINGS, ...settings } })
     return
   }
   if (!process.env.SQL_TEXT) return insertJsonLines(db, table, Buffer.from(rows.join('\n')), settings, layout)

@@ -21,7 +21,7 @@ const INSERT_SETTINGS = { date_time_input_format: 'best_effort' as const }
  * The writer's inserts on the embedded engine: parsing a batch on one thread costs less CPU than
  * splitting it across threads (9.0 against 10.3 µs per row in batches of 50,000, bench/lib/insert-cost.ts).
  */
-const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 }
+export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 }
 
 /**
  * Opens the one `@clickhouse/client` that every query in the process goes through: the embedded
@@ -77,9 +77,11 @@ function settingsClause(settings: Record<string, string | number>): string {
   return pairs.length ? ` SETTINGS ${pairs.join(', ')}` : ''
 }
 
+/** The column list of an insert: positional rows name their columns, objects name them in each row. */
+const columnList = (layout: RowLayout) => (layout.format === 'JSONCompactEachRow' ? ` (${layout.columns.join(', ')})` : '')
+
 /** The statement of an insert whose rows follow as its body, as sent to a ClickHouse server. */
-export const insertStatement = (table: string, layout: RowLayout) =>
-  `INSERT INTO ${table}${layout.format === 'JSONCompactEachRow' ? ` (${layout.columns.join(', ')})` : ''} FORMAT ${layout.format}`
+export const insertStatement = (table: string, layout: RowLayout) => `INSERT INTO ${table}${columnList(layout)} FORMAT ${layout.format}`
 
 /** How the lines of an insert are written: objects by column name, or arrays in the order of `columns`. */
 export type RowLayout = { format: 'JSONEachRow' } | { format: 'JSONCompactEachRow'; columns: readonly string[] }
@@ -111,8 +113,7 @@ export async function insertJsonLines(
     const file = path.join(local.inserts, `${randomUUID()}.json`)
     await fs.promises.writeFile(file, payload)
     try {
-      const columns = layout.format === 'JSONCompactEachRow' ? ` (${layout.columns.join(', ')})` : ''
-      const query = `INSERT INTO ${table}${columns} FROM INFILE ${sqlString(file)} COMPRESSION 'none'${settingsClause({ ...EMBEDDED_INSERT_SETTINGS, ...settings })} FORMAT ${layout.format}`
+      const query = `INSERT INTO ${table}${columnList(layout)} FROM INFILE ${sqlString(file)} COMPRESSION 'none'${settingsClause({ ...EMBEDDED_INSERT_SETTINGS, ...settings })} FORMAT ${layout.format}`
       await db.command({ query })
     } finally {
       await fs.promises.rm(file, { force: true })
