@@ -2,7 +2,7 @@ import { TYPE_COLUMNS } from './event-row.ts'
 import { countryOf } from './geo.ts'
 import { truncateIp, type ClientIp } from './ip.ts'
 import { classifyReferrer, parseReferrer, type ParsedReferrer } from './referrer.ts'
-import { batchSchema, describeIssues, eventSchema, type WireBatch, type WireEvent } from './schema.ts'
+import { describeIssues, parseBatch, parseEvent, type WireBatch, type WireEvent } from './schema.ts'
 import { belongsToSite, cleanUrl, hostOf } from './url.ts'
 import { parseUserAgent } from './user-agent.ts'
 import { visitorHash } from './visitor.ts'
@@ -113,7 +113,7 @@ const typeFields = (t: TypeColumns) =>
  */
 export function processBatch(body: unknown, req: RequestContext, deps: PipelineDeps): PipelineResult {
   const ipPrefix = req.ipPrefix ?? (req.ip ? truncateIp(req.ip, deps.ipv4Prefix, deps.ipv6Prefix) : '')
-  const parsed = batchSchema.safeParse(body)
+  const parsed = parseBatch(body)
   if (!parsed.success) {
     // Counted for the site the batch names, when it is registered, so its security view shows it.
     const named = (body as { site?: unknown } | null)?.site
@@ -154,7 +154,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   let lastTs = NaN
   let lastIso = ''
   for (let index = 0; index < batch.events.length; index++) {
-    const e = eventSchema.safeParse(batch.events[index])
+    const e = parseEvent(batch.events[index])
     if (!e.success) {
       errors.push({ index, error: describeIssues(e.error) })
       continue

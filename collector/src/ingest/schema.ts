@@ -1,3 +1,4 @@
+import { Ajv2020 } from 'ajv/dist/2020.js'
 import { z } from 'zod'
 import {
   ERROR_KIND_OF_ELEMENT, ERROR_KINDS, EXIT_KINDS, GRID_COLUMNS, GRID_ROWS, MAX_EVENTS_PER_BATCH, MAX_PROPS, MAX_URL_LENGTH,
@@ -57,6 +58,11 @@ const custom = z.object({
 /** One event of a batch; `type` selects which fields apply. */
 export const eventSchema = z.discriminatedUnion('type', [pageview, leave, timing, error, download, click, call, custom])
 export type WireEvent = z.infer<typeof eventSchema>
+/**
+ * The types whose schema is only shapes and bounds (no transform, no refinement), so that a value
+ * that passes their JSON Schema is exactly what zod would return, less keys the pipeline never reads.
+ */
+const PLAIN_EVENTS = [pageview, leave, timing, download, click, call] as const
 
 /** A batch as the SDK sends it: page context once, then the events. */
 export const batchSchema = z.object({
@@ -72,6 +78,46 @@ export const batchSchema = z.object({
   events: z.array(z.unknown()).min(1, 'events is empty').max(MAX_EVENTS_PER_BATCH, `more than ${MAX_EVENTS_PER_BATCH} events`),
 })
 export type WireBatch = z.infer<typeof batchSchema>
+
+export type ParseResult<T> = { success: true; data: T } | { success: false; error: z.ZodError }
+
+/**
+ * Compiled JSON Schema checks made from the zod schemas (`z.toJSONSchema`), so that the protocol's
+ * rules are written once. Lengths are UTF-16 units (`unicode: false`, which ajv marks deprecated but
+ * honours; its logger, which would only print that notice, is off, and strict mode throws on
+ * anything else): counting code points, as zod does, walks every string and cost the check five
+ * times its time. A string within a bound in code points but not in units fails the check and is
+ * left to zod, which has the last word. Patterns have no `u` flag, as zod's regular expressions.
+ */
+const ajv = new Ajv2020({ unicode: false, unicodeRegExp: false, strict: true, logger: false })
+const compile = (schema: z.ZodType) => {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input' })
+  return ajv.compile(json)
+}
+
+/**
+ * `schema.safeParse` with a fast path: a value that passes `fast` (compiled from the same rules, at
+ * most as lenient) is returned as it is, without the copy zod makes; anything else is parsed by zod,
+ * which has the last word and says what is wrong. Zod costs about 260 ns per event of the benches'
+ * traffic and allocates a copy of each; the compiled check about 40 ns and nothing. Tests keep
+ * the two in agreement at every bound of every field.
+ */
+function fastParse<T>(schema: z.ZodType<T>, fast: (v: unknown) => boolean): (value: unknown) => ParseResult<T> {
+  return (value) => (fast(value) ? { success: true, data: value as T } : (schema.safeParse(value) as ParseResult<T>))
+}
+
+/** One compiled check per plain event type, chosen by `type` as zod's discriminated union does. */
+const plainChecks = new Map(PLAIN_EVENTS.map((schema) => [schema.shape.type.value as string, compile(schema)]))
+const isPlainEvent = (v: unknown) => {
+  const check = typeof v === 'object' && v !== null ? plainChecks.get((v as { type?: unknown }).type as string) : undefined
+  return check !== undefined && check(v)
+}
+
+/** Parses one event of a batch (see `fastParse`); error and custom events always go through zod. */
+export const parseEvent = fastParse<WireEvent>(eventSchema, isPlainEvent)
+
+/** Parses a batch's envelope (see `fastParse`); its events are parsed one by one with `parseEvent`. */
+export const parseBatch = fastParse<WireBatch>(batchSchema, compile(batchSchema))
 
 /** Says what is wrong with a value in one short sentence: `events.0.url: Invalid input`. */
 export function describeIssues(error: z.ZodError): string {
