@@ -64,10 +64,15 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
     })
   }
 
+  // The salt of the last day asked for, by day number: every request asks, and naming the day costs a Date.
+  let cached: { day: number; salt: Buffer } | undefined
   return {
     saltFor(now) {
+      const day = Math.floor(now / DAY_MS)
+      if (cached?.day === day) return cached.salt
       const salt = salts.get(utcDay(now))
       if (!salt) throw new Error(`no salt loaded for ${utcDay(now)}`)
+      cached = { day, salt }
       return salt
     },
     async refresh(now = clock()) {
@@ -85,6 +90,7 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
       }
       for (const [day, salt] of found) salts.set(day, Buffer.from(salt, 'hex'))
       for (const day of salts.keys()) if (!days.includes(day)) salts.delete(day)
+      cached = undefined
     },
   }
 }
