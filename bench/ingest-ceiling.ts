@@ -17,7 +17,7 @@ const WARMUP_SECONDS = 3
 /** The collector as it runs by default (request lines of accepted events are debug, so none are written). */
 // Rate limits off: the load comes from a few addresses at rates no visitor reaches.
 export const COLLECTOR_ENV = {
-  TELLEN_SITES: SITE, TRUST_PROXY: '1', TELLEN_FLUSH_INTERVAL_MS: '1000', LOG_LEVEL: 'info',
+  TELLEN_SITES: SITE, TRUST_PROXY: '1', TELLEN_FLUSH_INTERVAL_MS: '5000', LOG_LEVEL: 'info',
   TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_SITE_RATE_LIMIT_PER_MINUTE: '0',
 }
 

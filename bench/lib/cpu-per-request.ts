@@ -9,7 +9,7 @@ import { prepareTraffic } from './traffic.ts'
  * Server CPU per request of the collector (embedded engine, writer on) under the ceiling bench's
  * traffic, over a few rounds, without the bare and pipeline-only servers beside it: for measuring
  * one change at a time. Set EVENTS for events per request (default 1), FLUSH_MS for
- * TELLEN_FLUSH_INTERVAL_MS (default 1000, as in the ceiling bench), NODE_ARGS for the collector's
+ * TELLEN_FLUSH_INTERVAL_MS (default 5000, as in the ceiling bench), NODE_ARGS for the collector's
  * Node flags, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; the profile is written
  * when the collector stops).
  *

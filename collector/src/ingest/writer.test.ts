@@ -159,6 +159,21 @@ describe('createBatchWriter batching and retries', () => {
     await writer.close()
   })
 
+  it('writes a partial batch once rows stop coming, in one batch while they keep coming', async () => {
+    const writer = createBatchWriter(db, 'tellen.events_in', opts('idle', { batchRows: 1000, flushIntervalMs: 60_000, flushIdleMs: 2000 }), log)
+    for (let i = 0; i < 10; i++) {
+      await writer.write([siteLine('idle.test', `/${i}`)])
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const lastWrite = Date.now()
+    expect(writer.stats().rowsWritten).toBe(0)
+    // Long before the interval: the gap after the last rows closed the batch.
+    await expect.poll(() => countSite('idle.test'), { timeout: 20_000, interval: 100 }).toBe(10)
+    expect(Date.now() - lastWrite).toBeGreaterThanOrEqual(1800)
+    expect(writer.stats()).toMatchObject({ rowsWritten: 10, batchesWritten: 1 })
+    await writer.close()
+  })
+
   it('counts a batch inserted twice with the same token once, in events', async () => {
     const lines = [siteLine('dedup.test', '/a'), siteLine('dedup.test', '/b')]
     await insertLines(db, 'tellen.events_in', lines, 'token-1')

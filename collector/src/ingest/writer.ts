@@ -10,10 +10,16 @@ export interface WriterOptions {
   /** Rows per insert at most. */
   batchRows: number
   /**
-   * A partial batch is written after this long, or, while an earlier insert is still running, as
-   * soon as that insert is done: under load batches grow towards `batchRows` instead of queueing.
+   * A partial batch is written after this long at the latest, or, while an earlier insert is still
+   * running, as soon as that insert is done: under load batches grow towards `batchRows` instead of
+   * queueing.
    */
   flushIntervalMs: number
+  /**
+   * A partial batch is written sooner once no row has come for this long (a burst is over, and
+   * waiting will not make the batch larger). Defaults to a fifth of `flushIntervalMs`.
+   */
+  flushIdleMs?: number
   /** This writer's write-ahead spool directory (one per table). */
   spoolDir: string
   /** Spool size at which `write` refuses more (TELLEN_SPOOL_MAX_MB). */
@@ -156,6 +162,9 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   let active: { n: number; fh: FileHandle } | undefined
   let open: Batch | undefined
 
+  const idleMs = options.flushIdleMs ?? options.flushIntervalMs / 5
+  /** When rows last came (Date.now()), for closing a batch once a burst is over. */
+  let lastRowsAt = 0
   let waiting: Waiter[] = []
   let waitingBytes = 0
   let committing: Promise<void> | undefined
@@ -207,16 +216,20 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   }
 
   /**
-   * Queues the open batch once it is older than the flush interval, unless inserts are still
-   * running or waiting: then it keeps growing (up to `batchRows`), so that a busy writer makes
-   * fewer, larger inserts, each of which costs the engine a part in every table fed by `table`.
+   * Queues the open batch once it is older than the flush interval or no row has come for
+   * `idleMs`, unless inserts are still running or waiting: then it keeps growing (up to
+   * `batchRows`), so that a busy writer makes fewer, larger inserts, each of which costs the engine
+   * a part in every table fed by `table`.
    */
   const closeIfDue = () => {
-    if (open && !queue.length && Date.now() - open.started >= options.flushIntervalMs) closeOpen()
+    if (!open || queue.length) return
+    const now = Date.now()
+    if (now - open.started >= options.flushIntervalMs || now - lastRowsAt >= idleMs) closeOpen()
   }
 
   /** Appends the lines of one group commit as records, fsyncs, and only then updates the state. */
   async function append(lines: readonly string[]): Promise<void> {
+    lastRowsAt = Date.now()
     let batch: Batch | undefined = open && { ...open, records: [...open.records], ...(open.lines ? { lines: [...open.lines] } : {}) }
     let seg = active ? { n: active.n, bytes: segments.get(active.n)!.bytes, unconfirmed: segments.get(active.n)!.unconfirmed } : undefined
     const full: Batch[] = []
@@ -394,7 +407,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
 
   const timer = setInterval(() => {
     if (!committing) closeIfDue()
-  }, Math.max(5, Math.floor(options.flushIntervalMs / 2)))
+  }, Math.max(5, Math.floor(Math.min(options.flushIntervalMs, idleMs) / 2)))
   timer.unref()
   if (queue.length) void kickDrain()
 
