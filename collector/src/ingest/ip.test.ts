@@ -1,3 +1,5 @@
+import fc from 'fast-check'
+import ipaddr from 'ipaddr.js'
 import { describe, expect, it } from 'vitest'
 import { clientIp, clientNetwork, parseIp, truncateIp } from './ip.ts'
 
@@ -63,5 +65,41 @@ describe('clientNetwork', () => {
     expect(r.ip?.toString()).toBe('203.0.113.7')
     expect(r.ipPrefix).toBe('203.0.113.0/24')
     expect(clientNetwork(undefined, undefined, { trustProxy: 0, ipv4Prefix: 24, ipv6Prefix: 48 })).toEqual({ ip: undefined, ipPrefix: '' })
+  })
+})
+
+describe('the direct IPv4 path', () => {
+  /** What ipaddr.js alone makes of a string (parseIp trims it first): the reference for parseIp. */
+  const reference = (s: string) => (ipaddr.isValid(s.trim()) ? ipaddr.parse(s.trim()) : undefined)
+  /** Four dotted parts, each decimal perhaps with leading zeros (octal to ipaddr.js, or invalid). */
+  const part = fc.tuple(fc.constantFrom('', '0', '00'), fc.integer({ min: 0, max: 300 })).map(([zeros, n]) => `${zeros}${n}`)
+  const anyIpv4 = fc.oneof(
+    fc.ipV4(),
+    fc.ipV4Extended(),
+    fc.tuple(part, part, part, part).map((p) => p.join('.')),
+    fc.stringMatching(/^[0-9.]{1,16}$/),
+    fc.constantFrom('08.1.1.1', '010.1.1.1', '1.2.3.04', '00.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3', '1.2.3.4.5', ' 1.2.3.4 '),
+  )
+
+  it('reads every IPv4 string as ipaddr.js does, octal and hexadecimal forms included', () => {
+    fc.assert(
+      fc.property(anyIpv4, (s) => {
+        const ref = reference(s)
+        const ip = parseIp(s)
+        if (ref?.kind() === 'ipv4') expect(ip?.toString()).toBe(ref.toString())
+        else if (!ref) expect(ip).toBeUndefined()
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+
+  it('writes the same prefix as ipaddr.js at every prefix length', () => {
+    fc.assert(
+      fc.property(fc.ipV4(), fc.integer({ min: 0, max: 32 }), (s, bits) => {
+        const bytes = ipaddr.parse(s).toByteArray().map((b, i) => b & ((0xff << (8 - Math.max(0, Math.min(8, bits - i * 8)))) & 0xff))
+        expect(truncateIp(parseIp(s)!, bits, 48)).toBe(`${ipaddr.fromByteArray(bytes).toString()}/${bits}`)
+      }),
+      { numRuns: 5_000 },
+    )
   })
 })
