@@ -11,10 +11,12 @@ import { prepareTraffic } from './traffic.ts'
  */
 const perRequest = Number(process.argv[2] ?? 20)
 const requests = prepareTraffic({ site: 'example.com', count: 200, eventsPerRequest: perRequest, botShare: 0 })
+const salt = Buffer.alloc(32, 3)
 const site = { domain: 'example.com', timezone: 'UTC', queryAllowlist: new Set<string>() }
 const deps = {
   site: (d: string) => (d === 'example.com' ? site : undefined),
-  saltFor: () => Buffer.alloc(32, 3),
+  // One salt, as the salt store holds one per day (the visitor hash keeps its padded keys per salt).
+  saltFor: () => salt,
   ipv4Prefix: 24,
   ipv6Prefix: 48,
   isSpamReferrer: createSpamFilter(),
