@@ -37,24 +37,21 @@ export function clientIp(socketAddress: string | undefined, forwardedFor: string
   return parseIp(socketAddress)
 }
 
+/** Byte `i` of an address with only the first `bits` bits of the address kept. */
+const maskByte = (byte: number, i: number, bits: number) => byte & ((0xff << (8 - Math.max(0, Math.min(8, bits - i * 8)))) & 0xff)
+
 /**
- * The network prefix that may be stored in place of an address, such as `203.0.113.0/24`.
+ * The network prefix that may be stored in place of an address, such as `203.0.113.0/24`. An IPv4
+ * prefix is written from the octets (the same text as ipaddr.js's, without a second address).
  * @example truncateIp(parseIp('203.0.113.7')!, 24, 48) // '203.0.113.0/24'
  */
 export function truncateIp(ip: ClientIp, ipv4Prefix: number, ipv6Prefix: number): string {
   if (ip.kind() === 'ipv4') {
-    // Written directly: the same text as ipaddr.js's, without a byte array and a second address.
     const o = (ip as ipaddr.IPv4).octets
-    const m = (i: number) => o[i]! & ((0xff << (8 - Math.max(0, Math.min(8, ipv4Prefix - i * 8)))) & 0xff)
-    return `${m(0)}.${m(1)}.${m(2)}.${m(3)}/${ipv4Prefix}`
+    return `${maskByte(o[0]!, 0, ipv4Prefix)}.${maskByte(o[1]!, 1, ipv4Prefix)}.${maskByte(o[2]!, 2, ipv4Prefix)}.${maskByte(o[3]!, 3, ipv4Prefix)}/${ipv4Prefix}`
   }
-  const bits = ipv6Prefix
-  const bytes = ip.toByteArray()
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, bits - i * 8))
-    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff)
-  }
-  return `${ipaddr.fromByteArray(bytes).toString()}/${bits}`
+  const bytes = ip.toByteArray().map((b, i) => maskByte(b, i, ipv6Prefix))
+  return `${ipaddr.fromByteArray(bytes).toString()}/${ipv6Prefix}`
 }
 
 /**
