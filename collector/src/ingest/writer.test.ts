@@ -55,6 +55,22 @@ describe('the spooled batch writer', () => {
     expect(await count('records')).toBe(10)
   })
 
+  it('refuses a write that cannot reach the spool and keeps nothing of it, so a retry counts once', async () => {
+    const w = createBatchWriter(db, 'tellen.events_in', options('refused', { batchRows: 2, segmentBytes: 1, flushIntervalMs: 60_000 }), log)
+    await w.write([line('refused')])
+    // The next batch needs segment 2; a file already there makes creating it fail.
+    const blocker = path.join(spoolDir('refused'), segmentName(2))
+    fs.writeFileSync(blocker, '')
+    const lines = [line('refused'), line('refused'), line('refused')]
+    // The first of these would have filled the open batch before the failure.
+    await expect(w.write(lines)).rejects.toThrow(WriterFullError)
+    expect(w.stats()).toMatchObject({ pendingRows: 1 })
+    fs.rmSync(blocker)
+    await w.write(lines)
+    await w.close()
+    expect(await count('refused')).toBe(4)
+  })
+
   it('splits large writes into batches of batchRows and deletes segments once ClickHouse confirmed them', async () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('split', { batchRows: 7, segmentBytes: 512 }), log)
     await w.write(Array.from({ length: 50 }, () => line('split')))

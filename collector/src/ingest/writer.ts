@@ -137,6 +137,9 @@ interface Waiter {
  */
 const IN_MEMORY_BATCHES = 1
 
+/** A new segment: created here (fails if it exists), each write durable before it returns. */
+const SEGMENT_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_DSYNC
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 
 /**
@@ -227,10 +230,16 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     if (now - open.started >= options.flushIntervalMs || now - lastRowsAt >= idleMs) closeOpen()
   }
 
-  /** Appends the lines of one group commit as records, fsyncs, and only then updates the state. */
+  /**
+   * Appends the lines of one group commit as records (durable when the write returns: segments are
+   * opened with O_DSYNC, one call to the thread pool instead of a write and an fdatasync), and only
+   * then updates the state. The open batch takes the new records in place (copying its arrays at
+   * every commit would cost more with every commit until it closes); a failed write takes them back.
+   */
   async function append(lines: readonly string[]): Promise<void> {
     lastRowsAt = Date.now()
-    let batch: Batch | undefined = open && { ...open, records: [...open.records], ...(open.lines ? { lines: [...open.lines] } : {}) }
+    const before = open && { records: open.records.length, lines: open.lines?.length, rows: open.rows }
+    let batch: Batch | undefined = open
     let seg = active ? { n: active.n, bytes: segments.get(active.n)!.bytes, unconfirmed: segments.get(active.n)!.unconfirmed } : undefined
     const full: Batch[] = []
     const created: Batch[] = []
@@ -267,16 +276,20 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     const handles = new Map<number, FileHandle>()
     if (active) handles.set(active.n, active.fh)
     try {
-      for (const n of newSegments) handles.set(n, await fs.promises.open(path.join(dir, segmentName(n)), 'wx'))
-      for (const w of writes) {
-        const fh = handles.get(w.segment)!
-        await fh.writev(w.bufs, w.at)
-        await fh.datasync()
-      }
+      for (const n of newSegments) handles.set(n, await fs.promises.open(path.join(dir, segmentName(n)), SEGMENT_FLAGS))
+      for (const w of writes) await handles.get(w.segment)!.writev(w.bufs, w.at)
       if (newSegments.length) await fsyncDir(dir)
     } catch (err) {
+      if (open && before) {
+        open.records.length = before.records
+        if (open.lines) open.lines.length = before.lines!
+        open.rows = before.rows
+      }
+      // Only segments this commit created are removed (one that failed to open may be someone else's file).
       for (const n of newSegments) {
-        await handles.get(n)?.close().catch(() => undefined)
+        const fh = handles.get(n)
+        if (!fh) continue
+        await fh.close().catch(() => undefined)
         await fs.promises.rm(path.join(dir, segmentName(n)), { force: true })
       }
       if (active) await active.fh.truncate(segments.get(active.n)!.bytes).catch(() => undefined)
