@@ -10,6 +10,13 @@ describe('parseIp', () => {
     ['[2001:db8::1]:443', '2001:db8::1'],
     ['203.0.113.7:51234', '203.0.113.7'],
     ['fe80::1%eth0', 'fe80::1'],
+    // IPv6 addresses that carry an IPv4 address whole within what a /48 keeps, or beyond it.
+    ['2002:c000:27b::1', '192.0.2.123'],
+    ['2002:cb00:7107:1234:5678::9', '203.0.113.7'],
+    ['::ffff:0:cb00:7107', '203.0.113.7'],
+    ['64:ff9b::203.0.113.7', '203.0.113.7'],
+    ['64:ff9b:1:2::1', '64:ff9b:1:2::1'],
+    ['2001:db8::cb00:7107', '2001:db8::cb00:7107'],
   ])('reads %s as %s', (raw, expected) => {
     expect(parseIp(raw)?.toString()).toBe(expected)
   })
@@ -45,6 +52,11 @@ describe('truncateIp', () => {
     ['2001:db8:abcd:1234:5678::1', 32, '2001:db8::/32'],
   ])('keeps only the prefix of %s at /%i', (ip, bits, expected) => {
     expect(truncateIp(parseIp(ip)!, bits, bits)).toBe(expected)
+  })
+
+  it('cuts a 6to4 address at the IPv4 prefix: its first 48 bits hold the whole IPv4 address', () => {
+    expect(truncateIp(parseIp('2002:cb00:7107:1234:5678::9')!, 24, 48)).toBe('203.0.113.0/24')
+    expect(clientNetwork('10.0.0.1', '2002:c000:27b::1', { trustProxy: 1, ipv4Prefix: 24, ipv6Prefix: 48 }).ipPrefix).toBe('192.0.2.0/24')
   })
 })
 

@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js'
 
-/** A parsed client address; IPv4-mapped IPv6 addresses are reduced to IPv4. */
+/** A parsed client address; an IPv6 address that carries an IPv4 address is reduced to that address. */
 export type ClientIp = ipaddr.IPv4 | ipaddr.IPv6
 
 /** An IPv4 address in its usual form: four decimal octets without leading zeros. */
@@ -21,7 +21,35 @@ export function parseIp(raw: string | undefined): ClientIp | undefined {
   if (zone >= 0) s = s.slice(0, zone)
   if (!ipaddr.isValid(s)) return undefined
   const ip = ipaddr.parse(s)
-  return ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress() ? (ip as ipaddr.IPv6).toIPv4Address() : ip
+  return ip.kind() === 'ipv6' ? (embeddedIpv4(ip as ipaddr.IPv6) ?? ip) : ip
+}
+
+/**
+ * The IPv4 address inside an IPv6 address of a range that carries one where an IPv6 prefix would
+ * keep it: 6to4 (`2002:AABB:CCDD::/48` is all of AA.BB.CC.DD), IPv4-mapped and -translated
+ * (`::ffff:a.b.c.d`, `::ffff:0:a.b.c.d`) and NAT64's well-known prefix (`64:ff9b::a.b.c.d`). Such an
+ * address is truncated, looked up and hashed as the IPv4 address it stands for.
+ */
+function embeddedIpv4(ip: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const p = ip.parts
+  let at: number
+  switch (ip.range()) {
+    case '6to4':
+      at = 1
+      break
+    case 'ipv4Mapped':
+    case 'rfc6145':
+      at = 6
+      break
+    case 'rfc6052':
+      // The well-known /96 only; in the local-use /48 (64:ff9b:1::) a /48 prefix already drops it.
+      if (p[2] !== 0) return undefined
+      at = 6
+      break
+    default:
+      return undefined
+  }
+  return new ipaddr.IPv4([p[at]! >> 8, p[at]! & 0xff, p[at + 1]! >> 8, p[at + 1]! & 0xff])
 }
 
 /**
