@@ -14,16 +14,39 @@ const CLIENTS = [
   { ip: '2001:db8:abcd:12:3456:789a:bcde:f012', prefix: '2001:db8:abcd::/48', ua: UA.chromeAndroidTablet },
   // An IPv4-mapped IPv6 address is an IPv4 client.
   { ip: '::ffff:198.51.100.77', prefix: '198.51.100.0/24', ua: UA.chromeMac },
+  // So is a 6to4 address: its first 48 bits are 2002 and the whole IPv4 address (91.198.138.47).
+  { ip: '2002:5bc6:8a2f:7:8:9:a:b', prefix: '91.198.138.0/24', ua: UA.firefoxWindows },
 ]
 /** What a client may put in front of X-Forwarded-For itself; the trusted proxy's entry wins. */
 const SPOOFED = '192.0.2.123'
 const OPTED_OUT = { ip: '198.18.7.99', prefix: '198.18.7.0/24' }
 const BOT = { ip: '66.249.70.33', prefix: '66.249.70.0/24' }
 
-/** Every form in which an address could be written: text, the integer, hex and network/host-order bytes. */
+/** The IPv4 address that a mapped or 6to4 IPv6 address carries. */
+function carried(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  if (ip.kind() !== 'ipv6') return undefined
+  const v6 = ip as ipaddr.IPv6
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address()
+  if (v6.range() === '6to4') return ipaddr.fromByteArray(v6.toByteArray().slice(2, 6)) as ipaddr.IPv4
+  return undefined
+}
+
+/**
+ * Every form in which an address could be written: text, the integer, hex and network/host-order
+ * bytes; for an IPv6 address that carries an IPv4 one, the forms of both.
+ */
 function forms(raw: string): { text: string[]; bytes: Buffer[] } {
   const parsed = ipaddr.parse(raw)
-  const ip = parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress() ? (parsed as ipaddr.IPv6).toIPv4Address() : parsed
+  const inner = carried(parsed)
+  if (inner && parsed.kind() === 'ipv6' && !(parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    const outer = formsOf(parsed, raw)
+    const v4 = formsOf(inner, inner.toString())
+    return { text: [...outer.text, ...v4.text], bytes: [...outer.bytes, ...v4.bytes] }
+  }
+  return formsOf(inner ?? parsed, raw)
+}
+
+function formsOf(ip: ipaddr.IPv4 | ipaddr.IPv6, raw: string): { text: string[]; bytes: Buffer[] } {
   const bytes = Buffer.from(ip.toByteArray())
   const int = BigInt(`0x${bytes.toString('hex')}`)
   const hex = bytes.toString('hex')
@@ -50,6 +73,8 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
   let c: Collector
   let dump = ''
   let tables: string[] = []
+  /** The dump of each table that holds visitor codes. */
+  const withVisitor = new Map<string, string>()
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', LOG_LEVEL: 'debug' }, dataDir)
@@ -93,7 +118,9 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
         const columns = await rows<{ name: string }>(db, 'SELECT name FROM system.columns WHERE database = {db:String} AND table = {table:String}', { db: t.database, table: t.name })
         const select = columns.map((col) => `toString(\`${col.name.replace(/`/g, '')}\`)`).join(', ')
         const rs = await db.query({ query: `SELECT ${select} FROM \`${t.database}\`.\`${t.name}\``, format: 'TabSeparated' })
-        parts.push(`${t.database}.${t.name}\n${await rs.text()}`)
+        const text = await rs.text()
+        parts.push(`${t.database}.${t.name}\n${text}`)
+        if (columns.some((col) => /visitor/.test(col.name))) withVisitor.set(`${t.database}.${t.name}`, text)
       }
       return parts.join('\n')
     })
@@ -129,7 +156,7 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
     for (const text of forms(ip).text) expect(c.output(), text).not.toContain(text)
   })
 
-  it('stores and logs the truncated prefix where it is expected', () => {
+  it('stores the truncated prefix only with counts of refused requests, and logs it', () => {
     for (const client of CLIENTS) {
       expect(dump).toContain(client.prefix)
       expect(c.output()).toContain(`"prefix":"${client.prefix}"`)
@@ -137,6 +164,14 @@ describe('no client address reaches disk, ClickHouse or the log', () => {
     expect(dump).toContain(BOT.prefix)
     const raw = Buffer.concat(files(dataDir).map((f) => fs.readFileSync(f)))
     expect(raw.includes(Buffer.from(CLIENTS[0]!.prefix))).toBe(true)
+  })
+
+  it('stores no address prefix in any table that holds visitor codes', () => {
+    // With the day's salt, a prefix beside a code would leave only the addresses in the prefix to try.
+    expect([...withVisitor.keys()]).toEqual(expect.arrayContaining(['tellen.events', 'tellen.rollup_visits']))
+    for (const [table, text] of withVisitor) {
+      for (const client of [...CLIENTS, BOT]) expect(text, `${client.prefix} in ${table}`).not.toContain(client.prefix.split('/')[0]!.replace(/(\.0)+$|::$/, ''))
+    }
   })
 
   it('scrubs resource URLs of errors and downloads and link targets as it scrubs pages', () => {

@@ -12,10 +12,10 @@ import { runVisitsJob } from '../../collector/src/visits/sessionize.ts'
 import { loadBulkDemo } from './bulk-demo.ts'
 
 const SITE = 'demo.local'
-const DISCRETE = ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'country', 'ip_prefix',
+const DISCRETE = ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'country',
   'source', 'referrer_host', 'utm_source', 'utm_medium', 'utm_campaign', 'query', 'path', 'name', 'target'] as const
 
-const PER_REQUEST: readonly string[] = ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'country', 'ip_prefix', 'path']
+const PER_REQUEST: readonly string[] = ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'country', 'path']
 
 type Row = Record<string, unknown>
 

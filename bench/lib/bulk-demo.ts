@@ -80,7 +80,7 @@ function tables(site: string, now: number) {
     agent_cum: cumulative(USER_AGENTS.map((a) => a.weight)),
     ...Object.fromEntries(['browser', 'browser_version', 'os', 'os_version', 'device', 'screen'].map((c) => [`agent_${c}`, agents.map((r) => str(r[c]))])),
     place_cum: cumulative(DEMO_PLACES.map(([, w]) => w)),
-    ...Object.fromEntries(['country', 'ip_prefix', 'timezone', 'language'].map((c) => [`place_${c}`, places.map((r) => str(r[c]))])),
+    ...Object.fromEntries(['country', 'timezone', 'language'].map((c) => [`place_${c}`, places.map((r) => str(r[c]))])),
     source_cum: cumulative(DEMO_SOURCES.map(([, w]) => w)),
     ...Object.fromEntries(['query', 'referrer_host', 'source', 'utm_source', 'utm_medium', 'utm_campaign'].map((c) => [`source_${c}`, sources.map((r) => str(r[c]))])),
     internal_referrer_host: str(internal!.referrer_host),
@@ -119,7 +119,7 @@ const pick = (cum: string, r: string) => `arrayFirstIndex(c -> ${r} <= c, ${para
  */
 const INSERT_DAY = `
 INSERT INTO tellen.events_in (site, type, ts, visitor, hostname, path, query, referrer_host, source, utm_source, utm_medium, utm_campaign,
-  browser, browser_version, os, os_version, device, screen, timezone, language, country, ip_prefix, name, value, target, scroll, cell_x, cell_y, grid, props)
+  browser, browser_version, os, os_version, device, screen, timezone, language, country, name, value, target, scroll, cell_x, cell_y, grid, props)
 SELECT
   ${param('site')} AS site,
   multiIf(s = 0, 'pageview', s < 8, 'timing', s < 11, 'click', s = 11, 'error', s = 12, 'download', s = 13, 'call', s = 14, 'custom', 'leave') AS type,
@@ -137,7 +137,7 @@ SELECT
   ${param('agent_os')}[ag] AS os, ${param('agent_os_version')}[ag] AS os_version,
   ${param('agent_device')}[ag] AS device, ${param('agent_screen')}[ag] AS screen,
   ${param('place_timezone')}[pl] AS timezone, ${param('place_language')}[pl] AS language,
-  ${param('place_country')}[pl] AS country, ${param('place_ip_prefix')}[pl] AS ip_prefix,
+  ${param('place_country')}[pl] AS country,
   multiIf(
     s BETWEEN 1 AND 7, ${param('metrics')}[s],
     s = 11, if(${u('hp + 30')} < 0.6, 'img', 'script'),

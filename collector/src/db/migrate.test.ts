@@ -46,3 +46,30 @@ describe('migrate against the embedded engine', () => {
     expect(await migrate(db, dir)).toEqual([])
   })
 })
+
+describe('upgrading a database made before the stored events lost their address prefix', () => {
+  it('drops the prefixes already stored, keeps the events, and stores none from then on', async () => {
+    const db = openDb({ dataDir: tempDataDir() })
+    try {
+      const before = tempDataDir('tellen-sql-')
+      for (const m of await readMigrations()) {
+        if (m.name < '070') fs.writeFileSync(path.join(before, `${m.name}.sql`), `${m.statements.join(';\n')};\n`)
+      }
+      await migrate(db, before)
+      const row = (p: string, prefix: string) => ({ site: 'old.test', type: 'pageview', ts: Date.now(), visitor: 7, hostname: 'old.test', path: p, ip_prefix: prefix })
+      await db.insert({ table: 'tellen.events_in', values: [row('/before', '203.0.113.0/24')], format: 'JSONEachRow' })
+      expect(await rows(db, 'SELECT path, ip_prefix FROM tellen.events')).toEqual([{ path: '/before', ip_prefix: '203.0.113.0/24' }])
+
+      expect(await migrate(db)).toContain('070_events_without_prefix')
+      const columns = await rows<{ name: string }>(db, `SELECT name FROM system.columns WHERE database = 'tellen' AND table = 'events'`)
+      expect(columns.map((c) => c.name)).not.toContain('ip_prefix')
+      // A row spooled by the earlier version, prefix and all, still goes in; the prefix goes nowhere.
+      await db.insert({ table: 'tellen.events_in', values: [row('/after', '198.51.100.0/24')], format: 'JSONEachRow' })
+      expect(await rows(db, 'SELECT path FROM tellen.events ORDER BY path')).toEqual([{ path: '/after' }, { path: '/before' }])
+      const dump = JSON.stringify(await rows(db, 'SELECT * FROM tellen.events'))
+      for (const prefix of ['203.0.113', '198.51.100']) expect(dump).not.toContain(prefix)
+    } finally {
+      await db.close()
+    }
+  })
+})

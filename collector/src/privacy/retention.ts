@@ -68,7 +68,8 @@ export async function applyRetention(db: Db, settings: RetentionSettings): Promi
     }
     const [view] = await (await db.query({ query: `SELECT name FROM system.tables WHERE database = 'tellen' AND name = 'events_store_mv'`, format: 'JSONEachRow' })).json<{ name: string }>()
     if (!view) {
-      await db.command({ query: 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * FROM tellen.events_in' })
+      // As sql/070_events_without_prefix.sql made it: every column but the address prefix.
+      await db.command({ query: 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * EXCEPT (ip_prefix) FROM tellen.events_in' })
       changes.push({ table: 'events_store_mv', change: 'created: events are stored again' })
     }
   }
