@@ -16,6 +16,8 @@ describe('classifyReferrer', () => {
     ['https://en.m.wikipedia.org/wiki/Web_analytics', 'Wikipedia', 'en.m.wikipedia.org'],
     ['https://blog.someone.dev/posts/1', 'blog.someone.dev', 'blog.someone.dev'],
     ['android-app://com.slack/', 'com.slack', 'com.slack'],
+    ['http://192.168.1.20:8080/dashboard', ':ip', ':ip'],
+    ['http://[2001:db8::7]/', ':ip', ':ip'],
   ])('names the source of %s', (referrer, source, host) => {
     expect(classifyReferrer(referrer, 'example.com')).toEqual({ source, host })
   })

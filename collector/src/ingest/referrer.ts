@@ -1,3 +1,5 @@
+import ipaddr from 'ipaddr.js'
+import { URL_PLACEHOLDERS } from '../privacy/policy.ts'
 import { belongsToSite } from './url.ts'
 
 /** Referrer hosts of well-known sources, by the registrable part of their name. */
@@ -61,6 +63,8 @@ export function parseReferrer(referrer: string | undefined): ParsedReferrer {
 export function classifyReferrer(referrer: string | undefined, site: string, utmSource?: string, parsed = parseReferrer(referrer)): Referrer {
   let host = parsed.web ? parsed.hostname.toLowerCase() : ''
   if (host.startsWith('www.')) host = host.slice(4)
+  // A page served from an address (a router, a machine on the visitor's network) is named by a placeholder.
+  if (ipaddr.isValid(host.startsWith('[') ? host.slice(1, -1) : host)) host = URL_PLACEHOLDERS.ip
   if (host && belongsToSite(host, site)) host = ''
   const source = utmSource ? utmSource : host ? (knownSource(host) ?? host) : 'Direct'
   return { host, source }

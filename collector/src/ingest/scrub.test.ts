@@ -13,6 +13,11 @@ describe('scrubText', () => {
       // Slugs and tokens around the lengths and digit counts the rules need.
       fc.stringMatching(/^[A-Za-z0-9_-]{14,40}$/),
       fc.tuple(fc.stringMatching(/^[a-z-]{10,30}$/), fc.integer({ min: 0, max: 99 })).map(([w, n]) => `${w}${n}`),
+      // Addresses alone and in words, and dotted or colon-separated numbers that are not addresses.
+      fc.ipV4(),
+      fc.ipV6(),
+      fc.tuple(fc.constantFrom('ip-', 'v', 'x.', ''), fc.oneof(fc.ipV4(), fc.ipV6()), fc.constantFrom('', '.', '/x', '5')).map(([a, ip, b]) => `${a}${ip}${b}`),
+      fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 2, maxLength: 6 }).chain((ns) => fc.constantFrom('.', ':', '::').map((sep) => ns.join(sep))),
     )
     fc.assert(
       fc.property(text, (text) => {
@@ -28,6 +33,16 @@ describe('scrubText', () => {
     ['a@b.nl', ':email'],
     ['post-1', 'post-1'],
     ['2024', '2024'],
+    ['81.2.69.14', ':ip'],
+    ['1.1.1.1', ':ip'],
+    ['my-ip-81.2.69.14.', 'my-ip-:ip.'],
+    ['2001:db8:77::5', ':ip'],
+    ['::1', ':ip'],
+    ['::ffff:203.0.113.7', ':ip'],
+    ['v1.2.3.4.5', 'v1.2.3.4.5'],
+    ['256.1.1.1', '256.1.1.1'],
+    ['Class::method', 'Class::method'],
+    ['12:30:00', '12:30:00'],
   ])('scrubs %j to %j', (text, expected) => {
     expect(scrubText(text)).toBe(expected)
   })

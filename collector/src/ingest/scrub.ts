@@ -1,6 +1,14 @@
+import ipaddr from 'ipaddr.js'
 import { URL_PLACEHOLDERS } from '../privacy/policy.ts'
 
-const { email, number, id, token } = URL_PLACEHOLDERS
+const { email, ip, number, id, token } = URL_PLACEHOLDERS
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)'
+/** An IPv6 address in a text, perhaps: what ipaddr.js accepts, a trailing dot (end of a sentence) left out. */
+const ipv6 = (m: string) => {
+  const text = m.replace(/\.+$/, '')
+  return ipaddr.IPv6.isValid(text) ? ip + m.slice(text.length) : m
+}
 
 /** Rules in the order they apply: the more specific shapes first, so a UUID is not read as numbers. */
 const RULES: [RegExp, string | ((match: string) => string)][] = [
@@ -8,6 +16,11 @@ const RULES: [RegExp, string | ((match: string) => string)][] = [
   [/[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu, email],
   // A JSON Web Token: three base64url parts, the first a JSON header ("eyJ").
   [/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, token],
+  // An IPv6 address: hex groups and at least two colons, on its own (not a name such as
+  // Class::method); first, since one may end in an IPv4 address (::ffff:203.0.113.7).
+  [/(?<![\w:.])(?=[0-9a-f.]*:[0-9a-f.]*:)[0-9a-f:.]{3,}(?![\w:])/gi, ipv6],
+  // An IPv4 address, not inside a longer run of dotted numbers (a version such as 1.2.3.4.5).
+  [new RegExp(`(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, 'g'), ip],
   // A UUID in its canonical form (without dashes it is a hex token).
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, id],
   // Random-looking strings: base64/base64url or hex runs that mix letters and digits.
@@ -20,18 +33,23 @@ const RULES: [RegExp, string | ((match: string) => string)][] = [
 
 /**
  * True when no rule below can match: shorter than the shortest token or JWT, no `@`, no `%` (an
- * escape may hide one), and fewer digits than the shortest number rule needs. Most path segments
+ * escape may hide one), fewer than two colons (an IPv6 address has more), and fewer digits than the
+ * shortest number rule needs, or than an IPv4 address has when there is a dot. Most path segments
  * are like this, and skip the patterns.
  */
 function cannotMatch(text: string): boolean {
   if (text.length >= 15) return false
   let digits = 0
+  let colons = 0
+  let dots = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c === 64 /* @ */ || c === 37 /* % */) return false
-    if (c >= 48 && c <= 57 && ++digits >= 6) return false
+    if (c === 58 /* : */ && ++colons >= 2) return false
+    if (c === 46 /* . */) dots = true
+    if (c >= 48 && c <= 57 && (++digits >= 6 || (dots && digits >= 4))) return false
   }
-  return true
+  return !(dots && digits >= 4)
 }
 
 /** Class changes between digits and letters, and between lower and upper case inside a word. */
@@ -58,8 +76,8 @@ function looksRandom(s: string): boolean {
 
 /**
  * Replaces what may identify a person in a piece of text (a path segment or a query value) with a
- * placeholder: e-mail addresses `:email`, UUIDs `:id`, JWTs and random-looking tokens `:token`,
- * card, phone and order numbers `:number`. Ordinary words, slugs, dates and short numbers stay.
+ * placeholder: e-mail addresses `:email`, IP addresses `:ip`, UUIDs `:id`, JWTs and random-looking
+ * tokens `:token`, card, phone and order numbers `:number`. Ordinary words, slugs, dates and short numbers stay.
  * @example scrubText('jan@example.nl') // ':email'
  */
 export function scrubText(text: string): string {

@@ -43,7 +43,13 @@ const CASES: [string, string][] = [
   ['https://example.com/users/5f8d0d55b54764421b7156c3/settings', 'example.com/users/:token/settings'],
   ['https://example.com/share/d290f1ee6c544b0190e6d701748f0851', 'example.com/share/:token'],
   ['https://example.com/profile/jan%40example.nl#/settings', 'example.com/profile/:email'],
+  // IP addresses: "what is my IP" pages, tools, admin pages
+  ['https://example.com/my-ip/81.2.69.14?utm_source=2001:db8:77::5', 'example.com/my-ip/:ip?utm_source=%3Aip'],
+  ['https://example.com/tools/whois/2a02:a45a:1c2b:3d4e::1/report', 'example.com/tools/whois/:ip/report'],
+  ['https://example.com/admin/unban/ip-203.0.113.7', 'example.com/admin/unban/ip-:ip'],
   // Ordinary paths stay as they are
+  ['https://example.com/releases/1.2.3.4.5/notes', 'example.com/releases/1.2.3.4.5/notes'],
+  ['https://example.com/docs/Module::Class/12:30:00', 'example.com/docs/Module::Class/12:30:00'],
   ['https://example.com/blog/2024/11/post-title', 'example.com/blog/2024/11/post-title'],
   ['https://example.com/v2/docs', 'example.com/v2/docs'],
   ['https://example.com/blog/2024-11-25-release-notes-for-version-3', 'example.com/blog/2024-11-25-release-notes-for-version-3'],

@@ -34,7 +34,7 @@ export const TRACKING_STATUS = 'N'
 export const GPC_LAST_UPDATE = '2026-11-25'
 
 /** What personal-looking parts of a URL path are replaced with. */
-export const URL_PLACEHOLDERS = { email: ':email', number: ':number', id: ':id', token: ':token' } as const
+export const URL_PLACEHOLDERS = { email: ':email', ip: ':ip', number: ':number', id: ':id', token: ':token' } as const
 
 /** What each collected event type records and why, in the languages of the privacy statement. */
 export const COLLECTED: Record<EventType, { en: string; nl: string }> = {

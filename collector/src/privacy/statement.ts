@@ -25,7 +25,7 @@ const TEXT = {
       'With each of these: browser and operating system (name and major version), device type, a screen size class (phone, tablet, laptop, desktop), time zone, language, and the country derived from your IP address.',
     urlTitle: 'Page addresses',
     url: (allow: string) =>
-      `Of every address only the host name, the path and these query parameters are kept: ${allow}, plus parameters the site owner has explicitly allowed. Anything after \`#\` is dropped. E-mail addresses, long numbers (such as card, phone or order numbers), unique ids and random-looking codes (such as password reset links) in an address are replaced with ${placeholders} before anything is stored.`,
+      `Of every address only the host name, the path and these query parameters are kept: ${allow}, plus parameters the site owner has explicitly allowed. Anything after \`#\` is dropped. E-mail addresses, IP addresses, long numbers (such as card, phone or order numbers), unique ids and random-looking codes (such as password reset links) in an address are replaced with ${placeholders} before anything is stored.`,
     ipTitle: 'Your IP address',
     ip: (v4: number, v6: number) =>
       `Your IP address is used only in memory while a request is handled: to look up the country and to compute a visitor code, then it is discarded. It is never written to disk or to a log. Only its network part, the first ${v4} bits of an IPv4 address (/${v4}) or the first ${v6} bits of an IPv6 address (/${v6}), is kept, and only in counts of refused requests (such as those of bots), never next to a visitor code.`,
@@ -54,7 +54,7 @@ const TEXT = {
       'Bij elk daarvan: browser en besturingssysteem (naam en hoofdversie), soort apparaat, een schermformaatklasse (telefoon, tablet, laptop, desktop), tijdzone, taal, en het land dat uit je IP-adres wordt afgeleid.',
     urlTitle: 'Paginaadressen',
     url: (allow: string) =>
-      `Van elk adres worden alleen de hostnaam, het pad en deze queryparameters bewaard: ${allow}, plus parameters die de eigenaar van de site uitdrukkelijk heeft toegestaan. Alles na \`#\` vervalt. E-mailadressen, lange nummers (zoals kaart-, telefoon- of ordernummers), unieke id's en willekeurig ogende codes (zoals links om een wachtwoord te herstellen) in een adres worden vervangen door ${placeholders} voordat er iets wordt opgeslagen.`,
+      `Van elk adres worden alleen de hostnaam, het pad en deze queryparameters bewaard: ${allow}, plus parameters die de eigenaar van de site uitdrukkelijk heeft toegestaan. Alles na \`#\` vervalt. E-mailadressen, IP-adressen, lange nummers (zoals kaart-, telefoon- of ordernummers), unieke id's en willekeurig ogende codes (zoals links om een wachtwoord te herstellen) in een adres worden vervangen door ${placeholders} voordat er iets wordt opgeslagen.`,
     ipTitle: 'Je IP-adres',
     ip: (v4: number, v6: number) =>
       `Je IP-adres wordt alleen in het geheugen gebruikt zolang een verzoek wordt verwerkt: om het land op te zoeken en een bezoekerscode te berekenen; daarna wordt het weggegooid. Het wordt nooit naar schijf of naar een log geschreven. Alleen het netwerkdeel, de eerste ${v4} bits van een IPv4-adres (/${v4}) of de eerste ${v6} bits van een IPv6-adres (/${v6}), wordt bewaard, en alleen in tellingen van geweigerde verzoeken (zoals die van bots), nooit naast een bezoekerscode.`,
