@@ -44,12 +44,12 @@ describe('tellen export', () => {
     const env = { TELLEN_URL: c!.url, TELLEN_ADMIN_TOKEN: c!.adminToken, DATA_DIR: tempDataDir() }
     const out = path.join(tempDataDir(), 'export.csv')
     const r = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--dimensions', 'day,page', '--out', out], env)
-    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors left out\n')
+    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors on any one day left out\n')
     expect(r.code).toBe(0)
     expect(fs.readFileSync(out, 'utf8')).toBe(`"day","page","visitors","pageviews"\r\n"${today}","/",${VISITORS},${VISITORS + 3}\r\n`)
     const higher = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--format', 'ndjson', '--k', String(VISITORS + 1)], env)
     expect(higher.out).toBe('')
-    expect(higher.err).toBe('exported 0 rows; 1 rows of fewer than k visitors left out\n')
+    expect(higher.err).toBe('exported 0 rows; 1 rows of fewer than k visitors on any one day left out\n')
   })
 
   it('fails with one clear line on a bad parameter', async () => {
@@ -63,7 +63,7 @@ describe('tellen export', () => {
     await c!.stop()
     const env = { DATA_DIR: c!.dataDir, PORT: '1', TELLEN_SITES: SITE }
     const r = await tellen(['export', '--site', SITE, '--from', today, '--to', today, '--dimensions', 'browser', '--metrics', 'visitors', '--format', 'ndjson'], env)
-    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors left out\n')
+    expect(r.err).toBe('exported 1 rows; 0 rows of fewer than k visitors on any one day left out\n')
     expect(r.out).toBe(`{"browser":"Chrome","visitors":${VISITORS}}\n`)
     const bad = await tellen(['export', '--site', SITE, '--dimensions', 'planet'], env)
     expect(bad.code).toBe(1)

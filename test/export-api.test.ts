@@ -8,9 +8,16 @@ import type { Env } from '../collector/src/context.ts'
 import { createLogger } from '../collector/src/log.ts'
 import { startServer, type RunningServer } from '../collector/src/server.ts'
 import { buildFixture, fixtureDay, fixtureVisits, ingestFixture, SITE, type SentEvent } from './helpers/stats-fixture.ts'
-import { tempDataDir } from './helpers/collector.ts'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { insertLines } from '../collector/src/ingest/writer.ts'
+import { parseIp } from '../collector/src/ingest/ip.ts'
+import { processBatch } from '../collector/src/ingest/pipeline.ts'
+import { runVisitsJob } from '../collector/src/visits/sessionize.ts'
+import { tempDataDir, UA } from './helpers/collector.ts'
 
 const OTHER = 'other-export.test'
+/** A site where one person comes back every day and ten people come on one day. */
+const RETURNING = 'returning-export.test'
 const ADMIN = 'export-admin-token-0123456789abcdef'
 const K = 10
 const DAY = fixtureDay()
@@ -99,7 +106,7 @@ const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSO
 
 beforeAll(async () => {
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER}`, TELLEN_ADMIN_TOKEN: ADMIN,
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER},${RETURNING}`, TELLEN_ADMIN_TOKEN: ADMIN,
     TELLEN_EXPORT_MIN_VISITORS: String(K), TELLEN_VISITS_INTERVAL_MS: '3600000', LOG_LEVEL: 'silent',
   })
   server = await startServer(config, createLogger('silent'))
@@ -267,4 +274,56 @@ describe('k-anonymity of exports', () => {
       { numRuns: 60 },
     )
   }, 60_000)
+})
+
+describe('k-anonymity over several days', () => {
+  const DAY_MS = 86_400_000
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS
+  const days = 12
+  const from = new Date(today - days * DAY_MS).toISOString().slice(0, 10)
+  const to = new Date(today).toISOString().slice(0, 10)
+
+  beforeAll(async () => {
+    // Each UTC day has its own random salt, as the salt store makes them.
+    const salts = new Map<number, Buffer>()
+    const saltFor = (now: number) => {
+      const day = Math.floor(now / DAY_MS)
+      if (!salts.has(day)) salts.set(day, randomBytes(32))
+      return salts.get(day)!
+    }
+    const deps = { site: (d: string) => (d === RETURNING ? { domain: RETURNING, timezone: 'UTC', queryAllowlist: new Set<string>() } : undefined), saltFor, ipv4Prefix: 24, ipv6Prefix: 48 }
+    const visit = (ip: string, ua: string, path: string, now: number) => {
+      const r = processBatch({ v: 1, site: RETURNING, events: [{ type: 'pageview', url: `https://${RETURNING}${path}`, ts: now }] }, { ip: parseIp(ip), userAgent: ua, origin: undefined, now: now + 1000 }, deps)
+      if (!r.ok || r.rows.length !== 1) throw new Error(`refused: ${JSON.stringify(r)}`)
+      return r.rows[0]!
+    }
+    const lines: string[] = []
+    // One person, one address and browser, on /rare at noon of each of the last 12 days.
+    for (let d = days; d >= 1; d--) lines.push(visit('145.14.1.77', UA.firefoxWindows, '/rare', today - d * DAY_MS + 12 * 3_600_000))
+    // Ten people on /popular, all on one day.
+    for (let i = 0; i < 10; i++) lines.push(visit(`203.0.113.${10 + i}`, UA.chromeMac, '/popular', today - 3 * DAY_MS + 9 * 3_600_000 + i * 60_000))
+    await insertLines(server.services.db, 'tellen.events_in', lines, randomUUID())
+    await runVisitsJob(server.services.db)
+  }, 60_000)
+
+  it('holds the threshold against the visitors of one day, so one person back every day is not k visitors', async () => {
+    const res = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: 'page', metrics: 'visitors,pageviews', format: 'ndjson' })}`)
+    expect(res.status).toBe(200)
+    // Over the range the daily codes of the one person are 12 visitors; on any one day, one.
+    expect(ndjson(await res.text())).toEqual([{ page: '/popular', visitors: 10, pageviews: 10 }])
+    expect(res.headers.get('x-tellen-suppressed-rows')).toBe('1')
+  })
+
+  it('does the same for dimensions of visits and for an export without dimensions', async () => {
+    const byEntry = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: 'entry_page', metrics: 'visitors,visits', format: 'ndjson' })}`)
+    expect(byEntry.status).toBe(200)
+    expect(ndjson(await byEntry.text())).toEqual([{ entry_page: '/popular', visitors: 10, visits: 10 }])
+    expect(byEntry.headers.get('x-tellen-suppressed-rows')).toBe('1')
+    // The whole site: eleven people on the busiest day, so the row is shown, with every daily visitor.
+    const whole = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: '', metrics: 'visitors,pageviews', format: 'ndjson' })}`)
+    expect(ndjson(await whole.text())).toEqual([{ visitors: 22, pageviews: 22 }])
+    // A higher k than any day reached leaves it out.
+    const strict = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: '', metrics: 'visitors', format: 'ndjson', k: '12' })}`)
+    expect(ndjson(await strict.text())).toEqual([])
+  })
 })

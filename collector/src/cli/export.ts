@@ -31,7 +31,7 @@ async function save(source: Readable, out: string | undefined): Promise<void> {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('export rows of at least k visitors, as a partner gets them (CSV, NDJSON or Parquet)')
+    .description('export rows of at least k visitors on one day, as a partner gets them (CSV, NDJSON or Parquet)')
     .requiredOption('--site <domain>', 'the site to export')
     .option('--from <day>', 'first day, YYYY-MM-DD (default: 29 days before --to)')
     .option('--to <day>', 'last day, YYYY-MM-DD (default: today in the site\'s time zone)')
@@ -67,6 +67,6 @@ export function register(program: Command): void {
           }
         },
       })
-      process.stderr.write(`exported ${counts.rows} rows; ${counts.suppressed} rows of fewer than k visitors left out\n`)
+      process.stderr.write(`exported ${counts.rows} rows; ${counts.suppressed} rows of fewer than k visitors on any one day left out\n`)
     })
 }

@@ -9,10 +9,11 @@ import type { ExportDimension, ExportFormat, ExportMetric, ExportRequest } from 
 
 /** Where an export's rows are counted: one rollup holding every dimension asked for. */
 interface Plan {
-  /** `FROM ... WHERE ...` with the site and the range. */
+  /** `FROM ... WHERE ...` with the site and the range; its rows have an `hour`. */
   from: string
   column: (d: ExportDimension) => string
-  metric: Record<ExportMetric, string | undefined>
+  /** Pageviews and visits as sums (added up over days); visitors as a state and a count of a day. */
+  metric: { pageviews: string; visits: string | undefined; visitorState: string; visitors: string }
 }
 
 /**
@@ -28,14 +29,14 @@ function planFor(dimensions: readonly ExportDimension[], metrics: readonly Expor
     return {
       from: `FROM ${rollup.table} WHERE ${rangeWhere('hour')}`,
       column: (d) => day(d) ?? rollup.columns[d as Dimension]!,
-      metric: { visitors: VISITORS_MERGED, pageviews: 'sum(pageviews)', visits: undefined },
+      metric: { visitors: VISITORS_MERGED, visitorState: VISITORS_MERGED.replace('Merge(', 'MergeState('), pageviews: 'sum(pageviews)', visits: undefined },
     }
   }
   if (dims.every((d) => d !== 'page' && visitColumn(d))) {
     return {
       from: visitsFrom({}),
       column: (d) => day(d) ?? visitColumn(d as Dimension)!,
-      metric: { visitors: VISITORS_COUNTED, pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
+      metric: { visitors: VISITORS_COUNTED, visitorState: VISITORS_COUNTED.replace('(12)', 'State(12)'), pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
     }
   }
   throw new ParamError(
@@ -47,31 +48,49 @@ function planFor(dimensions: readonly ExportDimension[], metrics: readonly Expor
 /** Text a spreadsheet would run as a formula starts with one of these: such a cell gets a leading quote. */
 const csvSafe = (column: string) => `if(match(${column}, '^[-=+@\\t\\r]'), concat('\\'', ${column}), ${column})`
 
-/** The grouped counts of every row, thresholded or not: `d_<dimension>` and `n_<metric>` columns. */
+/**
+ * The grouped counts of every row, thresholded or not: `d_<dimension>` and `n_<metric>` columns, and
+ * `n_people`, what the threshold is held against: the most visitors the row has on any one UTC day.
+ * A visitor code lasts a day, so over several days one person who comes back every day is several
+ * visitors; within a day distinct codes are distinct people (or more codes than people: a person
+ * with two devices). A row is counted per UTC day first, then over the range.
+ */
 function groupedSql(r: ExportRequest): string {
   const plan = planFor(r.dimensions, r.metrics)
-  const select = [
+  const dims = r.dimensions.map((d) => `d_${d}`)
+  const perDay = [
     ...r.dimensions.map((d) => `${plan.column(d)} AS d_${d}`),
-    ...(['visitors', 'pageviews', 'visits'] as const).filter((m) => plan.metric[m]).map((m) => `${plan.metric[m]} AS n_${m}`),
+    `toDate(hour, 'UTC') AS utc_day`,
+    `${plan.metric.visitorState} AS day_state`,
+    `${plan.metric.visitors} AS day_visitors`,
+    `${plan.metric.pageviews} AS day_pageviews`,
+    ...(plan.metric.visits ? [`${plan.metric.visits} AS day_visits`] : []),
   ]
-  const group = r.dimensions.length ? ` GROUP BY ${r.dimensions.map((d) => `d_${d}`).join(', ')}` : ''
-  return `SELECT ${select.join(', ')} ${plan.from}${group} HAVING count() > 0`
+  const overall = [
+    ...dims,
+    `uniqCombinedMerge(12)(day_state) AS n_visitors`,
+    `sum(day_pageviews) AS n_pageviews`,
+    ...(plan.metric.visits ? [`sum(day_visits) AS n_visits`] : []),
+    `max(day_visitors) AS n_people`,
+  ]
+  const group = (extra: string[]) => (dims.length + extra.length ? ` GROUP BY ${[...dims, ...extra].join(', ')}` : '')
+  return `SELECT ${overall.join(', ')} FROM (SELECT ${perDay.join(', ')} ${plan.from}${group(['utc_day'])})${group([])} HAVING count() > 0`
 }
 
-/** The rows that describe at least `k` visitors, named by dimension and metric, in dimension order. */
+/** The rows that describe at least `k` people (see `groupedSql`), named by dimension and metric, in dimension order. */
 function exportSql(r: ExportRequest): string {
   const columns = [
     ...r.dimensions.map((d) => `${r.format === 'csv' && d !== 'day' ? csvSafe(`d_${d}`) : `d_${d}`} AS ${d}`),
     ...r.metrics.map((m) => `n_${m} AS ${m}`),
   ]
   const order = r.dimensions.length ? ` ORDER BY ${r.dimensions.map((d) => `d_${d}`).join(', ')}` : ''
-  return `SELECT ${columns.join(', ')} FROM (${groupedSql(r)}) WHERE n_visitors >= {k:UInt64}${order}`
+  return `SELECT ${columns.join(', ')} FROM (${groupedSql(r)}) WHERE n_people >= {k:UInt64}${order}`
 }
 
 const FORMAT: Record<ExportFormat, string> = { csv: 'CSVWithNames', ndjson: 'JSONEachRow', parquet: 'Parquet' }
 
 export interface ExportResult {
-  /** Rows in the export, and rows left out because they describe fewer than k visitors. */
+  /** Rows in the export, and rows left out because they describe fewer than k people. */
   rows: number
   suppressed: number
   /** The rows in ClickHouse's own output format for `format`, as bytes. */
@@ -87,7 +106,7 @@ export interface ExportResult {
 export async function exportRows(db: Db, site: string, tz: string, r: ExportRequest): Promise<ExportResult> {
   const params = { ...baseParams({ site, tz, from: r.from, to: r.to, filters: {} }), k: r.k }
   const counted = await db.query({
-    query: `SELECT countIf(n_visitors >= {k:UInt64}) AS shown, countIf(n_visitors < {k:UInt64}) AS left_out FROM (${groupedSql(r)})`,
+    query: `SELECT countIf(n_people >= {k:UInt64}) AS shown, countIf(n_people < {k:UInt64}) AS left_out FROM (${groupedSql(r)})`,
     query_params: params,
     format: 'JSONEachRow',
   })
