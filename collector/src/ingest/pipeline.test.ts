@@ -153,6 +153,16 @@ describe('processBatch', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  it('scrubs what a page names itself: element ids, event names and property values', () => {
+    const url = 'https://example.com/'
+    const rows = rowsOf(processBatch(batch([
+      { type: 'click', url, el: 'a#user-jan@example.nl', cx: 1, cy: 1 },
+      { type: 'custom', url, name: 'signup 3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c', props: { plan: 'pro', email: 'jan@example.nl', order: 100045873, ip: '81.2.69.14', seats: 3 } },
+    ]), req(), deps))
+    expect(rows[0]).toMatchObject({ target: 'a#:email' })
+    expect(rows[1]).toMatchObject({ name: 'signup :id', props: { plan: 'pro', email: ':email', order: ':number', ip: ':ip', seats: '3' } })
+  })
+
   it('writes every column in order, empty ones with their empty value', () => {
     const url = 'https://example.com/plain'
     const result = processBatch(batch([{ type: 'pageview', url }, { type: 'leave', url, exit: 'hidden' }]), req(), deps)

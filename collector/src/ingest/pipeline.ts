@@ -3,6 +3,7 @@ import { countryOf } from './geo.ts'
 import { truncateIp, type ClientIp } from './ip.ts'
 import { classifyReferrer, parseReferrer, type ParsedReferrer } from './referrer.ts'
 import { describeIssues, parseBatch, parseEvent, type WireBatch, type WireEvent } from './schema.ts'
+import { scrubText } from './scrub.ts'
 import { belongsToSite, cleanUrl, hostOf } from './url.ts'
 import { parseUserAgent } from './user-agent.ts'
 import { visitorHash } from './visitor.ts'
@@ -234,14 +235,16 @@ function eventColumns(
       const resource = `${u.hostname}${u.path}`
       return event.type === 'error' ? { name: event.kind, target: resource } : { target: resource }
     }
+    // What a page names itself (an element's id, an event's name and properties) is scrubbed as URLs
+    // are: a page may put an e-mail address, an order number or a token there.
     case 'click':
-      return { target: event.el, cell_x: event.cx, cell_y: event.cy }
+      return { target: scrubText(event.el), cell_x: event.cx, cell_y: event.cy }
     case 'call':
       return { target: event.number.replace(/[^+0-9]/g, '') }
     case 'custom': {
       const props: Record<string, string> = Object.create(null)
-      for (const [k, v] of Object.entries(event.props ?? {})) props[wellFormed(k)] = String(v)
-      return { name: event.name, props }
+      for (const [k, v] of Object.entries(event.props ?? {})) props[wellFormed(k)] = scrubText(String(v))
+      return { name: scrubText(event.name), props }
     }
   }
 }

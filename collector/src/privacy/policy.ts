@@ -67,7 +67,7 @@ export const COLLECTED: Record<EventType, { en: string; nl: string }> = {
     nl: 'Telefoonlinks: klikken op de eigen telefoonnummers van de site, om gesprekken te tellen die via de site beginnen.',
   },
   custom: {
-    en: 'Custom events: named events the site defines (such as a completed sign-up), to measure its goals.',
-    nl: 'Eigen gebeurtenissen: benoemde gebeurtenissen die de site zelf definieert (zoals een voltooide aanmelding), om doelen te meten.',
+    en: 'Custom events: named events the site defines (such as a completed sign-up), with the properties it gives them, cleaned as page addresses are, to measure its goals.',
+    nl: 'Eigen gebeurtenissen: benoemde gebeurtenissen die de site zelf definieert (zoals een voltooide aanmelding), met de eigenschappen die de site meegeeft, opgeschoond zoals paginaadressen, om doelen te meten.',
   },
 }
