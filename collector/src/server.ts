@@ -61,6 +61,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     flushIntervalMs: config.flushIntervalMs,
     spoolDir: path.join(config.dataDir, 'spool', name),
     maxSpoolBytes: config.spoolMaxBytes,
+    // Refused rows are kept no longer than stored events (two days when events are not stored).
+    quarantineDays: config.eventsRetentionDays || 2,
   })
   const services: Services = {
     config,

@@ -71,6 +71,18 @@ describe('the spooled batch writer', () => {
     expect(await count('refused')).toBe(4)
   })
 
+  it('deletes quarantined batches older than their retention when it starts', async () => {
+    const qdir = path.join(spoolDir('expire'), 'quarantine')
+    fs.mkdirSync(qdir, { recursive: true })
+    fs.writeFileSync(path.join(qdir, 'old.jsonl'), `${line('expire')}\n`)
+    fs.writeFileSync(path.join(qdir, 'recent.jsonl'), `${line('expire')}\n`)
+    const old = new Date(Date.now() - 8 * 86_400_000)
+    fs.utimesSync(path.join(qdir, 'old.jsonl'), old, old)
+    const w = createBatchWriter(db, 'tellen.events_in', options('expire', { quarantineDays: 7 }), log)
+    await expect.poll(() => fs.readdirSync(qdir), { timeout: 5000 }).toEqual(['recent.jsonl'])
+    await w.close()
+  })
+
   it('splits large writes into batches of batchRows and deletes segments once ClickHouse confirmed them', async () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('split', { batchRows: 7, segmentBytes: 512 }), log)
     await w.write(Array.from({ length: 50 }, () => line('split')))

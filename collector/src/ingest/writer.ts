@@ -28,6 +28,11 @@ export interface WriterOptions {
   segmentBytes?: number
   /** Told about every insert, for metrics. */
   observer?: WriterObserver
+  /**
+   * Days a quarantined batch is kept for an operator to inspect (default 30); older ones are deleted
+   * at start and hourly, so rows ClickHouse refused do not outlive the retention of stored events.
+   */
+  quarantineDays?: number
 }
 
 /** Receives the writer's events, for /metrics. */
@@ -393,6 +398,33 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     }
   }
 
+  /** Deletes quarantined batches older than `quarantineDays`. */
+  const expireQuarantine = async (now = Date.now()) => {
+    const qdir = path.join(dir, 'quarantine')
+    const keepMs = (options.quarantineDays ?? 30) * 86_400_000
+    let names: string[]
+    try {
+      names = await fs.promises.readdir(qdir)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const file = path.join(qdir, name)
+      const stat = await fs.promises.stat(file).catch(() => undefined)
+      if (stat?.isFile() && now - stat.mtimeMs > keepMs) {
+        await fs.promises.rm(file, { force: true })
+        log.info({ table, file: name }, 'spool: deleted a quarantined batch older than its retention')
+      }
+    }
+  }
+  let quarantineCheckedAt = 0
+  const expireQuarantineHourly = () => {
+    const now = Date.now()
+    if (now - quarantineCheckedAt < 3_600_000) return
+    quarantineCheckedAt = now
+    void expireQuarantine(now).catch((err: Error) => log.error({ table, err: err.message }, 'spool: quarantine not expired'))
+  }
+
   /** Keeps a batch ClickHouse refuses in `spoolDir/quarantine/<token>.jsonl` for an operator to inspect. */
   const quarantine = async (batch: Batch, payload: Buffer, err: Error) => {
     const qdir = path.join(dir, 'quarantine')
@@ -420,8 +452,10 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
 
   const timer = setInterval(() => {
     if (!committing) closeIfDue()
+    expireQuarantineHourly()
   }, Math.max(5, Math.floor(Math.min(options.flushIntervalMs, idleMs) / 2)))
   timer.unref()
+  expireQuarantineHourly()
   if (queue.length) void kickDrain()
 
   async function flushAll(): Promise<void> {
