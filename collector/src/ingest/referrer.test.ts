@@ -27,6 +27,7 @@ describe('classifyReferrer', () => {
     expect(classifyReferrer('not a url', 'example.com')).toEqual({ host: '', source: 'Direct' })
     expect(classifyReferrer('https://www.example.com/pricing', 'example.com')).toEqual({ host: '', source: 'Direct' })
     expect(classifyReferrer('https://docs.example.com/', 'example.com')).toEqual({ host: '', source: 'Direct' })
+    expect(classifyReferrer('http://127.0.0.1:8080/a', '127.0.0.1')).toEqual({ host: '', source: 'Direct' })
   })
 
   it('prefers the campaign source the site tagged its link with', () => {

@@ -63,9 +63,9 @@ export function parseReferrer(referrer: string | undefined): ParsedReferrer {
 export function classifyReferrer(referrer: string | undefined, site: string, utmSource?: string, parsed = parseReferrer(referrer)): Referrer {
   let host = parsed.web ? parsed.hostname.toLowerCase() : ''
   if (host.startsWith('www.')) host = host.slice(4)
-  // A page served from an address (a router, a machine on the visitor's network) is named by a placeholder.
-  if (ipaddr.isValid(host.startsWith('[') ? host.slice(1, -1) : host)) host = URL_PLACEHOLDERS.ip
   if (host && belongsToSite(host, site)) host = ''
+  // A page served from an address (a router, a machine on the visitor's network) is named by a placeholder.
+  if (host && ipaddr.isValid(host.startsWith('[') ? host.slice(1, -1) : host)) host = URL_PLACEHOLDERS.ip
   const source = utmSource ? utmSource : host ? (knownSource(host) ?? host) : 'Direct'
   return { host, source }
 }

@@ -198,6 +198,8 @@ describe('createBatchWriter batching and retries', () => {
     // Long before the interval: the gap after the last rows closed the batch.
     await expect.poll(() => countSite('idle.test'), { timeout: 20_000, interval: 100 }).toBe(10)
     expect(Date.now() - lastWrite).toBeGreaterThanOrEqual(1800)
+    // The rows can be read a moment before the insert's answer reaches the writer.
+    await expect.poll(() => writer.stats().rowsWritten, { timeout: 5000 }).toBe(10)
     expect(writer.stats()).toMatchObject({ rowsWritten: 10, batchesWritten: 1 })
     await writer.close()
   })
