@@ -18,6 +18,8 @@ describe('classifyReferrer', () => {
     ['android-app://com.slack/', 'com.slack', 'com.slack'],
     ['http://192.168.1.20:8080/dashboard', ':ip', ':ip'],
     ['http://[2001:db8::7]/', ':ip', ':ip'],
+    ['http://3232235796/', ':ip', ':ip'],
+    ['http://1.2.3.4.example.net/', '1.2.3.4.example.net', '1.2.3.4.example.net'],
   ])('names the source of %s', (referrer, source, host) => {
     expect(classifyReferrer(referrer, 'example.com')).toEqual({ source, host })
   })
