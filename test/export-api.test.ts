@@ -208,6 +208,7 @@ describe('GET /api/export/:site', () => {
     [{ dimensions: 'page', metrics: 'visits' }, /no rollup keeps page with visits/],
     [{ dimensions: 'country,browser,os,device,screen' }, /dimensions must name 0 to 4/],
     [{ from: '2026-02-30' }, /from is not a calendar date/],
+    [{ from: '2026-01-01', to: '2500-01-01' }, /to must be a day from 2000-01-01 to 2099-12-31/],
     [{ to: 'yesterday' }, /to must be a date as YYYY-MM-DD/],
     [{ from: '2020-01-01', to: '2026-01-01' }, /at most 731 may be asked at once/],
     [{ from: '2026-01-02', to: '2026-01-01' }, /is after to/],

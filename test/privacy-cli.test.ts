@@ -102,7 +102,7 @@ describe('tellen forget', () => {
   })
 
   it('says what is wrong with a bad date or range', () => {
-    expect(results.badDate).toMatchObject({ code: 1, stderr: expect.stringMatching(/^tellen: from: is not a real date\n$/) })
+    expect(results.badDate).toMatchObject({ code: 1, stderr: expect.stringMatching(/^tellen: from: is not a calendar date\n$/) })
     expect(results.badRange).toMatchObject({ code: 1, stderr: 'tellen: from must not be after to\n' })
     expect(unauthorised).toBe(401)
     expect(results.badBody!.code).toBe(400)

@@ -86,6 +86,11 @@ describe('the stats API over HTTP', () => {
       [`/api/stats/unknown.net/overview`, /site "unknown\.net" is not registered/],
       [`/api/stats/${SITE}/overview?from=2026-13-01`, /from is not a calendar date/],
       [`/api/stats/${SITE}/overview?from=yesterday`, /from must be a date as YYYY-MM-DD/],
+      // Days the engine cannot hold: answered at once, not with wrong numbers, a 500 or an endless loop.
+      [`/api/stats/${SITE}/timeseries?from=9999-12-31&to=9999-12-31`, /from must be a day from 2000-01-01 to 2099-12-31/],
+      [`/api/stats/${SITE}/overview?from=2500-01-01&to=2500-01-02`, /from must be a day from 2000-01-01 to 2099-12-31/],
+      [`/api/stats/${SITE}/overview?from=2026-01-01&to=2149-06-10`, /to must be a day from/],
+      [`/api/stats/${SITE}/overview?from=0000-01-01&to=0000-01-31`, /from must be a day from/],
       [`/api/stats/${SITE}/overview?from=2026-02-01&to=2026-01-01`, /is after to/],
       [`/api/stats/${SITE}/overview?from=2020-01-01&to=2026-01-01`, /at most 731 may be asked/],
       [`/api/stats/${SITE}/timeseries?interval=hour&from=2026-01-01&to=2026-03-01`, /at most 31 may be asked/],

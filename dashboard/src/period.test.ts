@@ -17,6 +17,9 @@ describe('dashboard periods', () => {
     expect(periodRange('custom', today, { from: '2026-02-30', to: today })).toEqual({ from: '2026-02-14', to: today })
     expect(isDay('2026-02-28')).toBe(true)
     expect(isDay('2026-2-28')).toBe(false)
+    // A shared link with a day the API refuses falls back to the default range.
+    expect(isDay('9999-12-31')).toBe(false)
+    expect(periodRange('custom', today, { from: '2026-02-01', to: '9999-12-31' })).toEqual({ from: '2026-02-01', to: today })
   })
 
   it('compares with the period of equal length just before', () => {

@@ -1,4 +1,5 @@
 /** Date ranges of the dashboard, cut in the site's time zone. Days are `YYYY-MM-DD` strings. */
+import { FIRST_DAY, LAST_DAY } from '../../collector/src/stats/range.ts'
 
 export const PERIODS = ['today', '7d', '30d', '90d', 'month', 'custom'] as const
 export type Period = (typeof PERIODS)[number]
@@ -30,9 +31,9 @@ export const addDays = (day: string, days: number) => toDay(toMs(day) + days * D
 /** Days in an inclusive range. */
 export const rangeDays = (r: Range) => Math.round((toMs(r.to) - toMs(r.from)) / DAY_MS) + 1
 
-/** A well-formed calendar day. */
+/** A well-formed calendar day within the days the stats API answers for. */
 export const isDay = (s: string | null | undefined): s is string =>
-  !!s && /^\d{4}-\d{2}-\d{2}$/.test(s) && Number.isFinite(toMs(s)) && toDay(toMs(s)) === s
+  !!s && /^\d{4}-\d{2}-\d{2}$/.test(s) && s >= FIRST_DAY && s <= LAST_DAY && Number.isFinite(toMs(s)) && toDay(toMs(s)) === s
 
 /**
  * Today in a time zone (the site's: its days are cut there).

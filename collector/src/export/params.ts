@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ParamError, resolveRange } from '../stats/params.ts'
+import { daySchema, ParamError, resolveRange } from '../stats/params.ts'
 
 /** What an export may group by: the day, and the dimensions the rollups keep (custom events aside). */
 export const EXPORT_DIMENSIONS = [
@@ -52,8 +52,7 @@ function list<T extends string>(name: string, allowed: readonly T[], min: number
   })
 }
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date')
+const day = daySchema
 
 const schema = z.strictObject({
   from: day.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Db } from '../db/client.ts'
+import { daySchema } from '../stats/params.ts'
 
 /** What to erase: all of a site's data, or the UTC days from `from` to `to` (inclusive). */
 export interface ForgetRequest {
@@ -15,7 +16,8 @@ export interface ForgetResult {
   skipped: string[]
 }
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(d)), 'is not a real date')
+// The days a range may name, as in the stats API: a calendar day (2026-02-30 is refused, not read as 2026-03-02).
+const date = daySchema
 
 /** Validates a forget request from the CLI or the admin API; the message says what is wrong. */
 export const forgetRequestSchema = z

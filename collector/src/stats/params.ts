@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { DIMENSIONS, type Dimension, type Filters } from './dimensions.ts'
-import { addDays, rangeDays } from './range.ts'
+import { addDays, FIRST_DAY, LAST_DAY, rangeDays } from './range.ts'
 import { INTERVALS, TIMESERIES_METRICS } from './queries/timeseries.ts'
 
 /** The longest range a question may cover, and the longest one asked by the hour. */
@@ -8,10 +8,13 @@ export const MAX_RANGE_DAYS = 731
 export const MAX_HOURLY_DAYS = 31
 export const MAX_LIMIT = 1000
 
-const day = z
+/** A day of a range, as `YYYY-MM-DD`: a calendar day from FIRST_DAY to LAST_DAY. */
+export const daySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a calendar date')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), { error: 'is not a calendar date', abort: true })
+  .refine((d) => d >= FIRST_DAY && d <= LAST_DAY, `must be a day from ${FIRST_DAY} to ${LAST_DAY}`)
+const day = daySchema
 
 const count = (name: string, min: number, max: number, fallback: number) =>
   z.coerce

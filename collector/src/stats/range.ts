@@ -11,6 +11,13 @@ export interface StatsQuery {
   filters: Filters
 }
 
+/**
+ * The days a question may name. Outside them the engine's dates and times overflow (Date ends in
+ * 2149, DateTime in 2106) and answers would be wrong or fail; no site has data before 2000.
+ */
+export const FIRST_DAY = '2000-01-01'
+export const LAST_DAY = '2099-12-31'
+
 const DAY_MS = 86_400_000
 const toMs = (day: string) => Date.parse(`${day}T00:00:00Z`)
 const toDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)

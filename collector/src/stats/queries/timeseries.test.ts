@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture, fixtureQuery, fixtureVisits, openStatsDb, type StatsDb } from '../../../../test/helpers/stats-fixture.ts'
 import { addDays } from '../range.ts'
-import { timeseries } from './timeseries.ts'
+import { bucketsOf, timeseries } from './timeseries.ts'
 
 const events = buildFixture()
 let s: StatsDb
@@ -66,5 +66,15 @@ describe('timeseries', () => {
     const r = await timeseries(s.db, fixtureQuery({ filters: { page: '/docs', device: 'mobile' } }), 'pageviews', 'day')
     expect(r.source).toBe('events')
     expect(r.points[0]!.value).toBe(pageviews.filter((e) => e.path === '/docs' && e.device === 'mobile').length)
+  })
+})
+
+describe('bucketsOf', () => {
+  it('labels every bucket of a range, across a year and at the last day a range may name', () => {
+    expect(bucketsOf('2026-12-30', '2027-01-02', 'day')).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02'])
+    expect(bucketsOf('2026-12-30', '2027-01-02', 'month')).toEqual(['2026-12-01', '2027-01-01'])
+    expect(bucketsOf('2099-12-31', '2099-12-31', 'week')).toEqual(['2099-12-28'])
+    // Labels past year 9999 sort before 9999: the buckets are counted in days, so this ends.
+    expect(bucketsOf('9999-12-31', '9999-12-31', 'day')).toEqual(['9999-12-31'])
   })
 })

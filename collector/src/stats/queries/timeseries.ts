@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { filterParams, type AnswerSource } from '../dimensions.ts'
-import { addDays, baseParams, type StatsQuery } from '../range.ts'
+import { addDays, baseParams, rangeDays, type StatsQuery } from '../range.ts'
 import { trafficSource, visitSource } from '../traffic.ts'
 
 export const TIMESERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
@@ -27,7 +27,9 @@ const BUCKET: Record<Interval, (time: string) => string> = {
 /** Labels of every bucket between two days, so that empty buckets are reported as 0. */
 export function bucketsOf(from: string, to: string, interval: Interval): string[] {
   const out = new Set<string>()
-  for (let day = from; day <= to; day = addDays(day, 1)) {
+  // Counted in days, not by comparing labels: a label past year 9999 would never pass `to`.
+  for (let i = 0, n = rangeDays(from, to); i < n; i++) {
+    const day = addDays(from, i)
     if (interval === 'hour') for (let h = 0; h < 24; h++) out.add(`${day} ${String(h).padStart(2, '0')}:00`)
     else if (interval === 'day') out.add(day)
     else if (interval === 'month') out.add(`${day.slice(0, 7)}-01`)
