@@ -153,6 +153,18 @@ describe('processBatch', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  it('reports an event whose processing fails by index and keeps the others of the batch', () => {
+    const url = 'https://example.com/'
+    const failing = { ...deps, isSpamReferrer: (host: string) => { if (host === 'boom.example') throw new Error('unforeseen'); return false } }
+    const result = processBatch(batch([
+      { type: 'pageview', url },
+      { type: 'pageview', url, referrer: 'https://boom.example/' },
+      { type: 'timing', url, metric: 'lcp', value: 900 },
+    ]), req(), failing)
+    expect(result.ok && result.errors).toEqual([{ index: 1, error: 'the event could not be processed' }])
+    expect(rowsOf(result).map((r) => r.type)).toEqual(['pageview', 'timing'])
+  })
+
   it('scrubs what a page names itself: element ids, event names and property values', () => {
     const url = 'https://example.com/'
     const rows = rowsOf(processBatch(batch([

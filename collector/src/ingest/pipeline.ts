@@ -149,6 +149,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   const rows: string[] = []
   const errors: EventError[] = []
   let spam = 0
+  const siteDomain = site.domain
   const cleanOptions = { allow: site.queryAllowlist, hashRouting: batch.hash === true }
   // The events of a batch mostly share their page: its URL is cleaned once.
   let lastUrl: string | undefined
@@ -157,17 +158,29 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   let lastTs = NaN
   let lastIso = ''
   for (let index = 0; index < batch.events.length; index++) {
+    // One event that cannot be turned into a row (a case no rule foresaw) is reported by index; the
+    // others of the batch are still kept, as for any invalid event.
+    try {
+      spam += eventRow(index)
+    } catch {
+      lastUrl = undefined
+      errors.push({ index, error: 'the event could not be processed' })
+    }
+  }
+  return { ok: true, site: site.domain, rows, errors, ipPrefix, ...(spam ? { spam } : {}) }
+
+  /** Adds the row of event `index` to `rows`, or its error to `errors`; 1 when it was dropped as spam. */
+  function eventRow(index: number): number {
     const e = parseEvent(batch.events[index])
     if (!e.success) {
       errors.push({ index, error: describeIssues(e.error) })
-      continue
+      return 0
     }
     const event: WireEvent = e.data
     // A page view's referrer is parsed once, for the spam list and for the source.
     const referrer = event.type === 'pageview' && event.referrer ? parseReferrer(event.referrer) : undefined
     if (referrer && deps.isSpamReferrer && deps.isSpamReferrer(referrer.hostname)) {
-      spam++
-      continue
+      return 1
     }
     if (event.url !== lastUrl) {
       lastUrl = event.url
@@ -177,21 +190,21 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     const page = lastPage
     if (!page) {
       errors.push({ index, error: 'url is not an http(s) URL' })
-      continue
+      return 0
     }
-    if (!belongsToSite(page.hostname, site.domain)) {
-      errors.push({ index, error: `url host ${page.hostname} does not belong to site ${site.domain}` })
-      continue
+    if (!belongsToSite(page.hostname, siteDomain)) {
+      errors.push({ index, error: `url host ${page.hostname} does not belong to site ${siteDomain}` })
+      return 0
     }
     const ts = event.ts ?? req.now
     if (ts < req.now - MAX_EVENT_AGE_MS || ts > req.now + MAX_CLOCK_SKEW_MS) {
       errors.push({ index, error: 'ts is more than 24 hours before receipt or in the future' })
-      continue
+      return 0
     }
-    const specific = eventColumns(event, site.domain, page.params, cleanOptions, referrer)
+    const specific = eventColumns(event, siteDomain, page.params, cleanOptions, referrer)
     if (typeof specific === 'string') {
       errors.push({ index, error: specific })
-      continue
+      return 0
     }
     // Events without a time of their own share the time of receipt, written once.
     if (ts !== lastTs) {
@@ -200,8 +213,8 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     }
     // Written by hand from fields serialised once per batch (the shared columns) and per page.
     rows.push(`${common},"${event.type}","${lastIso}"${lastPageFields}${typeFields(specific)}]`)
+    return 0
   }
-  return { ok: true, site: site.domain, rows, errors, ipPrefix, ...(spam ? { spam } : {}) }
 }
 
 /** Columns that depend on the event type, or a sentence saying why the event cannot be stored. */

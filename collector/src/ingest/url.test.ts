@@ -62,6 +62,13 @@ const CASES: [string, string][] = [
 ]
 
 describe('cleanUrl', () => {
+  it('keeps 200 characters of a parameter value without cutting an emoji in half', () => {
+    const u = cleanUrl(`https://example.com/?utm_source=${'a'.repeat(199)}😀&utm_medium=${'b'.repeat(198)}😀`)
+    expect(u?.params.get('utm_source')).toBe('a'.repeat(199))
+    expect(u?.params.get('utm_medium')).toBe(`${'b'.repeat(198)}😀`)
+    expect(u?.query).toContain('utm_source=aaa')
+  })
+
   it.each(CASES)('keeps only what is not personal of %s', (raw, expected) => {
     expect(stored(raw)).toBe(expected)
   })

@@ -23,6 +23,13 @@ export interface CleanOptions {
 
 const DEFAULT_ALLOW: ReadonlySet<string> = new Set(DEFAULT_QUERY_ALLOWLIST)
 
+/** The first `max` UTF-16 units of a text, one fewer when the cut would split a surrogate pair (an emoji). */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const last = text.charCodeAt(max - 1)
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
+}
+
 /**
  * Parses an http(s) URL and keeps only what Tellen may store: host, scrubbed path (e-mail addresses,
  * long numbers, UUIDs and tokens replaced by placeholders) and allowlisted query parameters, scrubbed
@@ -41,7 +48,7 @@ export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | un
   const params = new Map<string, string>()
   for (const [key, value] of u.searchParams) {
     const k = key.toLowerCase()
-    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(value.slice(0, 200)))
+    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(clip(value, 200)))
   }
   const keys = [...params.keys()].sort()
   const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&')
