@@ -149,4 +149,16 @@ describe('the stats API for a site with its own time zone', () => {
     }
     expect(points.filter((p) => p.value)).toEqual([{ bucket: `${day} ${local.slice(11, 13)}:00`, value: 1 }])
   })
+
+  it('registers a time zone by its canonical name, so that the engine can answer for the site', async () => {
+    for (const [asked, stored] of [['europe/amsterdam', 'Europe/Amsterdam'], ['utc', 'UTC'], ['US/Pacific', 'America/Los_Angeles']]) {
+      const added = await admin('POST', '/api/admin/sites', { domain: 'zone.test', timezone: asked })
+      expect(added.status).toBe(200)
+      expect(added.json.site.timezone).toBe(stored)
+      expect((await get('/api/stats/zone.test/overview')).status).toBe(200)
+    }
+    const refused = await admin('POST', '/api/admin/sites', { domain: 'zone.test', timezone: 'Mars/Olympus_Mons' })
+    expect(refused.status).toBe(400)
+    expect(refused.json.error).toMatch(/is not an IANA time zone/)
+  })
 })

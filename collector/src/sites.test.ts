@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDataDir } from '../../test/helpers/collector.ts'
 import { openDb, type Db } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
-import { createSiteRegistry } from './sites.ts'
+import { addSite, createSiteRegistry, listSites, SiteError } from './sites.ts'
 
 describe('createSiteRegistry against the embedded engine', () => {
   let db: Db
@@ -36,5 +36,21 @@ describe('createSiteRegistry against the embedded engine', () => {
     expect(sites.get('shop.test')).toEqual({ domain: 'shop.test', timezone: 'Europe/Amsterdam', queryAllowlist: new Set(['q']) })
     expect(sites.get('gone.test')).toBeUndefined()
     expect(sites.get('example.com')).toBeDefined()
+  })
+})
+
+describe('addSite', () => {
+  let db: Db
+  beforeAll(async () => {
+    db = openDb({ dataDir: tempDataDir() })
+    await migrate(db)
+  })
+  afterAll(() => db.close())
+
+  it('refuses to register a site in a time zone the engine does not know', async () => {
+    await expect(addSite(db, { domain: 'mars.test', timezone: 'Mars/Olympus_Mons', query_allowlist: [] })).rejects.toThrow(SiteError)
+    expect((await listSites(db)).map((s) => s.domain)).not.toContain('mars.test')
+    await addSite(db, { domain: 'earth.test', timezone: 'Europe/Amsterdam', query_allowlist: [] })
+    expect((await listSites(db)).map((s) => s.domain)).toContain('earth.test')
   })
 })

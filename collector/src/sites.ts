@@ -56,11 +56,14 @@ const PARAM = /^[a-z0-9_.-]{1,64}$/
 export function validateSite(input: { domain?: unknown; timezone?: unknown; allowParams?: unknown }): SiteRecord | string {
   const domain = typeof input.domain === 'string' ? input.domain.trim().toLowerCase() : ''
   if (!DOMAIN.test(domain)) return `"${String(input.domain ?? '')}" is not a domain name`
-  const timezone = input.timezone === undefined ? 'UTC' : String(input.timezone)
+  const asked = input.timezone === undefined ? 'UTC' : String(input.timezone)
+  let timezone: string
   try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone })
+    // The canonical name ('europe/amsterdam' is Europe/Amsterdam, US/Pacific is America/Los_Angeles):
+    // the engine knows zones by their exact names only.
+    timezone = new Intl.DateTimeFormat('en', { timeZone: asked }).resolvedOptions().timeZone
   } catch {
-    return `"${timezone}" is not an IANA time zone such as Europe/Amsterdam`
+    return `"${asked}" is not an IANA time zone such as Europe/Amsterdam`
   }
   const raw = input.allowParams === undefined ? [] : Array.isArray(input.allowParams) ? input.allowParams : String(input.allowParams).split(',')
   const params = [...new Set(raw.map((p) => String(p).trim().toLowerCase()).filter(Boolean))]
@@ -69,8 +72,19 @@ export function validateSite(input: { domain?: unknown; timezone?: unknown; allo
   return { domain, timezone, query_allowlist: params.sort() }
 }
 
-/** Registers a site, or changes its time zone and allowlist. */
+/** A site that cannot be registered, with a sentence saying why. */
+export class SiteError extends Error {
+  override name = 'SiteError'
+}
+
+/**
+ * Registers a site, or changes its time zone and allowlist. Throws a SiteError when ClickHouse does
+ * not know the time zone (every question about the site would fail).
+ */
 export async function addSite(db: Db, site: SiteRecord): Promise<void> {
+  const rs = await db.query({ query: 'SELECT count() AS n FROM system.time_zones WHERE time_zone = {tz:String}', query_params: { tz: site.timezone }, format: 'JSONEachRow' })
+  const [{ n } = { n: 0 }] = await rs.json<{ n: number | string }>()
+  if (Number(n) === 0) throw new SiteError(`ClickHouse does not know the time zone "${site.timezone}"; use an IANA name such as Europe/Amsterdam`)
   await db.insert({ table: 'tellen.sites', values: [{ ...site, deleted: 0 }], format: 'JSONEachRow' })
 }
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { addSite, listSites, removeSite, validateSite, type SiteRecord } from '../sites.ts'
+import { addSite, listSites, removeSite, SiteError, validateSite, type SiteRecord } from '../sites.ts'
 import { CliError, withBackend } from './backend.ts'
 
 /** Runs `fn` on a database opened by the CLI, after bringing its schema up to date. */
@@ -25,7 +25,9 @@ export function register(program: Command): void {
       if (typeof site === 'string') throw new CliError(site)
       await withBackend(loadConfig(), {
         remote: (api) => api.call('POST', '/api/admin/sites', { domain: site.domain, timezone: site.timezone, allowParams: site.query_allowlist }),
-        local: migrated((db) => addSite(db, site)),
+        local: migrated((db) => addSite(db, site).catch((err: unknown) => {
+          throw err instanceof SiteError ? new CliError(err.message) : err
+        })),
       })
       console.log(`registered ${site.domain} (time zone ${site.timezone}${site.query_allowlist.length ? `, keeps ${site.query_allowlist.join(', ')}` : ''})`)
     })

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
-import { addSite, listSites, removeSite, validateSite } from '../sites.ts'
+import { addSite, listSites, removeSite, SiteError, validateSite } from '../sites.ts'
 
 /** `/api/admin/sites`: list, add and remove registered sites; used by `tellen sites`. */
 export function siteRoutes(s: Services): Hono<Env> {
@@ -11,7 +11,12 @@ export function siteRoutes(s: Services): Hono<Env> {
     if (!body || typeof body !== 'object') return c.json({ error: 'body is not a JSON object' }, 400)
     const site = validateSite(body)
     if (typeof site === 'string') return c.json({ error: site }, 400)
-    await addSite(s.db, site)
+    try {
+      await addSite(s.db, site)
+    } catch (err) {
+      if (err instanceof SiteError) return c.json({ error: err.message }, 400)
+      throw err
+    }
     await s.sites.refresh()
     return c.json({ site })
   })
