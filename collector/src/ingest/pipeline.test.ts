@@ -146,10 +146,14 @@ describe('processBatch', () => {
     expect(result.errors[5]!.error).toMatch(/target is not an http\(s\) URL/)
   })
 
-  it('stores custom properties named like object internals as plain keys', () => {
-    const body = JSON.parse('{"v":1,"site":"example.com","events":[{"type":"custom","url":"https://example.com/","name":"x","props":{"__proto__":"p","constructor":"c"}}]}')
+  it('stores custom properties named like object internals as plain keys, and refuses __proto__', () => {
+    const body = JSON.parse('{"v":1,"site":"example.com","events":[{"type":"custom","url":"https://example.com/","name":"x","props":{"constructor":"c","toString":1}}]}')
     const [row] = rowsOf(processBatch(body, req(), deps))
-    expect(row!.props).toEqual({ constructor: 'c' })
+    expect(row!.props).toEqual({ constructor: 'c', toString: '1' })
+    for (const props of ['{"__proto__":"p","constructor":"c"}', '{"__proto__":{"polluted":[1]}}']) {
+      const refused = processBatch(JSON.parse(`{"v":1,"site":"example.com","events":[{"type":"custom","url":"https://example.com/","name":"x","props":${props}}]}`), req(), deps)
+      expect(refused.ok && refused.errors).toEqual([{ index: 0, error: expect.stringMatching(/props.*must not have a property named __proto__/) }])
+    }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 

@@ -50,7 +50,9 @@ const custom = z.object({
   type: z.literal('custom'),
   name: z.string().min(1).max(100),
   props: z
-    .record(z.string().min(1).max(100), z.union([z.string().max(500), z.number(), z.boolean()]))
+    // A key that objects treat specially is refused, not dropped unseen (a record never checks its value).
+    .custom<object>((p) => !(p && typeof p === 'object' && Object.hasOwn(p, '__proto__')), 'must not have a property named __proto__')
+    .pipe(z.record(z.string().min(1).max(100), z.union([z.string().max(500), z.number(), z.boolean()])))
     .refine((p) => Object.keys(p).length <= MAX_PROPS, `has more than ${MAX_PROPS} properties`)
     .optional(),
 })
