@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import http from 'node:http'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -99,6 +100,20 @@ describe('the dashboard in Chromium against the real collector', () => {
       await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
         trs.map((tr) => [tr.querySelector('button')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
     )
+
+  it('sends the page gzipped only to a client that accepts gzip', async () => {
+    const encodingFor = (acceptEncoding?: string) =>
+      new Promise<string | undefined>((resolve, reject) => {
+        http.get(`${c.url}/dashboard`, { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} }, (res) => {
+          res.resume()
+          resolve(res.headers['content-encoding'])
+        }).on('error', reject)
+      })
+    expect(await encodingFor('gzip, deflate, br')).toBe('gzip')
+    expect(await encodingFor('gzip;q=0')).toBeUndefined()
+    expect(await encodingFor('br, identity;q=0.5')).toBeUndefined()
+    expect(await encodingFor()).toBeUndefined()
+  })
 
   it('serves the page with a strict Content-Security-Policy and content-hashed assets that revalidate', async () => {
     const res = await fetch(`${c.url}/dashboard`)

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono'
+import { accepts } from 'hono/accepts'
 import { etag } from 'hono/etag'
 import { secureHeaders } from 'hono/secure-headers'
 import { dashboardAssets, type DashboardFile } from '../assets/dashboard.ts'
@@ -30,7 +31,8 @@ export function dashboardRoutes(s: Services): Hono<Env> {
   dashboardAssets().catch((err: Error) => s.log.error({ err: err.message }, 'dashboard build failed'))
 
   const send = (c: Context<Env>, f: DashboardFile, cacheControl: string) => {
-    const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '')
+    // Negotiated with q-values: `gzip;q=0` refuses gzip.
+    const gzip = accepts(c, { header: 'Accept-Encoding', supports: ['gzip', 'identity'], default: 'identity' }) === 'gzip'
     c.header('Content-Type', f.type)
     c.header('Cache-Control', cacheControl)
     c.header('Vary', 'Accept-Encoding')
