@@ -46,6 +46,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     responses.allBad = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: 'https://example.com/', ts: now() - 3 * 86_400_000 }] })
     responses.tooLarge = await postEvents(c.url, { v: 1, site: SITE, events: [pageview({ url: `https://example.com/${'a'.repeat(9000)}` })] })
     responses.wrongType = await postEvents(c.url, 'site=example.com', { 'content-type': 'application/x-www-form-urlencoded' })
+    responses.compressed = await postEvents(c.url, '\x1f\x8b\x08\x00', { 'content-encoding': 'gzip' })
     // A query string takes the request through the app's router instead of straight to the ingest routes.
     responses.throughRouter = await fetch(`${c.url}/api/event?from=router`, {
       method: 'POST',
@@ -151,6 +152,8 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(responses.tooLarge!.status).toBe(413)
     expect(responses.tooLarge!.json.error).toMatch(/larger than 8192 bytes/)
     expect(responses.wrongType!.status).toBe(415)
+    expect(responses.compressed!.status).toBe(415)
+    expect(responses.compressed!.json.error).toMatch(/content encoding gzip is not accepted/)
   })
 
   it('answers events with security headers, Tk and CORS for the site itself', () => {

@@ -106,6 +106,10 @@ export function eventRoutes(s: Services): Hono<Env> {
     if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
       return reply(415, { error: `content type ${contentType} is not accepted; send text/plain or application/json` })
     }
+    const encoding = header('content-encoding')?.trim().toLowerCase()
+    if (encoding && encoding !== 'identity') {
+      return reply(415, { error: `content encoding ${encoding} is not accepted; send the body uncompressed` })
+    }
     const now = Date.now()
     const text = await c.req.text()
     if (signal) {
