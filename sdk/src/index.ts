@@ -9,7 +9,7 @@
  */
 import { installApi, type TellenApi } from './api.ts'
 import { watchErrors } from './errors.ts'
-import { click, watchInteractions } from './interactions.ts'
+import { click, root, watchInteractions } from './interactions.ts'
 import { active, expectExit, leave, watchLeaving } from './leave.ts'
 import { linkClick } from './links.ts'
 import { pageUrl, pageview, watchNavigation } from './pageviews.ts'
@@ -40,6 +40,8 @@ if (!(optedOut || local || automated)) {
   watchInteractions(active)
   addEventListener('click', (e) => {
     const target = e.target as Element
+    // A click dispatched by a script on the document or the window has no element to describe.
+    if (!target.closest) return
     click(e, target)
     const a = target.closest('a[href]') as HTMLAnchorElement | null
     if (a) linkClick(a)
@@ -66,7 +68,9 @@ if (!(optedOut || local || automated)) {
   const loaded = () => {
     const chunk = document.createElement('script')
     chunk.src = new URL('t.vitals.js', script.src).href
-    document.head.appendChild(chunk)
+    // Under a nonce-based Content-Security-Policy the chunk needs the nonce the page gave the script.
+    chunk.nonce = script.nonce
+    root.appendChild(chunk)
   }
   if (document.readyState == 'complete') loaded()
   else addEventListener('load', loaded)

@@ -6,7 +6,7 @@ export let grid: number[]
 /** The deepest point of the page seen in this view, in percent of its height. */
 export let depth: number
 
-const root = document.documentElement
+export const root = document.documentElement
 
 /** Starts counting afresh for a new view (or after a leave). */
 export function resetInteractions(): void {

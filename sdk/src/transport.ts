@@ -33,6 +33,8 @@ let readContext: () => BatchContext
 let context: BatchContext | undefined
 let queue: WireEvent[] = []
 let retryAt = 0
+/** Failed sends in a row: each doubles the wait before the next try. */
+let failures = 0
 
 /**
  * Sets where batches go and what they say about the browser, and starts the periodic flush.
@@ -70,15 +72,16 @@ function post(events: WireEvent[], final?: boolean): void {
     return
   }
   if (final && navigator.sendBeacon?.(endpoint, body)) return
+  // Not stored (the collector is busy, away or behind a failing proxy): keep the batch and try
+  // again later, after Retry-After at least, waiting twice as long after every failure in a row
+  // (3 s up to 48 s). The queue keeps the newest 500 events.
+  const again = (seconds?: number) => {
+    retryAt = Date.now() + Math.max(seconds! * 1000 || 0, 3000 << Math.min(failures++, 4))
+    queue = events.concat(queue).slice(-500)
+  }
   // keepalive outlives the page but shares a 64 KiB in-flight quota: only for a page being left.
   fetch(endpoint, { method: 'POST', body, keepalive: final }).then(
-    (r) => {
-      if (r.status == 503 || r.status == 429) {
-        // The collector cannot keep more now: keep the batch and try again after Retry-After.
-        retryAt = Date.now() + (+r.headers.get('retry-after')! || 5) * 1000
-        queue = events.concat(queue)
-      }
-    },
-    () => {},
+    (r) => (r.status > 499 || r.status == 429 ? again(+r.headers.get('retry-after')!) : (failures = 0)),
+    () => again(),
   )
 }

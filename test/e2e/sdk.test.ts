@@ -19,7 +19,9 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     scripts: [] as { url: string; ms: number }[],
     loafSupported: false,
     restoredFromCache: false,
-    retryStatuses: [] as number[],
+    retryStatuses: [] as (number | string)[],
+    retryTimes: [] as number[],
+    strict: { errors: [] as string[] },
     manualRequests: [] as string[],
     gated: { localhost: [] as string[], automation: [] as string[], webdriver: false },
     largeBodies: [] as number[],
@@ -171,16 +173,27 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
-  /** The collector answers the first batch with 503 and Retry-After: the batch is sent again. */
+  /**
+   * The collector answers the first batch with 503 and Retry-After, the next try finds it unreachable
+   * and the one after meets a proxy's 502: the batch is kept through all three and sent again.
+   */
   async function retry(context: BrowserContext): Promise<void> {
-    let first = true
     let resent!: () => void
     const wasResent = new Promise<void>((resolve) => (resent = resolve))
     await context.route('**/api/event', async (route) => {
-      if (first) {
-        first = false
+      const attempt = seen.retryStatuses.length
+      seen.retryTimes.push(Date.now())
+      if (attempt === 0) {
         seen.retryStatuses.push(503)
         return route.fulfill({ status: 503, headers: { 'retry-after': '1', 'content-type': 'application/json' }, body: '{"error":"full"}' })
+      }
+      if (attempt === 1) {
+        seen.retryStatuses.push('unreachable')
+        return route.abort('connectionreset')
+      }
+      if (attempt === 2) {
+        seen.retryStatuses.push(502)
+        return route.fulfill({ status: 502, body: 'Bad Gateway' })
       }
       seen.retryStatuses.push(0)
       await route.continue()
@@ -193,6 +206,21 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await wasResent
     await page.waitForTimeout(300)
     await page.close()
+  }
+
+  /** A page with a nonce-based Content-Security-Policy whose own script dispatches clicks on the document. */
+  async function strict(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    page.on('pageerror', (err) => seen.strict.errors.push(err.message))
+    const loaded = page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: 10_000 })
+    await page.goto(`${c.url}/test-pages/strict.html?utm_source=strict`)
+    await loaded
+    await page.waitForTimeout(300)
+    await page.evaluate(() => {
+      document.dispatchEvent(new MouseEvent('click', { bubbles: true }))
+      window.dispatchEvent(new MouseEvent('click'))
+    })
+    await page.close({ runBeforeUnload: true })
   }
 
   /** A visitor whose browser says "do not track" (DNT) or sends Global Privacy Control. */
@@ -224,7 +252,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9].map(() => browser.newContext()))
+    const contexts = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
@@ -236,6 +264,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       retry(contexts[2]!),
       optedOut(contexts[3]!, 'dnt'),
       optedOut(contexts[4]!, 'gpc'),
+      strict(contexts[9]!),
     ])
     // Beacons sent while the last pages closed are on their way: give them a moment to land.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -418,11 +447,26 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(JSON.stringify(await events(`utm_source = 'exits'`))).not.toContain('private')
   })
 
-  it('keeps a batch refused with 503 and sends it again after Retry-After', async () => {
-    expect(seen.retryStatuses.slice(0, 2)).toEqual([503, 0])
+  it('keeps a batch refused with 503, unreachable or failing at a proxy, and sends it again, waiting longer each time', async () => {
+    expect(seen.retryStatuses.slice(0, 4)).toEqual([503, 'unreachable', 502, 0])
+    // 3 s after the 503 (its Retry-After is shorter), then 6 s, then 12 s.
+    const gaps = seen.retryTimes.slice(1, 4).map((t, i) => t - seen.retryTimes[i]!)
+    expect(gaps[0]).toBeGreaterThanOrEqual(2900)
+    expect(gaps[1]).toBeGreaterThanOrEqual(5900)
+    expect(gaps[2]).toBeGreaterThanOrEqual(11_900)
     const custom = await events(`utm_source = 'retry' AND type = 'custom'`)
     expect(custom.map((e) => e.name)).toEqual(['retry-check'])
     expect(await events(`utm_source = 'retry' AND type = 'pageview'`)).toHaveLength(1)
+  })
+
+  it('loads its timing chunk under a nonce-based CSP and throws nothing into the page on synthetic clicks', async () => {
+    expect(seen.strict.errors).toEqual([])
+    const types = (await events(`utm_source = 'strict'`)).map((e) => e.type)
+    expect(types).toContain('pageview')
+    expect(types).toContain('timing')
+    // Its own chunk was not refused, so no failed resource was reported; the synthetic clicks had no element.
+    expect(types).not.toContain('error')
+    expect(types).not.toContain('click')
   })
 
   it('sends nothing at all and stores nothing when the browser sends Do Not Track', async () => {
