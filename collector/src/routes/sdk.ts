@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto'
+import zlib from 'node:zlib'
 import { Hono } from 'hono'
+import { accepts } from 'hono/accepts'
 import { etag } from 'hono/etag'
 import { buildSdk, type SdkFile } from '../../../sdk/build.ts'
 import type { Env } from '../context.ts'
 
 interface Script {
   body: Uint8Array
+  /** The body compressed once, for clients that accept it (brotli, else gzip). */
+  br: Uint8Array
+  gzip: Uint8Array
   etag: string
 }
 
@@ -19,16 +24,30 @@ export function prepareSdk(): Promise<Record<SdkFile, Script>> {
   scripts ??= buildSdk().then((files) => {
     const out = {} as Record<SdkFile, Script>
     for (const [name, body] of Object.entries(files) as [SdkFile, Uint8Array][]) {
-      out[name] = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }
+      out[name] = {
+        body,
+        br: zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        gzip: zlib.gzipSync(body, { level: 9 }),
+        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+      }
     }
     return out
   })
   return scripts
 }
 
+/** The encoding the client likes best of brotli and gzip, brotli when it likes both as much (it is smaller). */
+function smallest(accepted: { type: string; q: number }[]): string {
+  const q = (name: string) => Math.max(0, ...accepted.filter((a) => a.type.toLowerCase() === name).map((a) => a.q))
+  const br = q('br')
+  const gzip = q('gzip')
+  return br > 0 && br >= gzip ? 'br' : gzip > 0 ? 'gzip' : 'identity'
+}
+
 /**
  * `GET /t.js` (the core script) and `GET /t.vitals.js` (the after-load chunk): cacheable for an
- * hour, with a content hash in the `ETag`, and 304 when `If-None-Match` holds it.
+ * hour, with a content hash in the `ETag`, and 304 when `If-None-Match` holds it; brotli or gzip
+ * (compressed once, at build) for a client that accepts it.
  */
 export function sdkRoutes(): Hono<Env> {
   const app = new Hono<Env>()
@@ -37,10 +56,18 @@ export function sdkRoutes(): Hono<Env> {
   for (const name of ['t.js', 't.vitals.js'] as const) {
     app.get(`/${name}`, async (c) => {
       const script = (await prepareSdk())[name]
+      const encoding = accepts(c, { header: 'Accept-Encoding', supports: ['br', 'gzip'], default: 'identity', match: smallest })
       c.header('Content-Type', 'text/javascript; charset=utf-8')
       c.header('Cache-Control', 'public, max-age=3600')
-      c.header('ETag', script.etag)
-      return c.body(script.body.slice())
+      c.header('Vary', 'Accept-Encoding')
+      if (encoding === 'identity') {
+        c.header('ETag', script.etag)
+        return c.body(script.body.slice())
+      }
+      // Each encoding is its own representation, with its own ETag.
+      c.header('ETag', `${script.etag.slice(0, -1)}-${encoding}"`)
+      c.header('Content-Encoding', encoding)
+      return c.body((encoding === 'br' ? script.br : script.gzip).slice())
     })
   }
   return app
