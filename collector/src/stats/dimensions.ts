@@ -120,11 +120,19 @@ export function eventsWhere(filters: Filters): string {
     const slot = (time: string) => `intDiv(toUInt32(${time}), ${VISIT_SLOT_SECONDS})`
     own.push(
       ` AND identity(cityHash64(visitor, ${slot('ts')})) IN (SELECT cityHash64(visitor, arrayJoin(range(${slot('start')}, ${slot('end')} + 1)))` +
-        ` FROM tellen.rollup_visits${final} WHERE ${rangeWhere('hour')} AND ${LIVE_VISIT}${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
+        ` FROM tellen.rollup_visits${final} WHERE ${VISITS_OF_RANGE} AND ${LIVE_VISIT}${visitDims.map((d) => ` AND ${visitCondition(d)}`).join('')})`,
     )
   }
   return own.join('')
 }
+
+/**
+ * The visits that may have events in the range: those that start from the UTC midnight before the
+ * range's first instant (a visit never crosses UTC midnight, so one that began earlier ended before
+ * the range) up to the range's end. A visit that began before the first local midnight of the range
+ * and went on after it has events in the range; the caller's own time condition keeps only those.
+ */
+const VISITS_OF_RANGE = `site = {site:String} AND hour >= toStartOfDay(toDateTime({from:Date}, {tz:String}), 'UTC') AND hour < toDateTime({to:Date} + 1, {tz:String})`
 
 /**
  * The site and date range condition on a time column, with days cut in the site's time zone: the time
