@@ -12,7 +12,8 @@ export function linkClick(a: HTMLAnchorElement): void {
   const protocol = a.protocol
   const href = a.href
   if (protocol == 'tel:') {
-    send('call', { number: decodeURIComponent(a.pathname).replace(/[^+\d]/g, '') })
+    // unescape, unlike decodeURIComponent, never throws (tel:0800-100%); numbers are ASCII either way.
+    send('call', { number: unescape(a.pathname).replace(/[^+\d]/g, '') })
     expectExit('tel')
   } else if (protocol == 'mailto:') {
     expectExit('mailto')

@@ -1,4 +1,4 @@
-import { send, setView, view } from './transport.ts'
+import { send, setView } from './transport.ts'
 
 let hashRouting = false
 let previous = document.referrer
@@ -25,11 +25,14 @@ export function pageview(url?: string): void {
  */
 export function watchNavigation(hash: boolean, change: (back: boolean) => void): void {
   hashRouting = hash
-  setView(pageUrl())
+  // The location last seen, apart from the view events belong to: a page view the page sent with a
+  // URL of its own is not a navigation when the location has not changed.
+  let at = pageUrl()
+  setView(at)
   const check = (back: boolean) => {
-    if (pageUrl() != view) {
+    if (pageUrl() != at) {
+      at = pageUrl()
       change(back)
-      setView(pageUrl())
     }
   }
   for (const method of ['pushState', 'replaceState'] as const) {

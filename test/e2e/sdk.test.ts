@@ -219,7 +219,11 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.evaluate(() => {
       document.dispatchEvent(new MouseEvent('click', { bubbles: true }))
       window.dispatchEvent(new MouseEvent('click'))
+      // A page view the page names itself, then a state-only history change: not a navigation.
+      ;(window as unknown as { tellen: (n: string, p: unknown) => void }).tellen('pageview', { url: '/test-pages/checkout/step-2?utm_source=strict' })
+      history.replaceState({ scrolled: 10 }, '')
     })
+    await page.click('#tel')
     await page.close({ runBeforeUnload: true })
   }
 
@@ -465,9 +469,14 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     const types = (await events(`utm_source = 'strict'`)).map((e) => e.type)
     expect(types).toContain('pageview')
     expect(types).toContain('timing')
-    // Its own chunk was not refused, so no failed resource was reported; the synthetic clicks had no element.
+    // Its own chunk was not refused, so no failed resource was reported.
     expect(types).not.toContain('error')
-    expect(types).not.toContain('click')
+    const rows = await events(`utm_source = 'strict'`)
+    // The synthetic clicks had no element; the telephone link's stray % did not stop its call event.
+    expect(rows.filter((e) => e.type === 'click').map((e) => e.target)).toEqual(['a#tel'])
+    expect(rows.filter((e) => e.type === 'call').map((e) => e.target)).toEqual(['0800100'])
+    // One page view as loaded and the one the page sent; the state-only change made none.
+    expect(rows.filter((e) => e.type === 'pageview').map((e) => e.path)).toEqual(['/test-pages/strict.html', '/test-pages/checkout/step-2'])
   })
 
   it('sends nothing at all and stores nothing when the browser sends Do Not Track', async () => {
