@@ -164,6 +164,8 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
       expect(r.headers.get('content-type')).toMatch(/^application\/json/)
     }
     expect(responses.goodOrigin!.headers.get('access-control-allow-origin')).toBe('https://www.example.com')
+    // A script on the site's pages reads Retry-After from a 503 or 429, across origins too.
+    expect(responses.goodOrigin!.headers.get('access-control-expose-headers')).toBe('Retry-After')
     expect(responses.goodOrigin!.headers.get('vary')).toBe('Origin')
     expect(responses.badOrigin!.headers.get('access-control-allow-origin')).toBeNull()
   })

@@ -21,6 +21,9 @@ const BASE_HEADERS: Readonly<Record<string, string>> = {
   vary: 'Origin',
 }
 
+/** CORS headers for the site's own origin; Retry-After is exposed so the script can wait as long as asked. */
+const CORS_HEADERS = (origin: string) => ({ 'access-control-allow-origin': origin, 'access-control-expose-headers': 'Retry-After' })
+
 /** A request header from Node's parsed headers (cheap), or from the web request under `app.request`. */
 function headerReader(c: Context<Env>): (name: string) => string | undefined {
   const raw = (c.env as HttpBindings | undefined)?.incoming?.headers
@@ -80,7 +83,7 @@ export function eventRoutes(s: Services): Hono<Env> {
           const line = { method: 'POST', path: '/api/event', status, ms: Math.round(performance.now() - started), prefix: signal ? undefined : ipPrefix }
           s.log[level](line, 'request')
         }
-        const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? { 'access-control-allow-origin': corsOrigin } : {}), ...extra } : BASE_HEADERS
+        const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? CORS_HEADERS(corsOrigin) : {}), ...extra } : BASE_HEADERS
         return new Response(JSON.stringify(payload), { status, headers })
       }
 
