@@ -223,6 +223,12 @@ describe('GET /api/export/:site', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(message)
   })
 
+  it('holds a day filled in from the other one to the same bounds', async () => {
+    const res = await get(`/api/export/${SITE}?to=2000-01-05`)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toMatch(/the range 1999-12-07 to 2000-01-05 must lie within 2000-01-01 to 2099-12-31/)
+  })
+
   it('refuses an unregistered site with a 400', async () => {
     const res = await get(url({}, 'unknown.test'), tokens.admin)
     expect(res.status).toBe(400)

@@ -69,6 +69,8 @@ describe('tellen forget', () => {
     results.badRange = await tellen(['forget', '--site', 'shop.test', '--from', '2026-02-01', '--to', '2026-01-01', '--yes'], remote)
     results.otherDays = await tellen(['forget', '--site', 'example.com', '--from', '2020-01-01', '--to', '2020-01-31', '--yes'], remote)
     results.remote = await tellen(['forget', '--site', 'shop.test', '--yes'], remote)
+    // The CLI's own environment says otherwise; the statement is that of the collector that runs.
+    results.statement = await tellen(['privacy-statement'], { ...remote, TELLEN_IPV4_PREFIX: '16', TELLEN_EVENTS_RETENTION_DAYS: '0' })
     unauthorised = (await fetch(`${c.url}/api/admin/forget`, { method: 'POST', body: JSON.stringify({ site: 'example.com' }) })).status
     results.badBody = await fetch(`${c.url}/api/admin/forget`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"site":' })
       .then(async (r) => ({ code: r.status, stdout: await r.text(), stderr: '' }))
@@ -99,6 +101,14 @@ describe('tellen forget', () => {
     expect(results.confirmed!.stdout).toContain('Delete all data of example.com from the start to 2020-12-31 from every table?')
     expect(results.confirmed!.stdout).toMatch(/deleted 0 rows of example\.com from the start to 2020-12-31/)
     expect(results.confirmed!.code).toBe(0)
+  })
+
+  it('prints the privacy statement of the running collector when one runs', () => {
+    expect(results.statement).toMatchObject({ code: 0 })
+    expect(results.statement!.stdout).toMatch(/^# Website statistics\n/)
+    expect(results.statement!.stdout).toContain('(/24)')
+    expect(results.statement!.stdout).not.toContain('(/16)')
+    expect(results.statement!.stdout).toContain('events are kept for 30 days')
   })
 
   it('says what is wrong with a bad date or range', () => {

@@ -91,6 +91,9 @@ describe('the stats API over HTTP', () => {
       [`/api/stats/${SITE}/overview?from=2500-01-01&to=2500-01-02`, /from must be a day from 2000-01-01 to 2099-12-31/],
       [`/api/stats/${SITE}/overview?from=2026-01-01&to=2149-06-10`, /to must be a day from/],
       [`/api/stats/${SITE}/overview?from=0000-01-01&to=0000-01-31`, /from must be a day from/],
+      // The day filled in from the other one is held to the same bounds.
+      [`/api/stats/${SITE}/timeseries?from=2099-12-20`, /the range 2099-12-20 to 2100-01-18 must lie within 2000-01-01 to 2099-12-31/],
+      [`/api/stats/${SITE}/overview?to=2000-01-10`, /the range 1999-12-12 to 2000-01-10 must lie within/],
       [`/api/stats/${SITE}/overview?from=2026-02-01&to=2026-01-01`, /is after to/],
       [`/api/stats/${SITE}/overview?from=2020-01-01&to=2026-01-01`, /at most 731 may be asked/],
       [`/api/stats/${SITE}/timeseries?interval=hour&from=2026-01-01&to=2026-03-01`, /at most 31 may be asked/],

@@ -79,6 +79,12 @@ function adminApi(url: string, token: string | undefined): AdminApi {
   }
 }
 
+/** The admin API of the collector running at `serverUrl`, or undefined when none answers. */
+export async function runningCollector(config: Config): Promise<AdminApi | undefined> {
+  const url = serverUrl(config)
+  return (await answers(url)) ? adminApi(url, readAdminToken(config.dataDir, config.adminToken)) : undefined
+}
+
 /**
  * Runs a CLI command against the running collector's admin API when one answers (it owns the embedded
  * engine's DATA_DIR), and otherwise opens the database itself.
@@ -87,8 +93,8 @@ export async function withBackend<T>(
   config: Config,
   run: { remote: (api: AdminApi) => Promise<T>; local: (db: Db) => Promise<T> },
 ): Promise<T> {
-  const url = serverUrl(config)
-  if (await answers(url)) return run.remote(adminApi(url, readAdminToken(config.dataDir, config.adminToken)))
+  const api = await runningCollector(config)
+  if (api) return run.remote(api)
   const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
   try {
     return await run.local(db)

@@ -4,7 +4,7 @@ import { loadConfig } from '../config.ts'
 import { describeIssues } from '../ingest/schema.ts'
 import { forgetRequestSchema, forgetSite, type ForgetResult } from '../privacy/forget.ts'
 import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
-import { CliError, withBackend } from './backend.ts'
+import { CliError, runningCollector, withBackend } from './backend.ts'
 
 async function confirmed(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
@@ -48,12 +48,17 @@ export function register(program: Command): void {
 
   program
     .command('privacy-statement')
-    .description('print, from the current configuration, a privacy statement section about Tellen (Markdown)')
+    .description('print a privacy statement section about Tellen (Markdown), from the running collector\'s configuration, or this environment\'s when none runs')
     .option('--lang <lang>', `language: ${STATEMENT_LANGUAGES.join(' or ')}`, 'en')
-    .action((options: { lang: string }) => {
+    .action(async (options: { lang: string }) => {
       if (!(STATEMENT_LANGUAGES as readonly string[]).includes(options.lang)) {
         throw new CliError(`--lang must be ${STATEMENT_LANGUAGES.join(' or ')}, not "${options.lang}"`)
       }
-      process.stdout.write(privacyStatement(loadConfig(), options.lang as StatementLanguage))
+      const config = loadConfig()
+      const api = await runningCollector(config)
+      const text = api
+        ? await (await api.download(`/api/admin/privacy-statement?lang=${options.lang}`)).text()
+        : privacyStatement(config, options.lang as StatementLanguage)
+      process.stdout.write(text)
     })
 }

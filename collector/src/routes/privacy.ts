@@ -2,8 +2,12 @@ import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
 import { describeIssues } from '../ingest/schema.ts'
 import { forgetRequestSchema, forgetSite } from '../privacy/forget.ts'
+import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
 
-/** `POST /api/admin/forget`: erases a site's data (or some days of it); used by `tellen forget`. */
+/**
+ * `POST /api/admin/forget`: erases a site's data (or some days of it); used by `tellen forget`.
+ * `GET /api/admin/privacy-statement?lang=en|nl`: the statement of the running configuration.
+ */
 export function privacyRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   app.post('/api/admin/forget', async (c) => {
@@ -14,6 +18,13 @@ export function privacyRoutes(s: Services): Hono<Env> {
     const result = await forgetSite(s.db, parsed.data)
     s.log.info({ site: result.site, from: parsed.data.from, to: parsed.data.to, tables: result.tables.length }, 'site data erased')
     return c.json(result)
+  })
+  // `tellen privacy-statement` asks here, so the statement describes the configuration that runs.
+  app.get('/api/admin/privacy-statement', (c) => {
+    const lang = c.req.query('lang') ?? 'en'
+    if (!(STATEMENT_LANGUAGES as readonly string[]).includes(lang)) return c.json({ error: `lang must be ${STATEMENT_LANGUAGES.join(' or ')}` }, 400)
+    c.header('Content-Type', 'text/markdown; charset=utf-8')
+    return c.body(privacyStatement(s.config, lang as StatementLanguage))
   })
   return app
 }

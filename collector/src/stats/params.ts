@@ -80,6 +80,8 @@ export function today(tz: string, now = Date.now()): string {
 export function resolveRange(p: { from?: string | undefined; to?: string | undefined }, tz: string, maxDays = MAX_RANGE_DAYS) {
   const to = p.to ?? (p.from ? addDays(p.from, 29) : today(tz))
   const from = p.from ?? addDays(to, -29)
+  // A day filled in from the other may fall outside the days a question may name.
+  for (const day of [from, to]) if (day < FIRST_DAY || day > LAST_DAY) throw new ParamError(`the range ${from} to ${to} must lie within ${FIRST_DAY} to ${LAST_DAY}`)
   if (from > to) throw new ParamError(`from (${from}) is after to (${to})`)
   const days = rangeDays(from, to)
   if (days > maxDays) throw new ParamError(`the range covers ${days} days; at most ${maxDays} may be asked at once`)
