@@ -58,6 +58,13 @@ describe('the visits job', () => {
     ])
   })
 
+  it("returns as the next pass's watermark a time 5 s before the engine's clock", async () => {
+    const t = (await rows<{ t: number }>(s.db, 'SELECT toUnixTimestamp(now()) AS t'))[0]!.t
+    const next = await runVisitsJob(s.db, Number(t))
+    expect(next).toBeGreaterThanOrEqual(Number(t) - 5)
+    expect(next).toBeLessThanOrEqual(Number(t) - 3)
+  })
+
   it('extends a visit when later events arrive and never counts it twice', async () => {
     const since = Math.floor(Date.now() / 1000) - 5
     await s.ingest([at(1, 95, 'pageview', '/d')])

@@ -218,8 +218,10 @@ export async function touchedDays(db: Db, since: number): Promise<string[]> {
  * changed visits, one day at a time. Returns the watermark for the next pass.
  */
 export async function runVisitsJob(db: Db, since = 0): Promise<number> {
-  // `inserted` has one-second resolution: the next pass starts a little before this one did.
-  const next = Math.floor(Date.now() / 1000) - 5
+  // `inserted` is the engine's now() when the rows went in, with one-second resolution: the next pass
+  // starts a little before this one did, by the engine's clock (a server's may differ from ours).
+  const rs = await db.query({ query: 'SELECT toUnixTimestamp(now()) AS t', format: 'JSONEachRow' })
+  const next = Number((await rs.json<{ t: number | string }>())[0]!.t) - 5
   for (const day of await touchedDays(db, since)) await sessionizeDays(db, [day], since)
   return next
 }
