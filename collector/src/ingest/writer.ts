@@ -143,7 +143,9 @@ interface Waiter {
 const IN_MEMORY_BATCHES = 1
 
 /** A new segment: created here (fails if it exists), each write durable before it returns. */
-const SEGMENT_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_DSYNC
+const SEGMENT_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_DSYNC ?? 0)
+/** Where the platform has no O_DSYNC (Windows), each write is followed by an fdatasync. */
+const SYNC_AFTER_WRITE = fs.constants.O_DSYNC === undefined
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref())
 
@@ -282,7 +284,11 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     if (active) handles.set(active.n, active.fh)
     try {
       for (const n of newSegments) handles.set(n, await fs.promises.open(path.join(dir, segmentName(n)), SEGMENT_FLAGS))
-      for (const w of writes) await handles.get(w.segment)!.writev(w.bufs, w.at)
+      for (const w of writes) {
+        const fh = handles.get(w.segment)!
+        await fh.writev(w.bufs, w.at)
+        if (SYNC_AFTER_WRITE) await fh.datasync()
+      }
       if (newSegments.length) await fsyncDir(dir)
     } catch (err) {
       if (open && before) {
