@@ -105,7 +105,7 @@ describe('hostile and abusive requests against the real collector', () => {
     const all = [...Object.values(r).map((x) => x.headers), ...Object.values(responses).map((x) => x.headers)]
     for (const h of all) {
       expect(h.get('x-content-type-options')).toBe('nosniff')
-      expect(h.get('x-frame-options')).toBe('SAMEORIGIN')
+      expect(h.get('x-frame-options')).toBe('DENY')
       expect(h.get('strict-transport-security')).toMatch(/max-age=/)
       expect(h.get('referrer-policy')).toBe('no-referrer')
       expect(h.get('tk')).toBe('N')

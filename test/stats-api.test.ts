@@ -81,11 +81,17 @@ describe('the stats API over HTTP', () => {
     expect(ts.json.points.reduce((n: number, p: { value: number }) => n + p.value, 0)).toBe(4)
   })
 
+  it('takes a filter as long as a stored path may be', async () => {
+    const res = await get(`/api/stats/${SITE}/overview?page=/${'a'.repeat(1900)}`)
+    expect(res.status).toBe(200)
+  })
+
   it('answers every bad parameter with a 400 that says what is wrong', async () => {
     const cases: [string, RegExp][] = [
       [`/api/stats/unknown.net/overview`, /site "unknown\.net" is not registered/],
       [`/api/stats/${SITE}/overview?from=2026-13-01`, /from is not a calendar date/],
       [`/api/stats/${SITE}/overview?from=yesterday`, /from must be a date as YYYY-MM-DD/],
+      [`/api/stats/${SITE}/overview?page=/${'a'.repeat(4096)}`, /page must be at most 4096 characters/],
       // Days the engine cannot hold: answered at once, not with wrong numbers, a 500 or an endless loop.
       [`/api/stats/${SITE}/timeseries?from=9999-12-31&to=9999-12-31`, /from must be a day from 2000-01-01 to 2099-12-31/],
       [`/api/stats/${SITE}/overview?from=2500-01-01&to=2500-01-02`, /from must be a day from 2000-01-01 to 2099-12-31/],

@@ -1,7 +1,7 @@
 import { secureHeaders } from 'hono/secure-headers'
 
 /** Options of `hono/secure-headers` for every response of the collector. */
-export const SECURE_HEADER_OPTIONS = { crossOriginResourcePolicy: 'cross-origin' } as const
+export const SECURE_HEADER_OPTIONS = { crossOriginResourcePolicy: 'cross-origin', xFrameOptions: 'DENY' } as const
 
 /** The collector's security headers as middleware, for every route but the ingest endpoint. */
 export const securityHeaders = () => secureHeaders(SECURE_HEADER_OPTIONS)
@@ -19,7 +19,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'x-dns-prefetch-control': 'off',
   'x-download-options': 'noopen',
-  'x-frame-options': 'SAMEORIGIN',
+  // Nothing Tellen serves is meant to be framed (the dashboard says so in its CSP too).
+  'x-frame-options': 'DENY',
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
 }

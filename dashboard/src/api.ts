@@ -49,7 +49,7 @@ async function fetchJson(url: string): Promise<unknown> {
   try {
     res = await fetch(url, { headers: t ? { Authorization: `Bearer ${t}` } : {}, cache: 'no-store' })
   } catch {
-    throw new ApiError(0, 'The collector did not answer; check that it is running.')
+    throw new ApiError(0, 'The collector did not answer; check that it is running')
   }
   const text = await res.text()
   let body: unknown

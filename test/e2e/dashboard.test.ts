@@ -124,6 +124,7 @@ describe('the dashboard in Chromium against the real collector', () => {
     expect(csp).toMatch(/script-src 'self'(;|$)/)
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/)
     expect(res.headers.get('cache-control')).toBe('no-cache')
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
     const html = await res.text()
     expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son[a-z]+=/)
     const again = await fetch(`${c.url}/dashboard`, { headers: { 'if-none-match': res.headers.get('etag')! } })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { DIMENSIONS, type Dimension, type Filters } from './dimensions.ts'
+import { MAX_URL_LENGTH } from '../protocol.ts'
 import { addDays, FIRST_DAY, LAST_DAY, rangeDays } from './range.ts'
 import { INTERVALS, TIMESERIES_METRICS } from './queries/timeseries.ts'
 
@@ -24,7 +25,9 @@ const count = (name: string, min: number, max: number, fallback: number) =>
     .max(max, `${name} must be at most ${max}`)
     .default(fallback)
 
-const filterValue = z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters')
+// As long as any stored value may be (a path or a campaign tag comes from a URL of up to 2,048
+// characters, and scrubbing may encode it further), so that every row an answer shows can be a filter.
+const filterValue = z.string().min(1, 'must not be empty').max(2 * MAX_URL_LENGTH, `must be at most ${2 * MAX_URL_LENGTH} characters`)
 
 const common = {
   from: day.optional(),
