@@ -4,7 +4,7 @@ import { rangeWhere, trafficRollupFor, visitColumn, type Dimension } from '../st
 import { ParamError } from '../stats/params.ts'
 import { baseParams } from '../stats/range.ts'
 import { VISIT_METRICS, visitsFrom } from '../stats/traffic.ts'
-import { VISITORS_COUNTED, VISITORS_MERGED } from '../stats/visitors.ts'
+import { mergeVisitors, VISITORS_COUNTED, VISITORS_COUNTED_STATE, VISITORS_MERGED, VISITORS_MERGED_STATE } from '../stats/visitors.ts'
 import type { ExportDimension, ExportFormat, ExportMetric, ExportRequest } from './params.ts'
 
 /** Where an export's rows are counted: one rollup holding every dimension asked for. */
@@ -29,14 +29,14 @@ function planFor(dimensions: readonly ExportDimension[], metrics: readonly Expor
     return {
       from: `FROM ${rollup.table} WHERE ${rangeWhere('hour')}`,
       column: (d) => day(d) ?? rollup.columns[d as Dimension]!,
-      metric: { visitors: VISITORS_MERGED, visitorState: VISITORS_MERGED.replace('Merge(', 'MergeState('), pageviews: 'sum(pageviews)', visits: undefined },
+      metric: { visitors: VISITORS_MERGED, visitorState: VISITORS_MERGED_STATE, pageviews: 'sum(pageviews)', visits: undefined },
     }
   }
   if (dims.every((d) => d !== 'page' && visitColumn(d))) {
     return {
       from: visitsFrom({}),
       column: (d) => day(d) ?? visitColumn(d as Dimension)!,
-      metric: { visitors: VISITORS_COUNTED, visitorState: VISITORS_COUNTED.replace('(12)', 'State(12)'), pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
+      metric: { visitors: VISITORS_COUNTED, visitorState: VISITORS_COUNTED_STATE, pageviews: VISIT_METRICS.visitPageviews, visits: VISIT_METRICS.visits },
     }
   }
   throw new ParamError(
@@ -68,7 +68,7 @@ function groupedSql(r: ExportRequest): string {
   ]
   const overall = [
     ...dims,
-    `uniqCombinedMerge(12)(day_state) AS n_visitors`,
+    `${mergeVisitors('day_state')} AS n_visitors`,
     `sum(day_pageviews) AS n_pageviews`,
     ...(plan.metric.visits ? [`sum(day_visits) AS n_visits`] : []),
     `max(day_visitors) AS n_people`,

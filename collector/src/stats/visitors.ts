@@ -5,8 +5,15 @@
  * use the same function, so a question gets the same count whichever table answers it.
  */
 
+/** Merges a column of visitor states into a count. */
+export const mergeVisitors = (states: string) => `uniqCombinedMerge(12)(${states})`
+
 /** Merges the `visitors` states of a rollup. */
-export const VISITORS_MERGED = 'uniqCombinedMerge(12)(visitors)'
+export const VISITORS_MERGED = mergeVisitors('visitors')
+/** The same, kept as a state to merge again (for counts per day that are then added up). */
+export const VISITORS_MERGED_STATE = 'uniqCombinedMergeState(12)(visitors)'
 
 /** Counts the distinct `visitor` hashes of rows. */
 export const VISITORS_COUNTED = 'uniqCombined(12)(visitor)'
+/** The same, kept as a state to merge again. */
+export const VISITORS_COUNTED_STATE = 'uniqCombinedState(12)(visitor)'
