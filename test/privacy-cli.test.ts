@@ -71,6 +71,12 @@ describe('tellen forget', () => {
     results.remote = await tellen(['forget', '--site', 'shop.test', '--yes'], remote)
     // The CLI's own environment says otherwise; the statement is that of the collector that runs.
     results.statement = await tellen(['privacy-statement'], { ...remote, TELLEN_IPV4_PREFIX: '16', TELLEN_EVENTS_RETENTION_DAYS: '0' })
+    const statement = (query: string, auth = true) =>
+      fetch(`${c.url}/api/admin/privacy-statement${query}`, { headers: auth ? { authorization: `Bearer ${TOKEN}` } : {} })
+        .then(async (r) => ({ code: r.status, stdout: await r.text(), stderr: r.headers.get('content-type') ?? '' }))
+    results.statementNl = await statement('?lang=nl')
+    results.statementBadLang = await statement('?lang=de')
+    results.statementNoToken = await statement('', false)
     unauthorised = (await fetch(`${c.url}/api/admin/forget`, { method: 'POST', body: JSON.stringify({ site: 'example.com' }) })).status
     results.badBody = await fetch(`${c.url}/api/admin/forget`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{"site":' })
       .then(async (r) => ({ code: r.status, stdout: await r.text(), stderr: '' }))
@@ -109,6 +115,15 @@ describe('tellen forget', () => {
     expect(results.statement!.stdout).toContain('(/24)')
     expect(results.statement!.stdout).not.toContain('(/16)')
     expect(results.statement!.stdout).toContain('events are kept for 30 days')
+  })
+
+  it('serves the statement to the admin token only, in a language it has', () => {
+    expect(results.statementNl).toMatchObject({ code: 200, stderr: 'text/markdown; charset=utf-8' })
+    expect(results.statementNl!.stdout).toMatch(/^# Websitestatistieken\n/)
+    expect(results.statementNl!.stdout).toContain('(/24)')
+    expect(results.statementNoToken!.code).toBe(401)
+    expect(results.statementBadLang).toMatchObject({ code: 400, stderr: expect.stringMatching(/^application\/json/) })
+    expect(JSON.parse(results.statementBadLang!.stdout)).toEqual({ error: 'lang must be en or nl' })
   })
 
   it('says what is wrong with a bad date or range', () => {
