@@ -94,7 +94,7 @@ SELECT v.site, toStartOfHour(p.ts) AS hour, v.visitor, v.start, toUInt32(count()
        ${VISIT_PAGEVIEW_COLUMNS.map((c) => `any(v.${c})`).join(', ')}, {version:UInt64}
 FROM (SELECT site, visitor, ts FROM tellen.visit_events
       WHERE toDate(ts) IN {days:Array(Date)} AND type = 'pageview' AND (site, visitor) IN (SELECT site, visitor FROM touched)) AS p
-ASOF JOIN (SELECT * FROM tellen.rollup_visits FINAL
+ASOF JOIN (SELECT site, visitor, start, ${VISIT_PAGEVIEW_COLUMNS.join(', ')} FROM tellen.rollup_visits FINAL
            WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND ${LIVE_VISIT} AND (site, visitor) IN (SELECT site, visitor FROM touched)) AS v
 ON p.site = v.site AND p.visitor = v.visitor AND p.ts >= v.start
 GROUP BY v.site, hour, v.visitor, v.start`
