@@ -71,7 +71,7 @@ function visitCondition(d: Dimension): string {
   return `${COLUMN[d] ?? d} = ${param(d)}`
 }
 
-/** `AND ...` conditions for the filters on `tellen.rollup_visits`. */
+/** `AND ...` conditions for the filters on `tellen.rollup_visits` (or `tellen.rollup_visit_pageviews`, without a page filter). */
 export function visitsWhere(filters: Filters): string {
   return filterDims(filters).map((d) => ` AND ${visitCondition(d)}`).join('')
 }

@@ -26,7 +26,7 @@ describe('rollup tables', () => {
     const hourly = [
       'rollup_calls', 'rollup_clicks', 'rollup_custom', 'rollup_errors', 'rollup_honoured', 'rollup_leaving', 'rollup_locations', 'rollup_pages',
       'rollup_scroll', 'rollup_scroll_audience', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visit_elements',
-      'rollup_visit_interactions', 'rollup_visit_timings', 'rollup_visit_totals', 'rollup_visits',
+      'rollup_visit_interactions', 'rollup_visit_pageviews', 'rollup_visit_timings', 'rollup_visit_totals', 'rollup_visits',
     ]
     const daily = [...DAILY, 'rollup_visit_totals'].map((t) => `${t}_daily`)
     expect(tables.map((t) => t.name).sort()).toEqual([...hourly, ...daily].sort())

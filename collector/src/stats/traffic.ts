@@ -20,10 +20,10 @@ export interface TrafficSource {
 
 /**
  * Picks where pageviews and visitors with `filters` (grouped by `by`) are counted: a pageview rollup
- * holding every dimension; else the visits rollup when no page is involved (a visit's pageviews and
- * visitor carry its country, technology and source); else the anonymised events. With `hourly`, a
- * rollup is read from its hourly table alone, for answers grouped by time; else whole UTC days come
- * from its daily twin.
+ * holding every dimension; else the pageviews of each visit per hour when no page is involved (they
+ * carry their visit's country, technology, source and custom events, and fall in their own hour);
+ * else the anonymised events. With `hourly`, a rollup is read from its hourly table alone, for
+ * answers grouped by time; else whole UTC days come from its daily twin.
  */
 export function trafficSource(filters: Filters, by?: Dimension, hourly = false): TrafficSource {
   const dims = filterDims(filters)
@@ -43,7 +43,7 @@ export function trafficSource(filters: Filters, by?: Dimension, hourly = false):
   if (!dims.includes('page') && by !== 'page' && (!by || byVisit)) {
     return {
       source: 'rollup',
-      from: visitsFrom(filters),
+      from: visitPageviewsFrom(filters),
       time: 'hour',
       visitors: VISITORS_COUNTED,
       pageviews: 'sum(pageviews)',
@@ -72,6 +72,14 @@ export const VISIT_METRICS = {
 
 /** The visits in range that match the filters; a tombstone (a visit whose start moved, no page views) is skipped. */
 export const visitsFrom = (filters: Filters) => `FROM tellen.rollup_visits FINAL WHERE ${rangeWhere('hour')} AND ${LIVE_VISIT}${visitsWhere(filters)}`
+
+/**
+ * The pageviews in range of the visits that match the filters, one row per visit and hour it has
+ * pageviews in (sql/080), so each pageview counts in its own hour. The column is named with its
+ * table, as in LIVE_VISIT: a select list's `sum(pageviews) AS pageviews` would be read in WHERE.
+ */
+export const visitPageviewsFrom = (filters: Filters) =>
+  `FROM tellen.rollup_visit_pageviews FINAL WHERE ${rangeWhere('hour')} AND rollup_visit_pageviews.pageviews > 0${visitsWhere(filters)}`
 
 /** SQL of the visit metrics on `tellen.rollup_visit_totals`, visit totals per hour. */
 const VISIT_TOTAL_METRICS = {

@@ -19,6 +19,10 @@ const DIMENSIONS = [
  */
 export const LIVE_VISIT = 'rollup_visits.pageviews > 0'
 
+/** The visitors with events of the days inserted at or after `{since}`: those whose visits a pass rewrites. */
+const TOUCHED = `SELECT DISTINCT site, visitor FROM tellen.visit_events
+    WHERE toDate(ts) IN {days:Array(Date)} AND inserted >= toDateTime({since:UInt32})`
+
 /**
  * Cuts the events of whole UTC days into visits, for the visitors with an event inserted at or after
  * `touchedSince`, and writes all their visits of those days. Visitor hashes change at UTC midnight, so
@@ -30,10 +34,7 @@ export const LIVE_VISIT = 'rollup_visits.pageviews > 0'
 const SESSIONIZE = `
 INSERT INTO tellen.rollup_visits
 WITH
-    touched AS (
-        SELECT DISTINCT site, visitor FROM tellen.visit_events
-        WHERE toDate(ts) IN {days:Array(Date)} AND inserted >= toDateTime({since:UInt32})
-    ),
+    touched AS (${TOUCHED}),
     visits AS (
         SELECT site, toStartOfHour(start) AS hour, visitor, start, end, pageviews, customs, entry_page, exit_page, pages, events,
                ${DIMENSIONS.join(', ')}
@@ -70,6 +71,33 @@ FROM
       AND (site, visitor) IN (SELECT site, visitor FROM touched)
       AND (site, visitor, start) NOT IN (SELECT site, visitor, start FROM visits)
 )`
+
+/** The columns of `tellen.rollup_visit_pageviews` (sql/080) that carry the visit's own values. */
+const VISIT_PAGEVIEW_COLUMNS = ['entry_page', 'exit_page', 'events', ...DIMENSIONS] as const
+
+/**
+ * Writes the pageviews of the rewritten visitors' visits per hour they fall in (sql/080): a zero row
+ * under version `{zero}` for each row those visitors' days had, then a row per visit and hour under
+ * `{version}`. A pageview belongs to the last visit of its visitor that started at or before it;
+ * visits are cut from these same events, so every pageview has one and the hours add up to the
+ * visit's pageviews.
+ */
+const VISIT_PAGEVIEWS = `
+INSERT INTO tellen.rollup_visit_pageviews (site, hour, visitor, start, pageviews, ${VISIT_PAGEVIEW_COLUMNS.join(', ')}, version)
+WITH touched AS (${TOUCHED})
+SELECT site, hour, visitor, start, 0, ${VISIT_PAGEVIEW_COLUMNS.join(', ')}, {zero:UInt64}
+FROM tellen.rollup_visit_pageviews FINAL
+WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND rollup_visit_pageviews.pageviews > 0
+  AND (site, visitor) IN (SELECT site, visitor FROM touched)
+UNION ALL
+SELECT v.site, toStartOfHour(p.ts) AS hour, v.visitor, v.start, toUInt32(count()),
+       ${VISIT_PAGEVIEW_COLUMNS.map((c) => `any(v.${c})`).join(', ')}, {version:UInt64}
+FROM (SELECT site, visitor, ts FROM tellen.visit_events
+      WHERE toDate(ts) IN {days:Array(Date)} AND type = 'pageview' AND (site, visitor) IN (SELECT site, visitor FROM touched)) AS p
+ASOF JOIN (SELECT site, visitor, start, ${VISIT_PAGEVIEW_COLUMNS.join(', ')} FROM tellen.rollup_visits FINAL
+           WHERE toDate(hour, 'UTC') IN {days:Array(Date)} AND ${LIVE_VISIT} AND (site, visitor) IN (SELECT site, visitor FROM touched)) AS v
+ON p.site = v.site AND p.visitor = v.visitor AND p.ts >= v.start
+GROUP BY v.site, hour, v.visitor, v.start`
 
 /**
  * The dimensions of a visit that `tellen.rollup_visit_totals` totals visits by, and the column of
@@ -183,13 +211,13 @@ const DETAIL_ROLLUPS = [
 
 /**
  * Recomputes the visits of the given UTC days of the visitors with events inserted since
- * `touchedSince` (seconds), then those days' visit totals per hour and per day and their detail
- * rollups by visit dimension.
+ * `touchedSince` (seconds) and their pageviews per hour, then those days' visit totals per hour and
+ * per day and their detail rollups by visit dimension.
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
   const version = Date.now()
-  const statements = [SESSIONIZE, VISIT_TOTALS, VISIT_TOTALS_DAILY, ...DETAIL_ROLLUPS]
+  const statements = [SESSIONIZE, VISIT_PAGEVIEWS, VISIT_TOTALS, VISIT_TOTALS_DAILY, ...DETAIL_ROLLUPS]
   for (const query of statements) {
     await db.command({
       query,
