@@ -43,6 +43,7 @@ async function start() {
   let sites: SiteInfo[]
   try {
     sites = (await get<SitesResult>('sites', {}, { fresh: true })).sites
+    if (!Array.isArray(sites)) throw new TypeError('no list of sites')
   } catch (err) {
     if (!token.get()) return // the 401 handler shows the prompt
     replace(root, h('main', { id: 'main', class: 'prompt' },

@@ -15,10 +15,13 @@ const SOURCE_TEXT: Record<AnswerSource, [string, string]> = {
   events: ['events', 'Answered from the anonymised events, because no aggregate holds this combination of filters; it only covers the days the events are kept.'],
 }
 
-/** The message of an error, the way a panel shows it. */
+/**
+ * The message of an error, the way a panel shows it. Anything but an ApiError comes from reading an
+ * answer that parsed as JSON but lacks what the dashboard needs (`{}` instead of `{ rows: [...] }`).
+ */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.status ? `${err.message} (HTTP ${err.status})` : err.message
-  return err instanceof Error ? err.message : String(err)
+  return 'the answer was not in the expected shape'
 }
 
 /**
@@ -43,10 +46,9 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
     wanted = key
     el.setAttribute('aria-busy', 'true')
     el.classList.add('loading')
-    fetch().then(
-      (data) => {
+    fetch()
+      .then((data) => {
         if (wanted !== key) return
-        shown = key
         const src = data.source
         source.hidden = !src
         if (src) {
@@ -55,20 +57,22 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
           source.dataset.source = src
         }
         render(data)
-      },
-      (err: unknown) => {
+        shown = key
+      })
+      .catch((err: unknown) => {
         if (wanted !== key) return
+        if (!(err instanceof ApiError)) console.error(err)
         shown = undefined
         source.hidden = true
         const retry = h('button', { type: 'button', class: 'link', onclick: () => { wanted = undefined; load(key, fetch, render) } }, 'Try again')
         replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load ${title.toLowerCase()}: ${errorText(err)}. `, retry))
-      },
-    ).finally(() => {
-      if (wanted !== key) return
-      wanted = undefined
-      el.removeAttribute('aria-busy')
-      el.classList.remove('loading')
-    })
+      })
+      .finally(() => {
+        if (wanted !== key) return
+        wanted = undefined
+        el.removeAttribute('aria-busy')
+        el.classList.remove('loading')
+      })
   }
   return { el, body, load }
 }

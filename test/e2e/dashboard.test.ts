@@ -98,7 +98,7 @@ describe('the dashboard in Chromium against the real collector', () => {
   const rowsOf = async (page: Page, dimension: string) =>
     Object.fromEntries(
       await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
-        trs.map((tr) => [tr.querySelector('button')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
+        trs.map((tr) => [tr.querySelector('[data-value]')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
     )
 
   it('sends the page gzipped only to a client that accepts gzip', async () => {
@@ -269,6 +269,31 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.screenshot({ path: path.join(shots, 'phone-dark.png'), fullPage: true })
     await page.context().close()
   })
+  it('ends in an error, not in "Loading…", when an answer of status 200 has an unexpected shape', async () => {
+    const { page } = await open('?period=7d')
+    // The collector answers; the answers are changed on their way to the page.
+    await page.route('**/api/stats/example.com/breakdown/page?*', (route) => route.fulfill({ status: 200, json: {} }))
+    await page.route('**/api/stats/example.com/vitals?*', async (route) => {
+      const res = await route.fetch()
+      const { metrics: _gone, ...rest } = (await res.json()) as Record<string, unknown>
+      expect(_gone).toBeInstanceOf(Array)
+      await route.fulfill({ response: res, json: rest })
+    })
+    await page.route('**/api/stats/example.com/timeseries?*', async (route) => {
+      const res = await route.fetch()
+      await route.fulfill({ response: res, json: { ...((await res.json()) as object), points: null } })
+    })
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    await poll(() => rowsOf(page, 'source')).toEqual({ Direct: 4 })
+    for (const panel of ['.breakdown[data-group="page"]', '.vitals', '.chart', '.interactions']) {
+      await poll(async () => (await page.locator(`.panel${panel} [role="alert"]`).allTextContents()).join('')).toMatch(/^Could not load .*: the answer was not in the expected shape/)
+    }
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await page.getByText('Loading…').count()).toBe(0)
+    await page.context().close()
+  })
+
   it('has no accessibility violations that axe finds, in light and in dark mode', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       // axe is injected as an inline script, which the page's own policy rightly refuses.

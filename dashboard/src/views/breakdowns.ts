@@ -93,8 +93,8 @@ function createGroup(group: Group) {
     moreButton.addEventListener('click', () => {
       moreButton.disabled = true
       status.textContent = 'Loading more…'
-      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length }).then(
-        (r) => {
+      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length })
+        .then((r) => {
           const added = r.rows.slice(0, PAGE_SIZE)
           rows.push(...added)
           more = r.rows.length > PAGE_SIZE
@@ -102,12 +102,11 @@ function createGroup(group: Group) {
           moreButton.hidden = !more
           moreButton.disabled = false
           status.textContent = `${added.length} more shown.`
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
           moreButton.disabled = false
           status.textContent = `Could not load more: ${errorText(err)}`
-        },
-      )
+        })
     })
     moreButton.hidden = !more
 

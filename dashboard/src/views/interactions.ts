@@ -82,8 +82,8 @@ export function createInteractions() {
         return
       }
       pagesKey = v.key
-      get<BreakdownResult>(sitePath(v.site, 'breakdown/page'), { ...v.params, limit: 50, offset: 0 }).then(
-        (r) => {
+      get<BreakdownResult>(sitePath(v.site, 'breakdown/page'), { ...v.params, limit: 50, offset: 0 })
+        .then((r) => {
           if (view !== v) return
           const pages = r.rows.map((row) => row.value)
           const page = v.state.heatmap ?? v.state.filters.page ?? pages[0]
@@ -92,13 +92,12 @@ export function createInteractions() {
           if (!page) return replace(panel.body, empty('No pages were viewed in this period.'))
           select.value = page
           load(v, page)
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
           if (view !== v) return
           pagesKey = undefined
           replace(panel.body, h('p', { class: 'error', role: 'alert' }, `Could not load the pages: ${errorText(err)}`))
-        },
-      )
+        })
     },
   }
 }

@@ -40,19 +40,18 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
     const more = h('button', { type: 'button', class: 'link more', hidden: first.length <= PAGE }, 'Show more')
     more.addEventListener('click', () => {
       more.disabled = true
-      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length }).then(
-        (r) => {
+      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length })
+        .then((r) => {
           rows.push(...r.rows.slice(0, PAGE))
           fill()
           more.hidden = r.rows.length <= PAGE
           more.disabled = false
           status.textContent = `${Math.min(PAGE, r.rows.length)} more shown.`
-        },
-        (err: unknown) => {
+        })
+        .catch((err: unknown) => {
           more.disabled = false
           status.textContent = `Could not load more: ${errorText(err)}`
-        },
-      )
+        })
     })
     replace(panel.body,
       h('div', { class: 'scroll' }, h('table', { class: 'data' },
