@@ -269,6 +269,25 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.screenshot({ path: path.join(shots, 'phone-dark.png'), fullPage: true })
     await page.context().close()
   })
+  it('shows a row without a value as text that sets no filter, since the API filters by values only', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await page.getByRole('tab', { name: 'Referrers' }).click()
+    await poll(() => rowsOf(page, 'referrer')).toEqual({ '': 4 })
+    const none = page.locator('table.rows[data-dimension="referrer"] [data-value=""]')
+    expect(await none.textContent()).toBe('Direct / none')
+    expect(await none.evaluate((el) => [el.tagName, (el as HTMLElement).tabIndex, getComputedStyle(el).cursor])).toEqual(['SPAN', -1, 'auto'])
+    await none.click()
+    expect(new URL(page.url()).searchParams.has('referrer')).toBe(false)
+    expect(await page.locator('.chip').count()).toBe(0)
+    // The focus moves from the tab straight past the row.
+    await page.getByRole('tab', { name: 'Referrers' }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.breakdown[data-group="source"] table.rows')))).toBe(false)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('ends in an error, not in "Loading…", when an answer of status 200 has an unexpected shape', async () => {
     const { page } = await open('?period=7d')
     // The collector answers; the answers are changed on their way to the page.

@@ -75,12 +75,15 @@ function createGroup(group: Group) {
       const active = v.state.filters[d] === r.value
       const label = valueLabel(d, r.value)
       const code = valueCode(d, r.value)
-      const cell = h('th', { scope: 'row', class: 'bar-cell' },
-        h('button', {
-          type: 'button', class: 'row-filter', 'data-value': r.value, 'aria-pressed': String(active),
-          title: active ? `Filtering by ${label}` : `Filter by ${DIMENSION_LABELS[d].toLowerCase()}: ${label}`,
-          onclick: () => v.navigate({ filters: { ...v.state.filters, [d]: r.value } }),
-        }, h('span', { class: 'label' }, label), code ? h('span', { class: 'code' }, code) : null))
+      const content = [h('span', { class: 'label' }, label), code ? h('span', { class: 'code' }, code) : null]
+      // The API filters by a value, never by its absence: a row without one is text, not a button.
+      const cell = h('th', { scope: 'row', class: 'bar-cell' }, r.value === ''
+        ? h('span', { class: 'row-value', 'data-value': r.value }, content)
+        : h('button', {
+            type: 'button', class: 'row-value row-filter', 'data-value': r.value, 'aria-pressed': String(active),
+            title: active ? `Filtering by ${label}` : `Filter by ${DIMENSION_LABELS[d].toLowerCase()}: ${label}`,
+            onclick: () => v.navigate({ filters: { ...v.state.filters, [d]: r.value } }),
+          }, content))
       setVar(cell, '--share', r.visitors / max())
       return h('tr', null, cell, columns.map((c) => {
         const n = r[c.key] as number | undefined
