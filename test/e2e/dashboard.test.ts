@@ -27,6 +27,12 @@ const expected = (keep: (v: (typeof VISITORS)[number]) => boolean = () => true) 
   return { visitors: vs.length, pageviews: vs.reduce((n, v) => n + v.pages.length, 0), byPage }
 }
 
+/** On shop.test: a page path of 2,000 characters, and names and values that hold bidirectional controls. */
+const SHOP = 'shop.test'
+const LONG_PATH = `/guide${'/chapter'.repeat(249)}/x`
+const BIDI_EVENT = 'order \u202Egpj.exe\u202C done'
+const BIDI_CAMPAIGN = 'spring\u2067 sale\u2069 \u202Dx\u202A'
+
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** Retries an assertion while the page loads its answers. */
@@ -67,6 +73,25 @@ describe('the dashboard in Chromium against the real collector', () => {
       const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
       if (body.current?.pageviews === 7 && body.current.visits === 4) break
       if (Date.now() > deadline) throw new Error(`the posted events did not show up: ${JSON.stringify(body)}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    // shop.test: one visitor on the long path, one on the home page with a tagged campaign and a custom event.
+    const shop = [
+      { ip: '145.14.3.1', events: [{ type: 'pageview', url: `https://${SHOP}${LONG_PATH}`, ts: start }] },
+      {
+        ip: '145.14.3.2',
+        events: [
+          { type: 'pageview', url: `https://${SHOP}/?utm_source=news&utm_campaign=${encodeURIComponent(BIDI_CAMPAIGN)}`, ts: start },
+          { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT },
+        ],
+      },
+    ]
+    for (const v of shop) expect((await postEvents(c.url, { v: 1, site: SHOP, events: v.events }, { 'x-forwarded-for': v.ip })).status).toBe(202)
+    for (;;) {
+      const r = await fetch(`${c.url}/api/stats/${SHOP}/overview`, { headers: { authorization: `Bearer ${c.adminToken}` } })
+      const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
+      if (body.current?.pageviews === 2 && body.current.visits === 2) break
+      if (Date.now() > deadline) throw new Error(`the events of ${SHOP} did not show up: ${JSON.stringify(body)}`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
     browser = await launched
@@ -284,6 +309,29 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.getByRole('tab', { name: 'Referrers' }).focus()
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.breakdown[data-group="source"] table.rows')))).toBe(false)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps a filter on a 2,000-character path inside the page at desktop and phone width', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    await poll(() => rowsOf(page, 'page')).toEqual({ [LONG_PATH]: 1, '/': 1 })
+    await page.locator(`table.rows[data-dimension="page"] button[data-value="${LONG_PATH}"]`).click()
+    await poll(() => new URL(page.url()).searchParams.get('page')).toBe(LONG_PATH)
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+    const chip = page.locator('.chip[data-filter="page"]')
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 })
+      await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width)
+      const box = (await chip.boundingBox())!
+      expect(box.x + box.width).toBeLessThanOrEqual(width)
+      expect(box.height).toBeLessThan(60)
+    }
+    // The chip shows the start of the value; its title and the remove button's name hold all of it.
+    expect(await chip.locator('[title]').first().getAttribute('title')).toBe(`Page is ${LONG_PATH}`)
+    expect(await chip.getByRole('button').getAttribute('aria-label')).toBe(`Remove filter: Page is ${LONG_PATH}`)
     expect(problems).toEqual([])
     await page.context().close()
   })

@@ -23,7 +23,7 @@ export function createFilters() {
             v.navigate({ filters })
           }
           return h('li', { class: 'chip', 'data-filter': d },
-            h('span', null, DIMENSION_LABELS[d], ' is ', h('strong', null, valueLabel(d, value))),
+            h('span', { class: 'chip-text', title: text }, DIMENSION_LABELS[d], ' is ', h('strong', null, valueLabel(d, value))),
             h('button', { type: 'button', 'aria-label': `Remove filter: ${text}`, title: 'Remove filter', onclick: remove }, '×'))
         }),
         active.length > 1
