@@ -336,6 +336,37 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('keeps the focus on the filters as they are added and removed from the keyboard', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id ?? '')
+    await page.getByRole('tab', { name: 'Countries' }).click()
+    await poll(() => rowsOf(page, 'country')).toEqual({ NL: 2, US: 2 })
+
+    // Adding a filter from a row moves the focus to the new chip's remove button, and it stays there.
+    await page.locator('table.rows[data-dimension="country"] button[data-value="NL"]').focus()
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('Remove filter: Country is Netherlands')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await focused()).toBe('Remove filter: Country is Netherlands')
+    await page.locator('table.rows[data-dimension="page"] button[data-value="/pricing"]').focus()
+    await page.keyboard.press('Space')
+    await poll(focused).toBe('Remove filter: Page is /pricing')
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+
+    // Removing a chip moves the focus to the chip after it; removing the last one, to the statistics.
+    await page.getByRole('button', { name: 'Remove filter: Country is Netherlands' }).focus()
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('Remove filter: Page is /pricing')
+    await poll(() => card(page, 'visitors').textContent()).toBe('3')
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('main')
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    expect(await page.locator('.chip').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('ends in an error, not in "Loading…", when an answer of status 200 has an unexpected shape', async () => {
     const { page } = await open('?period=7d')
     // The collector answers; the answers are changed on their way to the page.
