@@ -1,6 +1,6 @@
 import { clearCache, get, token, whenUnauthorized } from './api.ts'
 import { h, replace } from './dom.ts'
-import { errorText } from './panel.ts'
+import { errorText, renderAfresh } from './panel.ts'
 import { parseState, stateQuery, type ViewState } from './state.ts'
 import type { SiteInfo, SitesResult } from './types.ts'
 import { viewOf, type View } from './view.ts'
@@ -117,6 +117,7 @@ function openDashboard(sites: SiteInfo[]) {
   }
   const onPop = () => {
     current = parseState(location.search)
+    renderAfresh()
     render(current)
   }
   window.addEventListener('popstate', onPop)

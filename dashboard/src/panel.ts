@@ -15,6 +15,15 @@ const SOURCE_TEXT: Record<AnswerSource, [string, string]> = {
   events: ['events', 'Answered from the anonymised events, because no aggregate holds this combination of filters; it only covers the days the events are kept.'],
 }
 
+let generation = 0
+/**
+ * Makes every panel render its next answer afresh, even one it shows already, so that moving through
+ * the history shows what the URL says and nothing of what was done since ("Show more" rows).
+ */
+export function renderAfresh(): void {
+  generation++
+}
+
 /**
  * The message of an error, the way a panel shows it. Anything but an ApiError comes from reading an
  * answer that parsed as JSON but lacks what the dashboard needs (`{}` instead of `{ rows: [...] }`).
@@ -39,10 +48,11 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
     body,
   )
   let shown: string | undefined
+  let shownIn = generation
   let wanted: string | undefined
 
   const load: Panel['load'] = (key, fetch, render) => {
-    if (key === shown || key === wanted) return
+    if ((key === shown && shownIn === generation) || key === wanted) return
     wanted = key
     el.setAttribute('aria-busy', 'true')
     el.classList.add('loading')
@@ -58,6 +68,7 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
         }
         render(data)
         shown = key
+        shownIn = generation
       })
       .catch((err: unknown) => {
         if (wanted !== key) return

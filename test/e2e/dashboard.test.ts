@@ -75,7 +75,7 @@ describe('the dashboard in Chromium against the real collector', () => {
       if (Date.now() > deadline) throw new Error(`the posted events did not show up: ${JSON.stringify(body)}`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
-    // shop.test: one visitor on the long path, one on the home page with a tagged campaign and a custom event.
+    // shop.test: one visitor on the long path, one on the home page with a tagged campaign and custom events.
     const shop = [
       { ip: '145.14.3.1', events: [{ type: 'pageview', url: `https://${SHOP}${LONG_PATH}`, ts: start }] },
       {
@@ -83,6 +83,8 @@ describe('the dashboard in Chromium against the real collector', () => {
         events: [
           { type: 'pageview', url: `https://${SHOP}/?utm_source=news&utm_campaign=${encodeURIComponent(BIDI_CAMPAIGN)}`, ts: start },
           { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT },
+          // Twelve custom events in all: more than the first page of a breakdown.
+          ...Array.from({ length: 11 }, (_, i) => ({ type: 'custom', url: `https://${SHOP}/`, ts: start + 2000 + i, name: `promo-${i + 1}` })),
         ],
       },
     ]
@@ -364,6 +366,40 @@ describe('the dashboard in Chromium against the real collector', () => {
     await poll(focused).toBe('main')
     await poll(() => card(page, 'visitors').textContent()).toBe('4')
     expect(await page.locator('.chip').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('follows the history: Back shows the heatmap page and the first rows that the URL implies', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const heatmapPage = () => page.locator('#heatmap-page').inputValue()
+    const clickedCells = () => page.locator('.interactions .heat').first().locator('.cell:not([data-count="0"])').count()
+    await poll(heatmapPage).toBe('/')
+    await poll(clickedCells).toBe(1)
+    await page.locator('#heatmap-page').selectOption('/pricing')
+    await poll(() => new URL(page.url()).searchParams.get('heatmap')).toBe('/pricing')
+    await poll(async () => (await page.locator('.interactions .empty').allTextContents()).join('')).toMatch(/No interactions recorded on this page/)
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('heatmap')).toBe(false)
+    await poll(heatmapPage).toBe('/')
+    await poll(clickedCells).toBe(1)
+    await page.goForward()
+    await poll(heatmapPage).toBe('/pricing')
+    await poll(clickedCells).toBe(0)
+
+    // Rows added by "Show more" are not in the URL: Back to a view shows its first rows again.
+    await page.goto(`${c.url}/dashboard?site=${SHOP}&period=7d`)
+    const events = page.locator('table.rows[data-dimension="event"] tbody tr')
+    await poll(() => events.count()).toBe(10)
+    await page.locator('.breakdown[data-group="event"] .more').click()
+    await poll(() => events.count()).toBe(12)
+    await page.locator('.card[data-metric="pageviews"] button').click()
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('pageviews')
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('metric')).toBe(false)
+    await poll(() => events.count()).toBe(10)
+    expect(await page.locator('.breakdown[data-group="event"] .more').isVisible()).toBe(true)
     expect(problems).toEqual([])
     await page.context().close()
   })
