@@ -82,7 +82,7 @@ describe('the dashboard in Chromium against the real collector', () => {
         ip: '145.14.3.2',
         events: [
           { type: 'pageview', url: `https://${SHOP}/?utm_source=news&utm_campaign=${encodeURIComponent(BIDI_CAMPAIGN)}`, ts: start },
-          { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT },
+          { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT, props: { plan: BIDI_CAMPAIGN } },
           // Twelve custom events in all: more than the first page of a breakdown.
           ...Array.from({ length: 11 }, (_, i) => ({ type: 'custom', url: `https://${SHOP}/`, ts: start + 2000 + i, name: `promo-${i + 1}` })),
         ],
@@ -400,6 +400,37 @@ describe('the dashboard in Chromium against the real collector', () => {
     await poll(() => new URL(page.url()).searchParams.has('metric')).toBe(false)
     await poll(() => events.count()).toBe(10)
     expect(await page.locator('.breakdown[data-group="event"] .more').isVisible()).toBe(true)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    const escaped = (s: string) => s.replace(/[\u202A-\u202E\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+    expect(escaped(BIDI_EVENT)).toBe('order \\u202Egpj.exe\\u202C done')
+    const row = (d: string, value: string) => page.locator(`table.rows[data-dimension="${d}"] [data-value="${value}"]`)
+
+    await page.getByRole('tab', { name: 'UTM campaign' }).click()
+    await poll(() => rowsOf(page, 'utm_campaign')).toEqual({ [BIDI_CAMPAIGN]: 1, '': 1 })
+    expect(await row('utm_campaign', BIDI_CAMPAIGN).textContent()).toBe(escaped(BIDI_CAMPAIGN))
+    await poll(() => rowsOf(page, 'event')).toMatchObject({ [BIDI_EVENT]: 1 })
+    expect(await row('event', BIDI_EVENT).textContent()).toBe(escaped(BIDI_EVENT))
+    expect(await row('event', BIDI_EVENT).getAttribute('title')).toBe(`Filter by custom event: ${escaped(BIDI_EVENT)}`)
+    await poll(() => page.locator('.properties tbody tr').first().textContent()).toBe(`${escaped(BIDI_EVENT)}plan${escaped(BIDI_CAMPAIGN)}11`)
+
+    await row('event', BIDI_EVENT).click()
+    await poll(() => new URL(page.url()).searchParams.get('event')).toBe(BIDI_EVENT)
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+    expect(await page.locator('.chip').textContent()).toBe(`Custom event is ${escaped(BIDI_EVENT)}×`)
+    expect(await page.locator('.chip button').getAttribute('aria-label')).toBe(`Remove filter: Custom event is ${escaped(BIDI_EVENT)}`)
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    // Nothing on the page, in its text or in its titles and names, holds a control that reorders text.
+    expect(await page.evaluate(() => {
+      const controls = /[\u202A-\u202E\u2066-\u2069]/
+      const attrs = [...document.querySelectorAll('[title], [aria-label]')].flatMap((e) => [e.getAttribute('title') ?? '', e.getAttribute('aria-label') ?? ''])
+      return [document.body.innerText, ...attrs].filter((t) => controls.test(t))
+    })).toEqual([])
     expect(problems).toEqual([])
     await page.context().close()
   })
