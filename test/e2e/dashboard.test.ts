@@ -83,8 +83,8 @@ describe('the dashboard in Chromium against the real collector', () => {
         events: [
           { type: 'pageview', url: `https://${SHOP}/?utm_source=news&utm_campaign=${encodeURIComponent(BIDI_CAMPAIGN)}`, ts: start },
           { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT, props: { plan: BIDI_CAMPAIGN } },
-          // Twelve custom events in all: more than the first page of a breakdown.
-          ...Array.from({ length: 11 }, (_, i) => ({ type: 'custom', url: `https://${SHOP}/`, ts: start + 2000 + i, name: `promo-${i + 1}` })),
+          // Twelve custom events in all, each with a property: more than the first page of a panel.
+          ...Array.from({ length: 11 }, (_, i) => ({ type: 'custom', url: `https://${SHOP}/`, ts: start + 2000 + i, name: `promo-${i + 1}`, props: { n: i + 1 } })),
         ],
       },
     ]
@@ -366,6 +366,39 @@ describe('the dashboard in Chromium against the real collector', () => {
     await poll(focused).toBe('main')
     await poll(() => card(page, 'visitors').textContent()).toBe('4')
     expect(await page.locator('.chip').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps the focus on a card and on "Show more" when what is around them is drawn anew', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('2')
+    await page.locator('.card[data-metric="pageviews"] button').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('pageviews')
+    await poll(() => page.locator('.card[data-metric="pageviews"] button').getAttribute('aria-pressed')).toBe('true')
+    expect(await page.evaluate(() => document.activeElement?.closest('.card')?.getAttribute('data-metric'))).toBe('pageviews')
+
+    // "Show more" keeps the focus while there is more; after the last rows, the first row it added has it.
+    const events = page.locator('table.rows[data-dimension="event"] tbody tr')
+    await poll(() => events.count()).toBe(10)
+    await page.locator('.breakdown[data-group="event"] .more').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => events.count()).toBe(12)
+    expect(await page.locator('.breakdown[data-group="event"] .more').isHidden()).toBe(true)
+    const focusedRow = () => page.evaluate(() => {
+      const row = document.activeElement?.closest('tr')
+      return row ? [...row.parentElement!.children].indexOf(row) : -1
+    })
+    await poll(focusedRow).toBe(10)
+    const properties = page.locator('.properties tbody tr')
+    await poll(() => properties.count()).toBe(10)
+    await page.locator('.properties .more').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => properties.count()).toBe(12)
+    await poll(focusedRow).toBe(10)
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.properties')))).toBe(true)
     expect(problems).toEqual([])
     await page.context().close()
   })

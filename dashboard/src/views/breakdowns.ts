@@ -94,6 +94,8 @@ function createGroup(group: Group) {
     fill()
 
     moreButton.addEventListener('click', () => {
+      const focused = document.activeElement === moreButton
+      const from = rows.length
       moreButton.disabled = true
       status.textContent = 'Loading more…'
       get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length })
@@ -105,10 +107,13 @@ function createGroup(group: Group) {
           moreButton.hidden = !more
           moreButton.disabled = false
           status.textContent = `${added.length} more shown.`
+          // The focus stays on "Show more", or goes to the first row it added once there is no more.
+          if (focused) (more ? moreButton : [...tbody.rows].slice(from).map((tr) => tr.querySelector('button')).find(Boolean))?.focus()
         })
         .catch((err: unknown) => {
           moreButton.disabled = false
           status.textContent = `Could not load more: ${errorText(err)}`
+          if (focused) moreButton.focus()
         })
     })
     moreButton.hidden = !more
