@@ -41,10 +41,11 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
   const headingId = uid('panel')
   const source = h('span', { class: 'source', hidden: true })
   const body = h('div', { class: 'panel-body' }, h('p', { class: 'empty' }, 'Loading…'))
+  const heading = h('h2', { id: headingId, tabindex: '-1' }, title)
   const el = h(
     'section',
     { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },
-    h('header', { class: 'panel-head' }, h('h2', { id: headingId }, title), source, ...(opts.controls ?? [])),
+    h('header', { class: 'panel-head' }, heading, source, ...(opts.controls ?? [])),
     body,
   )
   let shown: string | undefined
@@ -66,17 +67,22 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
           source.title = SOURCE_TEXT[src][1]
           source.dataset.source = src
         }
+        const focused = body.contains(document.activeElement)
         render(data)
         shown = key
         shownIn = generation
+        // An answer that replaced the focused element ("Try again") leaves the focus on the panel.
+        if (focused && !el.contains(document.activeElement)) heading.focus()
       })
       .catch((err: unknown) => {
         if (wanted !== key) return
         if (!(err instanceof ApiError)) console.error(err)
         shown = undefined
         source.hidden = true
+        const focused = body.contains(document.activeElement)
         const retry = h('button', { type: 'button', class: 'link', onclick: () => { wanted = undefined; load(key, fetch, render) } }, 'Try again')
         replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load ${title.toLowerCase()}: ${errorText(err)}. `, retry))
+        if (focused) retry.focus()
       })
       .finally(() => {
         if (wanted !== key) return

@@ -468,6 +468,35 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('keeps the focus in a panel whose "Try again" loads it anew', async () => {
+    const { page, problems } = await open('?period=7d')
+    // The collector answers, except that the first request for the vitals and every one for the time series fail.
+    let vitals = 0
+    await page.route('**/api/stats/example.com/vitals?*', (route) =>
+      vitals++ ? route.continue() : route.fulfill({ status: 503, json: { error: 'the engine is busy' } }))
+    await page.route('**/api/stats/example.com/timeseries?*', (route) => route.fulfill({ status: 503, json: { error: 'the engine is busy' } }))
+    await signIn(page, c.adminToken)
+    const retry = (panel: string) => page.locator(`.panel.${panel} [role="alert"] button`)
+    const focused = () => page.evaluate(() => `${document.activeElement?.closest('.panel')?.classList[1]} ${document.activeElement?.tagName}`)
+    await poll(async () => (await page.locator('.panel.chart [role="alert"]').allTextContents()).join('')).toMatch(/the engine is busy \(HTTP 503\)/)
+    // Failing again, the panel's new "Try again" has the focus.
+    const first = (await retry('chart').elementHandle())!
+    await first.focus()
+    await page.keyboard.press('Enter')
+    await poll(() => first.evaluate((b) => b.isConnected)).toBe(false)
+    await poll(() => retry('chart').count()).toBe(1)
+    expect(await focused()).toBe('chart BUTTON')
+
+    // Loading this time, the panel keeps the focus on its heading.
+    await poll(() => retry('vitals').count()).toBe(1)
+    await retry('vitals').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => page.locator('.vital[data-metric="lcp"]').count()).toBe(1)
+    expect(await focused()).toBe('vitals H2')
+    expect(problems.filter((p) => !/503/.test(p))).toEqual([])
+    await page.context().close()
+  })
+
   it('ends in an error, not in "Loading…", when an answer of status 200 has an unexpected shape', async () => {
     const { page } = await open('?period=7d')
     // The collector answers; the answers are changed on their way to the page.
