@@ -1,6 +1,6 @@
 import { clearCache, get, token, whenUnauthorized } from './api.ts'
 import { h, replace } from './dom.ts'
-import { errorText } from './panel.ts'
+import { errorText, renderAfresh } from './panel.ts'
 import { parseState, stateQuery, type ViewState } from './state.ts'
 import type { SiteInfo, SitesResult } from './types.ts'
 import { viewOf, type View } from './view.ts'
@@ -43,6 +43,7 @@ async function start() {
   let sites: SiteInfo[]
   try {
     sites = (await get<SitesResult>('sites', {}, { fresh: true })).sites
+    if (!Array.isArray(sites)) throw new TypeError('no list of sites')
   } catch (err) {
     if (!token.get()) return // the 401 handler shows the prompt
     replace(root, h('main', { id: 'main', class: 'prompt' },
@@ -116,6 +117,7 @@ function openDashboard(sites: SiteInfo[]) {
   }
   const onPop = () => {
     current = parseState(location.search)
+    renderAfresh()
     render(current)
   }
   window.addEventListener('popstate', onPop)

@@ -15,10 +15,22 @@ const SOURCE_TEXT: Record<AnswerSource, [string, string]> = {
   events: ['events', 'Answered from the anonymised events, because no aggregate holds this combination of filters; it only covers the days the events are kept.'],
 }
 
-/** The message of an error, the way a panel shows it. */
+let generation = 0
+/**
+ * Makes every panel render its next answer afresh, even one it shows already, so that moving through
+ * the history shows what the URL says and nothing of what was done since ("Show more" rows).
+ */
+export function renderAfresh(): void {
+  generation++
+}
+
+/**
+ * The message of an error, the way a panel shows it. Anything but an ApiError comes from reading an
+ * answer that parsed as JSON but lacks what the dashboard needs (`{}` instead of `{ rows: [...] }`).
+ */
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.status ? `${err.message} (HTTP ${err.status})` : err.message
-  return err instanceof Error ? err.message : String(err)
+  return 'the answer was not in the expected shape'
 }
 
 /**
@@ -29,24 +41,25 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
   const headingId = uid('panel')
   const source = h('span', { class: 'source', hidden: true })
   const body = h('div', { class: 'panel-body' }, h('p', { class: 'empty' }, 'Loading…'))
+  const heading = h('h2', { id: headingId, tabindex: '-1' }, title)
   const el = h(
     'section',
     { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },
-    h('header', { class: 'panel-head' }, h('h2', { id: headingId }, title), source, ...(opts.controls ?? [])),
+    h('header', { class: 'panel-head' }, heading, source, ...(opts.controls ?? [])),
     body,
   )
   let shown: string | undefined
+  let shownIn = generation
   let wanted: string | undefined
 
   const load: Panel['load'] = (key, fetch, render) => {
-    if (key === shown || key === wanted) return
+    if ((key === shown && shownIn === generation) || key === wanted) return
     wanted = key
     el.setAttribute('aria-busy', 'true')
     el.classList.add('loading')
-    fetch().then(
-      (data) => {
+    fetch()
+      .then((data) => {
         if (wanted !== key) return
-        shown = key
         const src = data.source
         source.hidden = !src
         if (src) {
@@ -54,21 +67,29 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
           source.title = SOURCE_TEXT[src][1]
           source.dataset.source = src
         }
+        const focused = body.contains(document.activeElement)
         render(data)
-      },
-      (err: unknown) => {
+        shown = key
+        shownIn = generation
+        // An answer that replaced the focused element ("Try again") leaves the focus on the panel.
+        if (focused && !el.contains(document.activeElement)) heading.focus()
+      })
+      .catch((err: unknown) => {
         if (wanted !== key) return
+        if (!(err instanceof ApiError)) console.error(err)
         shown = undefined
         source.hidden = true
+        const focused = body.contains(document.activeElement)
         const retry = h('button', { type: 'button', class: 'link', onclick: () => { wanted = undefined; load(key, fetch, render) } }, 'Try again')
         replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load ${title.toLowerCase()}: ${errorText(err)}. `, retry))
-      },
-    ).finally(() => {
-      if (wanted !== key) return
-      wanted = undefined
-      el.removeAttribute('aria-busy')
-      el.classList.remove('loading')
-    })
+        if (focused) retry.focus()
+      })
+      .finally(() => {
+        if (wanted !== key) return
+        wanted = undefined
+        el.removeAttribute('aria-busy')
+        el.classList.remove('loading')
+      })
   }
   return { el, body, load }
 }

@@ -27,6 +27,12 @@ const expected = (keep: (v: (typeof VISITORS)[number]) => boolean = () => true) 
   return { visitors: vs.length, pageviews: vs.reduce((n, v) => n + v.pages.length, 0), byPage }
 }
 
+/** On shop.test: a page path of 2,000 characters, and names and values that hold bidirectional controls. */
+const SHOP = 'shop.test'
+const LONG_PATH = `/guide${'/chapter'.repeat(249)}/x`
+const BIDI_EVENT = 'order \u202Egpj.exe\u202C done'
+const BIDI_CAMPAIGN = 'spring\u2067 sale\u2069 \u202Dx\u202A'
+
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** Retries an assertion while the page loads its answers. */
@@ -69,6 +75,27 @@ describe('the dashboard in Chromium against the real collector', () => {
       if (Date.now() > deadline) throw new Error(`the posted events did not show up: ${JSON.stringify(body)}`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
+    // shop.test: one visitor on the long path, one on the home page with a tagged campaign and custom events.
+    const shop = [
+      { ip: '145.14.3.1', events: [{ type: 'pageview', url: `https://${SHOP}${LONG_PATH}`, ts: start }] },
+      {
+        ip: '145.14.3.2',
+        events: [
+          { type: 'pageview', url: `https://${SHOP}/?utm_source=news&utm_campaign=${encodeURIComponent(BIDI_CAMPAIGN)}`, ts: start },
+          { type: 'custom', url: `https://${SHOP}/`, ts: start + 1000, name: BIDI_EVENT, props: { plan: BIDI_CAMPAIGN } },
+          // Twelve custom events in all, each with a property: more than the first page of a panel.
+          ...Array.from({ length: 11 }, (_, i) => ({ type: 'custom', url: `https://${SHOP}/`, ts: start + 2000 + i, name: `promo-${i + 1}`, props: { n: i + 1 } })),
+        ],
+      },
+    ]
+    for (const v of shop) expect((await postEvents(c.url, { v: 1, site: SHOP, events: v.events }, { 'x-forwarded-for': v.ip })).status).toBe(202)
+    for (;;) {
+      const r = await fetch(`${c.url}/api/stats/${SHOP}/overview`, { headers: { authorization: `Bearer ${c.adminToken}` } })
+      const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
+      if (body.current?.pageviews === 2 && body.current.visits === 2) break
+      if (Date.now() > deadline) throw new Error(`the events of ${SHOP} did not show up: ${JSON.stringify(body)}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
     browser = await launched
   })
 
@@ -98,7 +125,7 @@ describe('the dashboard in Chromium against the real collector', () => {
   const rowsOf = async (page: Page, dimension: string) =>
     Object.fromEntries(
       await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
-        trs.map((tr) => [tr.querySelector('button')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
+        trs.map((tr) => [tr.querySelector('[data-value]')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
     )
 
   it('sends the page gzipped only to a client that accepts gzip', async () => {
@@ -269,6 +296,232 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.screenshot({ path: path.join(shots, 'phone-dark.png'), fullPage: true })
     await page.context().close()
   })
+  it('shows a row without a value as text that sets no filter, since the API filters by values only', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await page.getByRole('tab', { name: 'Referrers' }).click()
+    await poll(() => rowsOf(page, 'referrer')).toEqual({ '': 4 })
+    const none = page.locator('table.rows[data-dimension="referrer"] [data-value=""]')
+    expect(await none.textContent()).toBe('Direct / none')
+    expect(await none.evaluate((el) => [el.tagName, (el as HTMLElement).tabIndex, getComputedStyle(el).cursor])).toEqual(['SPAN', -1, 'auto'])
+    await none.click()
+    expect(new URL(page.url()).searchParams.has('referrer')).toBe(false)
+    expect(await page.locator('.chip').count()).toBe(0)
+    // The focus moves from the tab straight past the row.
+    await page.getByRole('tab', { name: 'Referrers' }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.breakdown[data-group="source"] table.rows')))).toBe(false)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps a filter on a 2,000-character path inside the page at desktop and phone width', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    await poll(() => rowsOf(page, 'page')).toEqual({ [LONG_PATH]: 1, '/': 1 })
+    await page.locator(`table.rows[data-dimension="page"] button[data-value="${LONG_PATH}"]`).click()
+    await poll(() => new URL(page.url()).searchParams.get('page')).toBe(LONG_PATH)
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+    const chip = page.locator('.chip[data-filter="page"]')
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 800 })
+      await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+      // The chart follows the new width a frame later.
+      await poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width)
+      const box = (await chip.boundingBox())!
+      expect(box.x + box.width).toBeLessThanOrEqual(width)
+      expect(box.height).toBeLessThan(60)
+    }
+    // The chip shows the start of the value; its title and the remove button's name hold all of it.
+    expect(await chip.locator('[title]').first().getAttribute('title')).toBe(`Page is ${LONG_PATH}`)
+    expect(await chip.getByRole('button').getAttribute('aria-label')).toBe(`Remove filter: Page is ${LONG_PATH}`)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps the focus on the filters as they are added and removed from the keyboard', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.id ?? '')
+    await page.getByRole('tab', { name: 'Countries' }).click()
+    await poll(() => rowsOf(page, 'country')).toEqual({ NL: 2, US: 2 })
+
+    // Adding a filter from a row moves the focus to the new chip's remove button, and it stays there.
+    await page.locator('table.rows[data-dimension="country"] button[data-value="NL"]').focus()
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('Remove filter: Country is Netherlands')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await focused()).toBe('Remove filter: Country is Netherlands')
+    await page.locator('table.rows[data-dimension="page"] button[data-value="/pricing"]').focus()
+    await page.keyboard.press('Space')
+    await poll(focused).toBe('Remove filter: Page is /pricing')
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+
+    // Removing a chip moves the focus to the chip after it; removing the last one, to the statistics.
+    await page.getByRole('button', { name: 'Remove filter: Country is Netherlands' }).focus()
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('Remove filter: Page is /pricing')
+    await poll(() => card(page, 'visitors').textContent()).toBe('3')
+    await page.keyboard.press('Enter')
+    await poll(focused).toBe('main')
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    expect(await page.locator('.chip').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps the focus on a card and on "Show more" when what is around them is drawn anew', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('2')
+    await page.locator('.card[data-metric="pageviews"] button').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('pageviews')
+    await poll(() => page.locator('.card[data-metric="pageviews"] button').getAttribute('aria-pressed')).toBe('true')
+    expect(await page.evaluate(() => document.activeElement?.closest('.card')?.getAttribute('data-metric'))).toBe('pageviews')
+
+    // "Show more" keeps the focus while there is more; after the last rows, the first row it added has it.
+    const events = page.locator('table.rows[data-dimension="event"] tbody tr')
+    await poll(() => events.count()).toBe(10)
+    await page.locator('.breakdown[data-group="event"] .more').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => events.count()).toBe(12)
+    expect(await page.locator('.breakdown[data-group="event"] .more').isHidden()).toBe(true)
+    const focusedRow = () => page.evaluate(() => {
+      const row = document.activeElement?.closest('tr')
+      return row ? [...row.parentElement!.children].indexOf(row) : -1
+    })
+    await poll(focusedRow).toBe(10)
+    const properties = page.locator('.properties tbody tr')
+    await poll(() => properties.count()).toBe(10)
+    await page.locator('.properties .more').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => properties.count()).toBe(12)
+    await poll(focusedRow).toBe(10)
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.properties')))).toBe(true)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('follows the history: Back shows the heatmap page and the first rows that the URL implies', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const heatmapPage = () => page.locator('#heatmap-page').inputValue()
+    const clickedCells = () => page.locator('.interactions .heat').first().locator('.cell:not([data-count="0"])').count()
+    await poll(heatmapPage).toBe('/')
+    await poll(clickedCells).toBe(1)
+    await page.locator('#heatmap-page').selectOption('/pricing')
+    await poll(() => new URL(page.url()).searchParams.get('heatmap')).toBe('/pricing')
+    await poll(async () => (await page.locator('.interactions .empty').allTextContents()).join('')).toMatch(/No interactions recorded on this page/)
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('heatmap')).toBe(false)
+    await poll(heatmapPage).toBe('/')
+    await poll(clickedCells).toBe(1)
+    await page.goForward()
+    await poll(heatmapPage).toBe('/pricing')
+    await poll(clickedCells).toBe(0)
+
+    // Rows added by "Show more" are not in the URL: Back to a view shows its first rows again.
+    await page.goto(`${c.url}/dashboard?site=${SHOP}&period=7d`)
+    const events = page.locator('table.rows[data-dimension="event"] tbody tr')
+    await poll(() => events.count()).toBe(10)
+    await page.locator('.breakdown[data-group="event"] .more').click()
+    await poll(() => events.count()).toBe(12)
+    await page.locator('.card[data-metric="pageviews"] button').click()
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('pageviews')
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('metric')).toBe(false)
+    await poll(() => events.count()).toBe(10)
+    expect(await page.locator('.breakdown[data-group="event"] .more').isVisible()).toBe(true)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
+    const { page, problems } = await open(`?site=${SHOP}&period=7d`)
+    await signIn(page, c.adminToken)
+    const escaped = (s: string) => s.replace(/[\u202A-\u202E\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase()}`)
+    expect(escaped(BIDI_EVENT)).toBe('order \\u202Egpj.exe\\u202C done')
+    const row = (d: string, value: string) => page.locator(`table.rows[data-dimension="${d}"] [data-value="${value}"]`)
+
+    await page.getByRole('tab', { name: 'UTM campaign' }).click()
+    await poll(() => rowsOf(page, 'utm_campaign')).toEqual({ [BIDI_CAMPAIGN]: 1, '': 1 })
+    expect(await row('utm_campaign', BIDI_CAMPAIGN).textContent()).toBe(escaped(BIDI_CAMPAIGN))
+    await poll(() => rowsOf(page, 'event')).toMatchObject({ [BIDI_EVENT]: 1 })
+    expect(await row('event', BIDI_EVENT).textContent()).toBe(escaped(BIDI_EVENT))
+    expect(await row('event', BIDI_EVENT).getAttribute('title')).toBe(`Filter by custom event: ${escaped(BIDI_EVENT)}`)
+    await poll(() => page.locator('.properties tbody tr').first().textContent()).toBe(`${escaped(BIDI_EVENT)}plan${escaped(BIDI_CAMPAIGN)}11`)
+
+    await row('event', BIDI_EVENT).click()
+    await poll(() => new URL(page.url()).searchParams.get('event')).toBe(BIDI_EVENT)
+    await poll(() => card(page, 'visitors').textContent()).toBe('1')
+    expect(await page.locator('.chip').textContent()).toBe(`Custom event is ${escaped(BIDI_EVENT)}×`)
+    expect(await page.locator('.chip button').getAttribute('aria-label')).toBe(`Remove filter: Custom event is ${escaped(BIDI_EVENT)}`)
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    // Nothing on the page, in its text or in its titles and names, holds a control that reorders text.
+    expect(await page.evaluate(() => {
+      const controls = /[\u202A-\u202E\u2066-\u2069]/
+      const attrs = [...document.querySelectorAll('[title], [aria-label]')].flatMap((e) => [e.getAttribute('title') ?? '', e.getAttribute('aria-label') ?? ''])
+      return [document.body.innerText, ...attrs].filter((t) => controls.test(t))
+    })).toEqual([])
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps the focus in a panel whose "Try again" loads it anew', async () => {
+    const { page, problems } = await open('?period=7d')
+    // The collector answers, except that the first request for the vitals and every one for the time series fail.
+    let vitals = 0
+    await page.route('**/api/stats/example.com/vitals?*', (route) =>
+      vitals++ ? route.continue() : route.fulfill({ status: 503, json: { error: 'the engine is busy' } }))
+    await page.route('**/api/stats/example.com/timeseries?*', (route) => route.fulfill({ status: 503, json: { error: 'the engine is busy' } }))
+    await signIn(page, c.adminToken)
+    const retry = (panel: string) => page.locator(`.panel.${panel} [role="alert"] button`)
+    const focused = () => page.evaluate(() => `${document.activeElement?.closest('.panel')?.classList[1]} ${document.activeElement?.tagName}`)
+    await poll(async () => (await page.locator('.panel.chart [role="alert"]').allTextContents()).join('')).toMatch(/the engine is busy \(HTTP 503\)/)
+    // Failing again, the panel's new "Try again" has the focus.
+    const first = (await retry('chart').elementHandle())!
+    await first.focus()
+    await page.keyboard.press('Enter')
+    await poll(() => first.evaluate((b) => b.isConnected)).toBe(false)
+    await poll(() => retry('chart').count()).toBe(1)
+    expect(await focused()).toBe('chart BUTTON')
+
+    // Loading this time, the panel keeps the focus on its heading.
+    await poll(() => retry('vitals').count()).toBe(1)
+    await retry('vitals').focus()
+    await page.keyboard.press('Enter')
+    await poll(() => page.locator('.vital[data-metric="lcp"]').count()).toBe(1)
+    expect(await focused()).toBe('vitals H2')
+    expect(problems.filter((p) => !/503/.test(p))).toEqual([])
+    await page.context().close()
+  })
+
+  it('ends in an error, not in "Loading…", when an answer of status 200 has an unexpected shape', async () => {
+    const { page } = await open('?period=7d')
+    // The collector answers; the answers are changed on their way to the page.
+    await page.route('**/api/stats/example.com/breakdown/page?*', (route) => route.fulfill({ status: 200, json: {} }))
+    await page.route('**/api/stats/example.com/vitals?*', async (route) => {
+      const res = await route.fetch()
+      const { metrics: _gone, ...rest } = (await res.json()) as Record<string, unknown>
+      expect(_gone).toBeInstanceOf(Array)
+      await route.fulfill({ response: res, json: rest })
+    })
+    await page.route('**/api/stats/example.com/timeseries?*', async (route) => {
+      const res = await route.fetch()
+      await route.fulfill({ response: res, json: { ...((await res.json()) as object), points: null } })
+    })
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    await poll(() => rowsOf(page, 'source')).toEqual({ Direct: 4 })
+    for (const panel of ['.breakdown[data-group="page"]', '.vitals', '.chart', '.interactions']) {
+      await poll(async () => (await page.locator(`.panel${panel} [role="alert"]`).allTextContents()).join('')).toMatch(/^Could not load .*: the answer was not in the expected shape/)
+    }
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await page.getByText('Loading…').count()).toBe(0)
+    await page.context().close()
+  })
+
   it('has no accessibility violations that axe finds, in light and in dark mode', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       // axe is injected as an inline script, which the page's own policy rightly refuses.

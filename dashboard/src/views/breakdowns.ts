@@ -75,12 +75,15 @@ function createGroup(group: Group) {
       const active = v.state.filters[d] === r.value
       const label = valueLabel(d, r.value)
       const code = valueCode(d, r.value)
-      const cell = h('th', { scope: 'row', class: 'bar-cell' },
-        h('button', {
-          type: 'button', class: 'row-filter', 'data-value': r.value, 'aria-pressed': String(active),
-          title: active ? `Filtering by ${label}` : `Filter by ${DIMENSION_LABELS[d].toLowerCase()}: ${label}`,
-          onclick: () => v.navigate({ filters: { ...v.state.filters, [d]: r.value } }),
-        }, h('span', { class: 'label' }, label), code ? h('span', { class: 'code' }, code) : null))
+      const content = [h('span', { class: 'label' }, label), code ? h('span', { class: 'code' }, code) : null]
+      // The API filters by a value, never by its absence: a row without one is text, not a button.
+      const cell = h('th', { scope: 'row', class: 'bar-cell' }, r.value === ''
+        ? h('span', { class: 'row-value', 'data-value': r.value }, content)
+        : h('button', {
+            type: 'button', class: 'row-value row-filter', 'data-value': r.value, 'aria-pressed': String(active),
+            title: active ? `Filtering by ${label}` : `Filter by ${DIMENSION_LABELS[d].toLowerCase()}: ${label}`,
+            onclick: () => v.navigate({ filters: { ...v.state.filters, [d]: r.value } }),
+          }, content))
       setVar(cell, '--share', r.visitors / max())
       return h('tr', null, cell, columns.map((c) => {
         const n = r[c.key] as number | undefined
@@ -91,10 +94,12 @@ function createGroup(group: Group) {
     fill()
 
     moreButton.addEventListener('click', () => {
+      const focused = document.activeElement === moreButton
+      const from = rows.length
       moreButton.disabled = true
       status.textContent = 'Loading more…'
-      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length }).then(
-        (r) => {
+      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length })
+        .then((r) => {
           const added = r.rows.slice(0, PAGE_SIZE)
           rows.push(...added)
           more = r.rows.length > PAGE_SIZE
@@ -102,12 +107,14 @@ function createGroup(group: Group) {
           moreButton.hidden = !more
           moreButton.disabled = false
           status.textContent = `${added.length} more shown.`
-        },
-        (err: unknown) => {
+          // The focus stays on "Show more", or goes to the first row it added once there is no more.
+          if (focused) (more ? moreButton : [...tbody.rows].slice(from).map((tr) => tr.querySelector('button')).find(Boolean))?.focus()
+        })
+        .catch((err: unknown) => {
           moreButton.disabled = false
           status.textContent = `Could not load more: ${errorText(err)}`
-        },
-      )
+          if (focused) moreButton.focus()
+        })
     })
     moreButton.hidden = !more
 

@@ -1,7 +1,7 @@
 import { get } from '../api.ts'
 import { h, replace, setVar } from '../dom.ts'
 import { formatCount, formatExact, formatShare } from '../format.ts'
-import { createPanel, empty, errorText } from '../panel.ts'
+import { createPanel, empty } from '../panel.ts'
 import type { BreakdownResult, InteractionsResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 
@@ -39,7 +39,6 @@ export function createInteractions() {
   const select = h('select', { id: 'heatmap-page', onchange: () => view?.navigate({ heatmap: select.value }) })
   const controls = h('div', { class: 'controls' }, h('label', { for: 'heatmap-page' }, 'Page'), select)
   const panel = createPanel('Interactions', { className: 'interactions', controls: [controls] })
-  let pagesKey: string | undefined
 
   function render(r: InteractionsResult) {
     const clicks = cellsOf(r.clicks)
@@ -65,40 +64,25 @@ export function createInteractions() {
         : null)
   }
 
-  function load(v: View, page: string) {
-    panel.load(`${v.key}#${page}`, () => get<InteractionsResult>(sitePath(v.site, 'interactions'), { ...v.params, page }), render)
-  }
-
   return {
     el: panel.el,
     update(v: View) {
       view = v
-      if (pagesKey === v.key) {
-        const page = v.state.heatmap ?? select.value
-        if (page) {
-          select.value = page
-          load(v, page)
-        }
-        return
-      }
-      pagesKey = v.key
-      get<BreakdownResult>(sitePath(v.site, 'breakdown/page'), { ...v.params, limit: 50, offset: 0 }).then(
-        (r) => {
-          if (view !== v) return
-          const pages = r.rows.map((row) => row.value)
-          const page = v.state.heatmap ?? v.state.filters.page ?? pages[0]
-          if (page && !pages.includes(page)) pages.unshift(page)
-          replace(select, pages.map((p) => h('option', { value: p }, p)))
-          if (!page) return replace(panel.body, empty('No pages were viewed in this period.'))
-          select.value = page
-          load(v, page)
-        },
-        (err: unknown) => {
-          if (view !== v) return
-          pagesKey = undefined
-          replace(panel.body, h('p', { class: 'error', role: 'alert' }, `Could not load the pages: ${errorText(err)}`))
-        },
-      )
+      // The page in the URL, else the filtered page, else the most viewed one: after Back as on a fresh load.
+      const chosen = v.state.heatmap ?? v.state.filters.page
+      panel.load(`${v.key}#${chosen ?? ''}`, async () => {
+        const listed = await get<BreakdownResult>(sitePath(v.site, 'breakdown/page'), { ...v.params, limit: 50, offset: 0 })
+        const pages = listed.rows.map((row) => row.value)
+        const page = chosen ?? pages[0]
+        if (page && !pages.includes(page)) pages.unshift(page)
+        const result = page ? await get<InteractionsResult>(sitePath(v.site, 'interactions'), { ...v.params, page }) : undefined
+        return { source: result?.source, pages, page, result }
+      }, ({ pages, page, result }) => {
+        replace(select, pages.map((p) => h('option', { value: p }, p)))
+        select.value = page ?? ''
+        if (!result) return replace(panel.body, empty('No pages were viewed in this period.'))
+        render(result)
+      })
     },
   }
 }

@@ -36,6 +36,8 @@ export function createOverview() {
   }
 
   const render = (v: View, r: OverviewResult) => {
+    // A card that picked the chart's metric is drawn anew: the focus goes to its successor.
+    const focused = panel.body.contains(document.activeElement) ? document.activeElement?.closest<HTMLElement>('.card')?.dataset.metric : undefined
     replace(
       panel.body,
       h('ul', { class: 'cards' },
@@ -62,6 +64,7 @@ export function createOverview() {
               : h('div', null, content))
         })),
     )
+    if (focused) panel.body.querySelector<HTMLElement>(`.card[data-metric="${focused}"] button`)?.focus()
   }
 
   return {

@@ -39,20 +39,28 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
     const status = h('p', { class: 'more-status', role: 'status' })
     const more = h('button', { type: 'button', class: 'link more', hidden: first.length <= PAGE }, 'Show more')
     more.addEventListener('click', () => {
+      const focused = document.activeElement === more
+      const from = rows.length
       more.disabled = true
-      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length }).then(
-        (r) => {
+      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length })
+        .then((r) => {
           rows.push(...r.rows.slice(0, PAGE))
           fill()
           more.hidden = r.rows.length <= PAGE
           more.disabled = false
           status.textContent = `${Math.min(PAGE, r.rows.length)} more shown.`
-        },
-        (err: unknown) => {
+          // The focus stays on "Show more", or goes to the first row it added once there is no more.
+          const next = more.hidden ? tbody.rows[from]?.cells[0] : more
+          if (focused && next) {
+            if (next !== more) next.tabIndex = -1
+            next.focus()
+          }
+        })
+        .catch((err: unknown) => {
           more.disabled = false
           status.textContent = `Could not load more: ${errorText(err)}`
-        },
-      )
+          if (focused) more.focus()
+        })
     })
     replace(panel.body,
       h('div', { class: 'scroll' }, h('table', { class: 'data' },
