@@ -10,34 +10,33 @@
 import { installApi, type TellenApi } from './api.ts'
 import { watchErrors } from './errors.ts'
 import { click, root, watchInteractions } from './interactions.ts'
-import { active, expectExit, leave, watchLeaving } from './leave.ts'
+import { expectExit, leave, watchLeaving } from './leave.ts'
 import { linkClick } from './links.ts'
 import { pageUrl, pageview, watchNavigation } from './pageviews.ts'
 import { send, startTransport } from './transport.ts'
 
 const script = document.currentScript as HTMLScriptElement
-const attr = (name: string) => script.getAttribute('data-' + name)
-const has = (name: string) => attr(name) != null
+const data = script.dataset
 const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
 
 const optedOut = nav.doNotTrack == '1' || nav.globalPrivacyControl
-const local = /^(localhost|127\.|\[::1\]|$)/.test(location.hostname) && !has('allow-localhost')
-const automated = nav.webdriver && !has('allow-automation')
+const local = /^(localhost|127\.|\[::1\]|$)/.test(location.hostname) && !('allowLocalhost' in data)
+const automated = nav.webdriver && !('allowAutomation' in data)
 
 // When the visitor opted out (or on localhost, or under automation) nothing runs and nothing is
 // sent; calls from the page stay in the embedding snippet's queue.
 if (!(optedOut || local || automated)) {
-  const hash = has('hash')
-  const manual = has('manual')
-  startTransport(attr('api') || new URL('/api/event', script.src).href, () => ({
-    site: attr('site')!,
+  const hash = 'hash' in data
+  const manual = 'manual' in data
+  startTransport(data.api || new URL('/api/event', script.src).href, () => ({
+    site: data.site!,
     sw: screen.width,
     sh: screen.height,
     tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     lang: nav.language,
     hash,
   }))
-  watchInteractions(active)
+  watchInteractions()
   addEventListener('click', (e) => {
     const target = e.target as Element
     // A click dispatched by a script on the document or the window has no element to describe.
@@ -70,7 +69,7 @@ if (!(optedOut || local || automated)) {
     chunk.src = new URL('t.vitals.js', script.src).href
     // Under a nonce-based Content-Security-Policy the chunk needs the nonce the page gave the script.
     chunk.nonce = script.nonce
-    root.appendChild(chunk)
+    root.append(chunk)
   }
   if (document.readyState == 'complete') loaded()
   else addEventListener('load', loaded)

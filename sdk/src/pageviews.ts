@@ -1,7 +1,9 @@
-import { send, setView } from './transport.ts'
+import { send } from './transport.ts'
 
 let hashRouting = false
-let previous = document.referrer
+let referrer = document.referrer
+/** The URL of the page view in progress; events carry it unless they name another. */
+export let view = ''
 
 /** The page URL as Tellen sees it: without the fragment, unless it is a hash route (`#/`, `#!/`). */
 export function pageUrl(): string {
@@ -14,8 +16,8 @@ export function pageUrl(): string {
  */
 export function pageview(url?: string): void {
   const next = url ? new URL(url, location as unknown as URL).href : pageUrl()
-  send('pageview', { url: next, referrer: previous })
-  setView((previous = next))
+  send('pageview', { url: next, referrer })
+  referrer = view = next
 }
 
 /**
@@ -27,8 +29,7 @@ export function watchNavigation(hash: boolean, change: (back: boolean) => void):
   hashRouting = hash
   // The location last seen, apart from the view events belong to: a page view the page sent with a
   // URL of its own is not a navigation when the location has not changed.
-  let at = pageUrl()
-  setView(at)
+  let at = (view = pageUrl())
   const check = (back: boolean) => {
     if (pageUrl() != at) {
       at = pageUrl()

@@ -1,4 +1,5 @@
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, PROTOCOL_VERSION, type EventType } from '../../collector/src/protocol.ts'
+import { view } from './pageviews.ts'
 
 /** One event as the wire format describes it (docs/protocol.md). */
 export interface WireEvent {
@@ -6,14 +7,6 @@ export interface WireEvent {
   url: string
   ts: number
   [field: string]: unknown
-}
-
-/** The URL of the page view in progress; events carry it unless they name another. */
-export let view = ''
-
-/** Sets the page view that following events belong to. */
-export function setView(url: string): void {
-  view = url
 }
 
 /** Batch fields that describe the browser, sent once per request. */
@@ -28,7 +21,7 @@ export interface BatchContext {
 
 const FLUSH_INTERVAL_MS = 3000
 
-let endpoint = ''
+let endpoint: string
 let readContext: () => BatchContext
 let context: BatchContext | undefined
 let queue: WireEvent[] = []
