@@ -56,8 +56,16 @@ export function flush(final?: boolean): void {
   post(events, final)
 }
 
+/**
+ * Reads each value as the page holds it, so a `toJSON` the page put on Array.prototype (old
+ * Prototype.js) cannot turn the events into a string.
+ */
+function own(this: Record<string, unknown>, key: string): unknown {
+  return this[key]
+}
+
 function post(events: WireEvent[], final?: boolean): void {
-  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events })
+  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events }, own)
   if (events.length > 1 && (events.length > MAX_EVENTS_PER_BATCH || new Blob([body]).size > MAX_BODY_BYTES)) {
     const half = events.length >> 1
     post(events.slice(0, half), final)

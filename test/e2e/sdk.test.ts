@@ -227,6 +227,17 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** A page whose old library put a toJSON on Array.prototype, as Prototype.js does. */
+  async function prototypeJs(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/prototype.html?utm_source=prototype`)
+    await page.waitForLoadState('load')
+    await page.mouse.move(40, 40)
+    await page.mouse.move(300, 200, { steps: 5 })
+    await page.click('#buy')
+    await page.close({ runBeforeUnload: true })
+  }
+
   /** A visitor whose browser says "do not track" (DNT) or sends Global Privacy Control. */
   async function optedOut(context: BrowserContext, signal: 'dnt' | 'gpc'): Promise<void> {
     await context.addInitScript((s) => {
@@ -256,7 +267,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => browser.newContext()))
+    const contexts = await Promise.all(Array.from({ length: 11 }, () => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
@@ -269,6 +280,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       optedOut(contexts[3]!, 'dnt'),
       optedOut(contexts[4]!, 'gpc'),
       strict(contexts[9]!),
+      prototypeJs(contexts[10]!),
     ])
     // Beacons sent while the last pages closed are on their way: give them a moment to land.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -477,6 +489,14 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(rows.filter((e) => e.type === 'call').map((e) => e.target)).toEqual(['0800100'])
     // One page view as loaded and the one the page sent; the state-only change made none.
     expect(rows.filter((e) => e.type === 'pageview').map((e) => e.path)).toEqual(['/test-pages/strict.html', '/test-pages/checkout/step-2'])
+  })
+
+  it('sends well-formed batches on a page that gave arrays a toJSON of its own', async () => {
+    const rows = await events(`utm_source = 'prototype' AND type != 'timing'`)
+    expect(rows.map((e) => e.type)).toEqual(['pageview', 'click', 'leave'])
+    expect(rows[1]!.target).toBe('button#buy')
+    expect(rows[2]!.grid).toHaveLength(100)
+    expect((rows[2]!.grid as number[]).some((n) => n > 0)).toBe(true)
   })
 
   it('sends nothing at all and stores nothing when the browser sends Do Not Track', async () => {
