@@ -49,8 +49,8 @@ if (!(optedOut || local || automated)) {
   watchLeaving(() => {
     if (!manual) pageview()
   })
-  watchNavigation(hash, (back) => {
-    leave(back ? 'back_forward' : 'internal')
+  watchNavigation(hash, (exit) => {
+    leave(exit)
     if (!manual) pageview()
   })
   const api: TellenApi = (name, props) => {

@@ -97,14 +97,24 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
-  /** A single-page application that routes by hash. */
+  /**
+   * A single-page application that routes by hash: a link to a route, a fragment and a history entry
+   * the page sets itself, then the browser's Back button.
+   */
   async function hashRouting(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
+    const loaded = vitalsLoaded(page)
     await page.goto(`${c.url}/test-pages/hash.html`)
-    await page.waitForLoadState('load')
+    await loaded
     await page.click('#top')
     await page.click('#settings')
     await page.waitForURL(/#\/settings$/)
+    await page.click('#profile')
+    await page.waitForURL(/#\/profile$/)
+    await page.click('#billing')
+    await page.waitForURL(/#\/billing$/)
+    await page.goBack()
+    await page.waitForURL(/#\/profile$/)
     await page.close({ runBeforeUnload: true })
   }
 
@@ -421,7 +431,18 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
 
   it('keeps hash routes as paths when the site routes by hash, and ignores plain anchors', async () => {
     const views = await events(`path LIKE '/test-pages/hash.html%' AND type = 'pageview'`)
-    expect(views.map((e) => e.path)).toEqual(['/test-pages/hash.html', '/test-pages/hash.html#/settings'])
+    expect(views.map((e) => e.path)).toEqual(['', '#/settings', '#/profile', '#/billing', '#/profile'].map((route) => `/test-pages/hash.html${route}`))
+  })
+
+  it('reports back/forward only for the browser going back or forward, not for a fragment the page sets', async () => {
+    const leaves = await events(`path LIKE '/test-pages/hash.html%' AND type = 'leave'`)
+    expect(leaves.map((e) => [e.path.replace('/test-pages/hash.html', ''), e.name])).toEqual([
+      ['', 'internal'],
+      ['#/settings', 'internal'],
+      ['#/profile', 'internal'],
+      ['#/billing', 'back_forward'],
+      ['#/profile', 'hidden'],
+    ])
   })
 
   it('sends only the page views a router asks for, to the endpoint in data-api, even when loaded late', async () => {
