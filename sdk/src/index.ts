@@ -3,6 +3,7 @@
  *
  *   <script defer src="/t.js" data-site="example.com"></script>
  *
+ * or the same tag with `type="module"` instead of `defer`.
  * Attributes: `data-site` (required), `data-api` (the event endpoint; default `/api/event` on the
  * script's own origin), `data-hash` (hash routing), `data-manual` (no automatic page views),
  * `data-allow-localhost`, `data-allow-automation`.
@@ -15,7 +16,9 @@ import { linkClick } from './links.ts'
 import { pageUrl, pageview, watchNavigation } from './pageviews.ts'
 import { send, startTransport } from './transport.ts'
 
-const script = document.currentScript as HTMLScriptElement
+// A script loaded as a module (type="module") has no currentScript: it finds its own tag, the
+// first with data-site whose src holds /t.js.
+const script = (document.currentScript || document.querySelector('[data-site][src*="/t.js"]')) as HTMLScriptElement
 const data = script.dataset
 const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
 

@@ -27,6 +27,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     largeBodies: [] as number[],
     optedOut: { dnt: [] as string[], gpc: [] as string[] },
     script: {} as Record<string, { status: number; headers: Headers; length: number }>,
+    module: { errors: [] as string[] },
   }
 
   /** Everything the visitor of the main journey does, as a person would, in one tab. */
@@ -237,6 +238,18 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** The script loaded as a module, which has no document.currentScript. */
+  async function asModule(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    page.on('pageerror', (err) => seen.module.errors.push(err.message))
+    // A script that did not run fetches no chunk: the checks below tell, not a timeout here.
+    const loaded = page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: 10_000 }).catch(() => undefined)
+    await page.goto(`${c.url}/test-pages/module.html?utm_source=module`)
+    await loaded
+    await page.click('#buy')
+    await page.close({ runBeforeUnload: true })
+  }
+
   /** A page whose old library put a toJSON on Array.prototype, as Prototype.js does. */
   async function prototypeJs(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
@@ -277,7 +290,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all(Array.from({ length: 11 }, () => browser.newContext()))
+    const contexts = await Promise.all(Array.from({ length: 12 }, () => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
@@ -291,6 +304,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       optedOut(contexts[4]!, 'gpc'),
       strict(contexts[9]!),
       prototypeJs(contexts[10]!),
+      asModule(contexts[11]!),
     ])
     // Beacons sent while the last pages closed are on their way: give them a moment to land.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -510,6 +524,12 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(rows.filter((e) => e.type === 'call').map((e) => e.target)).toEqual(['0800100'])
     // One page view as loaded and the one the page sent; the state-only change made none.
     expect(rows.filter((e) => e.type === 'pageview').map((e) => e.path)).toEqual(['/test-pages/strict.html', '/test-pages/checkout/step-2'])
+  })
+
+  it('runs when loaded as a module, finding its own script tag', async () => {
+    expect(seen.module.errors).toEqual([])
+    const types = new Set((await events(`utm_source = 'module'`)).map((e) => e.type))
+    expect([...types].sort()).toEqual(['click', 'leave', 'pageview', 'timing'])
   })
 
   it('sends well-formed batches on a page that gave arrays a toJSON of its own', async () => {
