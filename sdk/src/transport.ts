@@ -66,13 +66,17 @@ function own(this: Record<string, unknown>, key: string): unknown {
 
 function post(events: WireEvent[], final?: boolean): void {
   const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events }, own)
-  if (events.length > 1 && (events.length > MAX_EVENTS_PER_BATCH || new Blob([body]).size > MAX_BODY_BYTES)) {
+  const fits = events.length <= MAX_EVENTS_PER_BATCH && new Blob([body]).size <= MAX_BODY_BYTES
+  if (fits && final && navigator.sendBeacon?.(endpoint, body)) return
+  // sendBeacon refuses a body when the beacons in flight would carry more than 64 KiB together: a
+  // page being left splits its batch until the parts fit in what is left, so that nothing is lost
+  // that could be sent. An event that fits nowhere goes by fetch below, and is kept if that fails.
+  if (events.length > 1 && (final || !fits)) {
     const half = events.length >> 1
     post(events.slice(0, half), final)
     post(events.slice(half), final)
     return
   }
-  if (final && navigator.sendBeacon?.(endpoint, body)) return
   // Not stored (the collector is busy, away or behind a failing proxy): keep the batch and try
   // again later, after Retry-After at least, waiting twice as long after every failure in a row
   // (3 s up to 48 s). The queue keeps the newest 500 events.

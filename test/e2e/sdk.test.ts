@@ -250,6 +250,15 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** Large events queued as the page is left, together more than requests kept alive may carry. */
+  async function largeAtUnload(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/unload.html?utm_source=unload`)
+    await page.waitForLoadState('load')
+    await page.goto(`${c.url}/test-pages/other.html`)
+    await page.close()
+  }
+
   /** A page whose old library put a toJSON on Array.prototype, as Prototype.js does. */
   async function prototypeJs(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
@@ -290,7 +299,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all(Array.from({ length: 12 }, () => browser.newContext()))
+    const contexts = await Promise.all(Array.from({ length: 13 }, () => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
@@ -305,6 +314,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       strict(contexts[9]!),
       prototypeJs(contexts[10]!),
       asModule(contexts[11]!),
+      largeAtUnload(contexts[12]!),
     ])
     // Beacons sent while the last pages closed are on their way: give them a moment to land.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -530,6 +540,13 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(seen.module.errors).toEqual([])
     const types = new Set((await events(`utm_source = 'module'`)).map((e) => e.type))
     expect([...types].sort()).toEqual(['click', 'leave', 'pageview', 'timing'])
+  })
+
+  it('sends as much as requests kept alive may carry as the page is left, in parts that fit', async () => {
+    const rows = await events(`utm_source = 'unload'`)
+    // Five events of about 15 KB and the leave: all but one large event fit in 64 KiB together.
+    expect(rows.filter((e) => e.type === 'custom')).toHaveLength(4)
+    expect(rows.filter((e) => e.type === 'leave').map((e) => e.name)).toEqual(['hidden'])
   })
 
   it('sends well-formed batches on a page that gave arrays a toJSON of its own', async () => {
