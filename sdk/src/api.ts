@@ -22,7 +22,7 @@ type Tellen = Window & { tellen?: TellenApi }
 
 /** Installs `window.tellen` and replays the calls queued before it existed. */
 export function installApi(api: TellenApi): void {
-  const queued = (window as Tellen).tellen?.q || []
+  const queued = (window as Tellen).tellen?.q
   ;(window as Tellen).tellen = api
-  for (const args of queued) api.apply(null, args as unknown as Parameters<TellenApi>)
+  queued?.map((args) => api(...(args as unknown as Parameters<TellenApi>)))
 }

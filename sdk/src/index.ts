@@ -3,6 +3,7 @@
  *
  *   <script defer src="/t.js" data-site="example.com"></script>
  *
+ * or the same tag with `type="module"` instead of `defer`.
  * Attributes: `data-site` (required), `data-api` (the event endpoint; default `/api/event` on the
  * script's own origin), `data-hash` (hash routing), `data-manual` (no automatic page views),
  * `data-allow-localhost`, `data-allow-automation`.
@@ -10,34 +11,35 @@
 import { installApi, type TellenApi } from './api.ts'
 import { watchErrors } from './errors.ts'
 import { click, root, watchInteractions } from './interactions.ts'
-import { active, expectExit, leave, watchLeaving } from './leave.ts'
+import { expectExit, leave, watchLeaving } from './leave.ts'
 import { linkClick } from './links.ts'
 import { pageUrl, pageview, watchNavigation } from './pageviews.ts'
 import { send, startTransport } from './transport.ts'
 
-const script = document.currentScript as HTMLScriptElement
-const attr = (name: string) => script.getAttribute('data-' + name)
-const has = (name: string) => attr(name) != null
+// A script loaded as a module (type="module") has no currentScript: it finds its own tag, the
+// first with data-site whose src holds /t.js.
+const script = (document.currentScript || document.querySelector('[data-site][src*="/t.js"]')) as HTMLScriptElement
+const data = script.dataset
 const nav = navigator as Navigator & { globalPrivacyControl?: boolean }
 
 const optedOut = nav.doNotTrack == '1' || nav.globalPrivacyControl
-const local = /^(localhost|127\.|\[::1\]|$)/.test(location.hostname) && !has('allow-localhost')
-const automated = nav.webdriver && !has('allow-automation')
+const local = /^(localhost|127\.|\[::1\]|$)/.test(location.hostname) && !('allowLocalhost' in data)
+const automated = nav.webdriver && !('allowAutomation' in data)
 
 // When the visitor opted out (or on localhost, or under automation) nothing runs and nothing is
 // sent; calls from the page stay in the embedding snippet's queue.
 if (!(optedOut || local || automated)) {
-  const hash = has('hash')
-  const manual = has('manual')
-  startTransport(attr('api') || new URL('/api/event', script.src).href, () => ({
-    site: attr('site')!,
+  const hash = 'hash' in data
+  const manual = 'manual' in data
+  startTransport(data.api || new URL('/api/event', script.src).href, () => ({
+    site: data.site!,
     sw: screen.width,
     sh: screen.height,
     tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     lang: nav.language,
     hash,
   }))
-  watchInteractions(active)
+  watchInteractions()
   addEventListener('click', (e) => {
     const target = e.target as Element
     // A click dispatched by a script on the document or the window has no element to describe.
@@ -50,8 +52,8 @@ if (!(optedOut || local || automated)) {
   watchLeaving(() => {
     if (!manual) pageview()
   })
-  watchNavigation(hash, (back) => {
-    leave(back ? 'back_forward' : 'internal')
+  watchNavigation(hash, (exit) => {
+    leave(exit)
     if (!manual) pageview()
   })
   const api: TellenApi = (name, props) => {
@@ -70,7 +72,7 @@ if (!(optedOut || local || automated)) {
     chunk.src = new URL('t.vitals.js', script.src).href
     // Under a nonce-based Content-Security-Policy the chunk needs the nonce the page gave the script.
     chunk.nonce = script.nonce
-    root.appendChild(chunk)
+    root.append(chunk)
   }
   if (document.readyState == 'complete') loaded()
   else addEventListener('load', loaded)

@@ -1,4 +1,5 @@
 import { GRID_COLUMNS, GRID_ROWS } from '../../collector/src/protocol.ts'
+import { active } from './leave.ts'
 import { send } from './transport.ts'
 
 /** Mouse movement counts per grid cell in this view, row-major. */
@@ -39,15 +40,15 @@ export function click(e: MouseEvent, target: Element): void {
   send('click', { el: describe(target.closest('[data-tellen],a,button') || target), cx, cy })
 }
 
-/** Watches scroll depth and mouse movement; both call `activity`, as signs that the visitor is there. */
-export function watchInteractions(activity: () => void): void {
+/** Watches scroll depth and mouse movement; both count as signs that the visitor is there. */
+export function watchInteractions(): void {
   resetInteractions()
   addEventListener('scroll', () => {
-    activity()
+    active()
     measureScroll()
   })
   addEventListener('mousemove', (e) => {
-    activity()
+    active()
     const [x, y] = cell(e)
     grid[y * GRID_COLUMNS + x]!++
   })

@@ -1,4 +1,5 @@
 import { MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH, PROTOCOL_VERSION, type EventType } from '../../collector/src/protocol.ts'
+import { view } from './pageviews.ts'
 
 /** One event as the wire format describes it (docs/protocol.md). */
 export interface WireEvent {
@@ -6,14 +7,6 @@ export interface WireEvent {
   url: string
   ts: number
   [field: string]: unknown
-}
-
-/** The URL of the page view in progress; events carry it unless they name another. */
-export let view = ''
-
-/** Sets the page view that following events belong to. */
-export function setView(url: string): void {
-  view = url
 }
 
 /** Batch fields that describe the browser, sent once per request. */
@@ -28,7 +21,7 @@ export interface BatchContext {
 
 const FLUSH_INTERVAL_MS = 3000
 
-let endpoint = ''
+let endpoint: string
 let readContext: () => BatchContext
 let context: BatchContext | undefined
 let queue: WireEvent[] = []
@@ -63,15 +56,27 @@ export function flush(final?: boolean): void {
   post(events, final)
 }
 
+/**
+ * Reads each value as the page holds it, so a `toJSON` the page put on Array.prototype (old
+ * Prototype.js) cannot turn the events into a string.
+ */
+function own(this: Record<string, unknown>, key: string): unknown {
+  return this[key]
+}
+
 function post(events: WireEvent[], final?: boolean): void {
-  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events })
-  if (events.length > 1 && (events.length > MAX_EVENTS_PER_BATCH || new Blob([body]).size > MAX_BODY_BYTES)) {
+  const body = JSON.stringify({ v: PROTOCOL_VERSION, ...(context ||= readContext()), events }, own)
+  const fits = events.length <= MAX_EVENTS_PER_BATCH && new Blob([body]).size <= MAX_BODY_BYTES
+  if (fits && final && navigator.sendBeacon?.(endpoint, body)) return
+  // sendBeacon refuses a body when the beacons in flight would carry more than 64 KiB together: a
+  // page being left splits its batch until the parts fit in what is left, so that nothing is lost
+  // that could be sent. An event that fits nowhere goes by fetch below, and is kept if that fails.
+  if (events.length > 1 && (final || !fits)) {
     const half = events.length >> 1
     post(events.slice(0, half), final)
     post(events.slice(half), final)
     return
   }
-  if (final && navigator.sendBeacon?.(endpoint, body)) return
   // Not stored (the collector is busy, away or behind a failing proxy): keep the batch and try
   // again later, after Retry-After at least, waiting twice as long after every failure in a row
   // (3 s up to 48 s). The queue keeps the newest 500 events.

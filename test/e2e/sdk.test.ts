@@ -27,6 +27,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     largeBodies: [] as number[],
     optedOut: { dnt: [] as string[], gpc: [] as string[] },
     script: {} as Record<string, { status: number; headers: Headers; length: number }>,
+    module: { errors: [] as string[] },
   }
 
   /** Everything the visitor of the main journey does, as a person would, in one tab. */
@@ -97,14 +98,24 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
-  /** A single-page application that routes by hash. */
+  /**
+   * A single-page application that routes by hash: a link to a route, a fragment and a history entry
+   * the page sets itself, then the browser's Back button.
+   */
   async function hashRouting(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
+    const loaded = vitalsLoaded(page)
     await page.goto(`${c.url}/test-pages/hash.html`)
-    await page.waitForLoadState('load')
+    await loaded
     await page.click('#top')
     await page.click('#settings')
     await page.waitForURL(/#\/settings$/)
+    await page.click('#profile')
+    await page.waitForURL(/#\/profile$/)
+    await page.click('#billing')
+    await page.waitForURL(/#\/billing$/)
+    await page.goBack()
+    await page.waitForURL(/#\/profile$/)
     await page.close({ runBeforeUnload: true })
   }
 
@@ -227,6 +238,38 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close({ runBeforeUnload: true })
   }
 
+  /** The script loaded as a module, which has no document.currentScript. */
+  async function asModule(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    page.on('pageerror', (err) => seen.module.errors.push(err.message))
+    // A script that did not run fetches no chunk: the checks below tell, not a timeout here.
+    const loaded = page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: 10_000 }).catch(() => undefined)
+    await page.goto(`${c.url}/test-pages/module.html?utm_source=module`)
+    await loaded
+    await page.click('#buy')
+    await page.close({ runBeforeUnload: true })
+  }
+
+  /** Large events queued as the page is left, together more than requests kept alive may carry. */
+  async function largeAtUnload(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/unload.html?utm_source=unload`)
+    await page.waitForLoadState('load')
+    await page.goto(`${c.url}/test-pages/other.html`)
+    await page.close()
+  }
+
+  /** A page whose old library put a toJSON on Array.prototype, as Prototype.js does. */
+  async function prototypeJs(context: BrowserContext): Promise<void> {
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/prototype.html?utm_source=prototype`)
+    await page.waitForLoadState('load')
+    await page.mouse.move(40, 40)
+    await page.mouse.move(300, 200, { steps: 5 })
+    await page.click('#buy')
+    await page.close({ runBeforeUnload: true })
+  }
+
   /** A visitor whose browser says "do not track" (DNT) or sends Global Privacy Control. */
   async function optedOut(context: BrowserContext, signal: 'dnt' | 'gpc'): Promise<void> {
     await context.addInitScript((s) => {
@@ -256,7 +299,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       seen.script[`${name} again`] = { status: again.status, headers: again.headers, length: (await again.arrayBuffer()).byteLength }
     }
     browser = await launchChromium()
-    const contexts = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(() => browser.newContext()))
+    const contexts = await Promise.all(Array.from({ length: 13 }, () => browser.newContext()))
     // The journey runs alone, so its long-task figures are not other pages' work.
     await journey(contexts[0]!)
     await Promise.all([
@@ -269,6 +312,9 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
       optedOut(contexts[3]!, 'dnt'),
       optedOut(contexts[4]!, 'gpc'),
       strict(contexts[9]!),
+      prototypeJs(contexts[10]!),
+      asModule(contexts[11]!),
+      largeAtUnload(contexts[12]!),
     ])
     // Beacons sent while the last pages closed are on their way: give them a moment to land.
     await new Promise((resolve) => setTimeout(resolve, 500))
@@ -409,7 +455,18 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
 
   it('keeps hash routes as paths when the site routes by hash, and ignores plain anchors', async () => {
     const views = await events(`path LIKE '/test-pages/hash.html%' AND type = 'pageview'`)
-    expect(views.map((e) => e.path)).toEqual(['/test-pages/hash.html', '/test-pages/hash.html#/settings'])
+    expect(views.map((e) => e.path)).toEqual(['', '#/settings', '#/profile', '#/billing', '#/profile'].map((route) => `/test-pages/hash.html${route}`))
+  })
+
+  it('reports back/forward only for the browser going back or forward, not for a fragment the page sets', async () => {
+    const leaves = await events(`path LIKE '/test-pages/hash.html%' AND type = 'leave'`)
+    expect(leaves.map((e) => [e.path.replace('/test-pages/hash.html', ''), e.name])).toEqual([
+      ['', 'internal'],
+      ['#/settings', 'internal'],
+      ['#/profile', 'internal'],
+      ['#/billing', 'back_forward'],
+      ['#/profile', 'hidden'],
+    ])
   })
 
   it('sends only the page views a router asks for, to the endpoint in data-api, even when loaded late', async () => {
@@ -477,6 +534,27 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     expect(rows.filter((e) => e.type === 'call').map((e) => e.target)).toEqual(['0800100'])
     // One page view as loaded and the one the page sent; the state-only change made none.
     expect(rows.filter((e) => e.type === 'pageview').map((e) => e.path)).toEqual(['/test-pages/strict.html', '/test-pages/checkout/step-2'])
+  })
+
+  it('runs when loaded as a module, finding its own script tag', async () => {
+    expect(seen.module.errors).toEqual([])
+    const types = new Set((await events(`utm_source = 'module'`)).map((e) => e.type))
+    expect([...types].sort()).toEqual(['click', 'leave', 'pageview', 'timing'])
+  })
+
+  it('sends as much as requests kept alive may carry as the page is left, in parts that fit', async () => {
+    const rows = await events(`utm_source = 'unload'`)
+    // Five events of about 15 KB and the leave: all but one large event fit in 64 KiB together.
+    expect(rows.filter((e) => e.type === 'custom')).toHaveLength(4)
+    expect(rows.filter((e) => e.type === 'leave').map((e) => e.name)).toEqual(['hidden'])
+  })
+
+  it('sends well-formed batches on a page that gave arrays a toJSON of its own', async () => {
+    const rows = await events(`utm_source = 'prototype' AND type != 'timing'`)
+    expect(rows.map((e) => e.type)).toEqual(['pageview', 'click', 'leave'])
+    expect(rows[1]!.target).toBe('button#buy')
+    expect(rows[2]!.grid).toHaveLength(100)
+    expect((rows[2]!.grid as number[]).some((n) => n > 0)).toBe(true)
   })
 
   it('sends nothing at all and stores nothing when the browser sends Do Not Track', async () => {
