@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
 import { createTokenStore } from './auth/tokens.ts'
 import { createApp } from './app.ts'
@@ -91,9 +91,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   refresher.unref()
 
   const app = createApp(services)
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
-  })
+  const server: ServerType = createAdaptorServer({ fetch: app.fetch })
+  try {
+    await listen(server, config.port, config.host)
+  } catch (err) {
+    // Nothing was taken yet: close what was opened, so the process can exit cleanly with the reason.
+    clearInterval(refresher)
+    await Promise.allSettled([services.events.close(1000), services.rejections.close(1000), services.honoured.close(1000), services.visits.stop()])
+    await db.close().catch(() => undefined)
+    throw err
+  }
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   log.info({ port, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
@@ -126,4 +133,24 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       return closing
     },
   }
+}
+
+/** Listens on `host:port`; rejects with a sentence naming the address when that is not possible. */
+function listen(server: ServerType, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`
+      const why =
+        err.code === 'EADDRINUSE' ? `${where} is already in use (PORT, HOST)`
+        : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `HOST ${JSON.stringify(host)} is not an address of this machine`
+        : err.code === 'EACCES' ? `no permission to listen on ${where} (PORT)`
+        : `cannot listen on ${where}: ${err.message}`
+      reject(new Error(why))
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
 }
