@@ -13,6 +13,7 @@ import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
 import { applyRetention } from './privacy/retention.ts'
+import { createRejectionWriter } from './ingest/rejections.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
@@ -71,7 +72,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     sites,
     salts,
     events: createBatchWriter(db, 'tellen.events_in', spool('events'), log),
-    rejections: createBatchWriter(db, 'tellen.rejections', spool('rejections'), log),
+    rejections: createRejectionWriter(createBatchWriter(db, 'tellen.rejections', spool('rejections'), log), { flushMs: 1000 }),
     honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
     adminToken,
     metrics,

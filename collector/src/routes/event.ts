@@ -4,7 +4,6 @@ import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
 import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
 import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
-import { countRejection } from '../ingest/rejections.ts'
 import { belongsToSite, hostOf } from '../ingest/url.ts'
 import { WriterFullError } from '../ingest/writer.ts'
 import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
@@ -51,7 +50,7 @@ export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   const reject = (site: string, reason: string, ipPrefix: string, count = 1, now = Date.now()) => {
     s.metrics.rejected.inc({ reason }, count)
-    countRejection(s.rejections, site, reason, ipPrefix, count, now)
+    s.rejections.count(site, reason, ipPrefix, count, now)
   }
   const deps: PipelineDeps = {
     site: (d) => s.sites.get(d),
