@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, runCollectorToExit, startCollector, withDataDir } from './helpers/collector.ts'
 
 describe('collector lifecycle', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('writes buffered events to ClickHouse before exiting on %s', async (signal) => {
@@ -48,36 +48,18 @@ describe('collector lifecycle', () => {
     expect(r.stderr).toBe('tellen: invalid configuration: TELLEN_IPV4_PREFIX="32" must be at most 24\n')
   })
 
-  /** Runs the collector until it exits (at most 60 s) and returns its exit code and output. */
-  const runToExit = (env: Record<string, string>) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, DATA_DIR: tempDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...env },
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-      child.on('exit', (code) => {
-        clearTimeout(timer)
-        resolve({ code, stdout, stderr })
-      })
-    })
-
   it('refuses to start with one line when its port is taken, and when HOST is not an address of the machine', async () => {
     const taken = net.createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
     const port = (taken.address() as net.AddressInfo).port
     try {
-      const busy = await runToExit({ PORT: String(port), HOST: '127.0.0.1' })
+      const busy = await runCollectorToExit({ PORT: String(port), HOST: '127.0.0.1' })
       expect(busy.code).toBe(1)
       expect(busy.stderr).toBe(`tellen: could not start: 127.0.0.1:${port} is already in use (PORT, HOST)\n`)
     } finally {
       taken.close()
     }
-    const elsewhere = await runToExit({ PORT: '0', HOST: '192.0.2.1' })
+    const elsewhere = await runCollectorToExit({ PORT: '0', HOST: '192.0.2.1' })
     expect(elsewhere.code).toBe(1)
     expect(elsewhere.stderr).toBe('tellen: could not start: HOST "192.0.2.1" is not an address of this machine\n')
   })
@@ -87,7 +69,7 @@ describe('collector lifecycle', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
     const port = (closed.address() as net.AddressInfo).port
     await new Promise((resolve) => closed.close(resolve))
-    const r = await runToExit({ PORT: '0', HOST: '127.0.0.1', CLICKHOUSE_URL: `http://127.0.0.1:${port}` })
+    const r = await runCollectorToExit({ PORT: '0', HOST: '127.0.0.1', CLICKHOUSE_URL: `http://127.0.0.1:${port}` })
     expect(r.code).toBe(1)
     expect(r.stderr).toBe(`tellen: could not start: connect ECONNREFUSED 127.0.0.1:${port}\n`)
   })

@@ -5,6 +5,7 @@ import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
 import { createTokenStore } from './auth/tokens.ts'
 import { createApp } from './app.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 import type { Config } from './config.ts'
 import type { Services } from './context.ts'
 import { openDb } from './db/client.ts'
@@ -35,6 +36,16 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   fs.mkdirSync(config.dataDir, { recursive: true })
+  const lock = await lockDataDir(config.dataDir)
+  try {
+    return await start(config, log, lock.release)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function start(config: Config, log: Logger, release: () => void): Promise<RunningServer> {
   const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken)
   if (created) {
     process.stderr.write(`\nTellen admin token (kept in ${config.dataDir}/admin-token; shown once):\n  ${adminToken}\n\n`)
@@ -130,6 +141,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await Promise.race([services.visits.stop(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() - 100)).unref())])
         for (const r of results) if (r.status === 'rejected') log.warn({ err: (r.reason as Error).message }, 'shutdown: not everything was inserted')
         await db.close()
+        release()
       })()
       return closing
     },
