@@ -89,6 +89,10 @@ export function eventRoutes(s: Services): Hono<Env> {
       try {
         return await ingest(c, header, ip, ipPrefix, origin, signal, reply)
       } catch (err) {
+        // A client that went away before its body arrived (a tab closed, a phone out of reach) is
+        // not a failure of the collector: its request line says so, no error is logged.
+        const incoming = (c.env as HttpBindings | undefined)?.incoming
+        if (incoming?.readableAborted || incoming?.destroyed) return reply(400, { error: 'the request body was cut off' })
         s.log.error({ path: '/api/event', err: (err as Error).message }, 'request failed')
         return reply(500, { error: 'internal error' })
       }

@@ -1,0 +1,36 @@
+import net from 'node:net'
+import { afterAll, describe, expect, it } from 'vitest'
+import { postEvents, startCollector, type Collector } from './helpers/collector.ts'
+
+const SITE = 'abort.test'
+
+describe('a client that goes away in the middle of its request', () => {
+  let c: Collector | undefined
+  afterAll(async () => {
+    await c?.stop('SIGKILL')
+  })
+
+  it('is a request line with its prefix, not an error, and never its address', async () => {
+    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1' })
+    const { port } = new URL(c.url)
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(Number(port), '127.0.0.1', () => {
+          socket.write(`POST /api/event HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nX-Forwarded-For: 203.0.113.77\r\nContent-Length: 500\r\n\r\n{"v":1,"site":"${SITE}"`)
+          setTimeout(() => {
+            socket.destroy()
+            resolve()
+          }, 100)
+        })
+        socket.on('error', () => resolve())
+      })
+    }
+    // The collector is still there and takes events.
+    expect((await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/` }] })).status).toBe(202)
+    expect(await c.stop()).toBe(0)
+    const lines = c.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; status?: number; prefix?: string; msg: string })
+    expect(lines.filter((l) => l.level >= 50)).toEqual([])
+    expect(lines.filter((l) => l.msg === 'request' && l.status === 400 && l.prefix === '203.0.113.0/24')).toHaveLength(3)
+    expect(c.output()).not.toContain('203.0.113.77')
+  })
+})
