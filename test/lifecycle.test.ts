@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, runCollectorToExit, startCollector, withDataDir } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
 
 describe('collector lifecycle', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('writes buffered events to ClickHouse before exiting on %s', async (signal) => {
@@ -62,6 +63,18 @@ describe('collector lifecycle', () => {
     const elsewhere = await runCollectorToExit({ PORT: '0', HOST: '192.0.2.1' })
     expect(elsewhere.code).toBe(1)
     expect(elsewhere.stderr).toBe('tellen: could not start: HOST "192.0.2.1" is not an address of this machine\n')
+  })
+
+  it('refuses to start with one line naming DATA_DIR when it is a file, and the spam list when it is a folder', async () => {
+    const file = path.join(tempDataDir(), 'a-file')
+    fs.writeFileSync(file, '')
+    const r = await runCollectorToExit({ PORT: '0', DATA_DIR: file })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`tellen: could not start: DATA_DIR ${file} is not a directory\n`)
+    const folder = tempDataDir()
+    const spam = await runCollectorToExit({ PORT: '0', TELLEN_REFERRER_SPAM_FILE: folder })
+    expect(spam.code).toBe(2)
+    expect(spam.stderr).toBe(`tellen: invalid configuration: TELLEN_REFERRER_SPAM_FILE=${JSON.stringify(folder)} is not a readable file\n`)
   })
 
   it('refuses to start with one line when ClickHouse cannot be reached, without the client\'s own dump', async () => {

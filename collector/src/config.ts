@@ -11,6 +11,15 @@ const int = (min: number, max: number, fallback: number) =>
     .max(max, `must be at most ${max}`)
     .default(fallback)
 
+const readableFile = (f: string) => {
+  try {
+    fs.accessSync(f, fs.constants.R_OK)
+    return fs.statSync(f).isFile()
+  } catch {
+    return false
+  }
+}
+
 const domain = z
   .string()
   .trim()
@@ -71,7 +80,7 @@ const envSchema = z.object({
   TELLEN_REFERRER_SPAM_FILE: z
     .string()
     .optional()
-    .refine((f) => !f || fs.existsSync(f), 'is not a readable file'),
+    .refine((f) => !f || readableFile(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
   TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -35,7 +35,7 @@ export interface RunningServer {
  * collector on `config.port` (0 picks a free port).
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  fs.mkdirSync(config.dataDir, { recursive: true })
+  prepareDataDir(config.dataDir)
   const lock = await lockDataDir(config.dataDir)
   try {
     return await start(config, log, lock.release)
@@ -166,4 +166,21 @@ function listen(server: ServerType, port: number, host: string): Promise<void> {
       resolve()
     })
   })
+}
+
+/** Creates DATA_DIR when missing and checks that it can be written, or says what is wrong with it. */
+function prepareDataDir(dir: string): void {
+  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message
+  const found = fs.statSync(dir, { throwIfNoEntry: false })
+  if (found && !found.isDirectory()) throw new Error(`DATA_DIR ${dir} is not a directory`)
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+  } catch (err) {
+    throw new Error(`DATA_DIR ${dir} cannot be created (${code(err)})`)
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (err) {
+    throw new Error(`DATA_DIR ${dir} is not writable (${code(err)})`)
+  }
 }
