@@ -14,7 +14,7 @@ import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
 import { applyRetention } from './privacy/retention.ts'
-import { createRejectionWriter } from './ingest/rejections.ts'
+import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
@@ -83,8 +83,8 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
     sites,
     salts,
     events: createBatchWriter(db, 'tellen.events_in', spool('events'), log),
-    rejections: createRejectionWriter(createBatchWriter(db, 'tellen.rejections', spool('rejections'), log), { flushMs: 1000 }),
-    honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
+    rejections: createCountingWriter(createBatchWriter(db, 'tellen.rejections', spool('rejections'), log), { column: 'count', flushMs: 1000 }),
+    honoured: createCountingWriter(createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log), { column: 'requests', flushMs: 1000 }),
     adminToken,
     metrics,
     rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
@@ -96,6 +96,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
 
   metrics.watch(services.events)
   metrics.watch(services.rejections)
+  metrics.watch(services.honoured)
 
   const refresher = setInterval(() => {
     Promise.all([salts.refresh(), sites.refresh()]).catch((err: Error) => log.error({ err: err.message }, 'refresh failed'))

@@ -6,7 +6,8 @@ import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
 import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
 import { belongsToSite, hostOf } from '../ingest/url.ts'
 import { WriterFullError } from '../ingest/writer.ts'
-import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
+import { optOutSignal, utcHour } from '../privacy/opt-out.ts'
+import { utcDay } from '../ingest/visitor.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
 import { SECURITY_HEADERS } from '../security-headers.ts'
 
@@ -50,7 +51,7 @@ export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   const reject = (site: string, reason: string, ipPrefix: string, count = 1, now = Date.now()) => {
     s.metrics.rejected.inc({ reason }, count)
-    s.rejections.count(site, reason, ipPrefix, count, now)
+    s.rejections.add({ site, day: utcDay(now), reason, ip_prefix: ipPrefix }, count)
   }
   const deps: PipelineDeps = {
     site: (d) => s.sites.get(d),
@@ -127,7 +128,7 @@ export function eventRoutes(s: Services): Hono<Env> {
         site = undefined
       }
       const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
-      if (known) s.honoured.write([honouredRow(known.domain, now)]).catch(() => undefined)
+      if (known) s.honoured.add({ site: known.domain, hour: utcHour(now) })
       return reply(202, { accepted: 0, honoured: signal })
     }
     let body: unknown

@@ -9,7 +9,7 @@ const metric = (text: string, name: string, labels: string) => {
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
 
-describe('counting refused requests', () => {
+describe('counting refused and untracked requests', () => {
   let c: Collector | undefined
   afterAll(async () => {
     await c?.stop('SIGKILL')
@@ -48,6 +48,28 @@ describe('counting refused requests', () => {
       { site: '', reason: 'invalid', ip_prefix: '203.0.113.0/24', n: 200 },
       { site: SITE, reason: 'rate_limited', ip_prefix: '198.51.100.0/24', n: 395 },
     ])
+  })
+
+  it('sums requests not tracked for DNT or GPC in memory as well, and writes one row per site and hour', async () => {
+    c = await startCollector({ TELLEN_SITES: SITE })
+    const body = JSON.stringify({ v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/` }] })
+    for (let round = 0; round < 10; round++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          fetch(`${c!.url}/api/event`, { method: 'POST', body, headers: { 'content-type': 'text/plain', 'user-agent': UA.chromeMac, ...(i % 2 ? { dnt: '1' } : { 'sec-gpc': '1' }) } }).then(async (r) => {
+            await r.arrayBuffer()
+            return r.status
+          }),
+        ),
+      )
+      expect(new Set(statuses)).toEqual(new Set([202]))
+    }
+    await new Promise((r) => setTimeout(r, 2500))
+    const text = await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${c.adminToken}` } }).then((r) => r.text())
+    expect(metric(text, 'tellen_rows_written', 'table="tellen.rollup_honoured"')).toBeLessThanOrEqual(5)
+    expect(await c.stop()).toBe(0)
+    const stored = await withDataDir(c.dataDir, (db) => rows<{ n: number }>(db, 'SELECT toUInt32(sum(requests)) AS n FROM tellen.rollup_honoured'))
+    expect(stored).toEqual([{ n: 300 }])
   })
 
   it('writes the counts it holds when it stops', async () => {
