@@ -3,12 +3,14 @@ import path from 'node:path'
 import { z } from 'zod'
 import { EVENTS_RETENTION_DAYS, IPV4_PREFIX, IPV6_PREFIX, ROLLUP_RETENTION_DAYS } from './privacy/policy.ts'
 
+/** Decimal digits only: Number() would also read `0x10` as 16, `1e3` as 1000 and `0b1` as 1. */
 const int = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .default(fallback)
 
 const readableFile = (f: string) => {
