@@ -79,6 +79,7 @@ const envSchema = z.object({
   TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 1200),
   TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 600_000),
   TELLEN_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
+  TELLEN_REQUEST_TIMEOUT_MS: int(1000, 300_000, 30_000),
   TELLEN_REFERRER_SPAM_FILE: z
     .string()
     .optional()
@@ -118,6 +119,8 @@ export interface Config {
   siteRateLimitPerMinute: number
   /** Longest a graceful shutdown (SIGTERM) may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  /** Longest a client may take to send a whole request (headers and body); then 408 and the connection is closed. */
+  requestTimeoutMs: number
   /** A referrer spam list (one host per line) added to the built-in one. */
   referrerSpamFile: string | undefined
   /** How often recent events are cut into visits. */
@@ -174,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.TELLEN_RATE_LIMIT_PER_MINUTE,
     siteRateLimitPerMinute: e.TELLEN_SITE_RATE_LIMIT_PER_MINUTE,
     shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.TELLEN_REQUEST_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
     exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,

@@ -104,7 +104,16 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   refresher.unref()
 
   const app = createApp(services)
-  const server: ServerType = createAdaptorServer({ fetch: app.fetch })
+  const server: ServerType = createAdaptorServer({
+    fetch: app.fetch,
+    // Node waits 300 s for a request by default: a client that sends its body a byte at a time
+    // would hold a connection (and a file descriptor) that long.
+    serverOptions: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(20_000, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(5000, Math.ceil(config.requestTimeoutMs / 2)),
+    },
+  })
   try {
     await listen(server, config.port, config.host)
   } catch (err) {
