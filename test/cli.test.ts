@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ROOT, startCollector, tempDataDir } from './helpers/collector.ts'
@@ -40,6 +41,19 @@ describe('the tellen CLI', () => {
       const wrong = tellen(['migrate'], { DATA_DIR: c.dataDir, TELLEN_URL: c.url, TELLEN_ADMIN_TOKEN: 'not-the-right-token-at-all' })
       expect(wrong.code).toBe(1)
       expect(wrong.stderr.trim()).toMatch(/^tellen: .*answered 401: the admin token is not valid$/)
+    } finally {
+      await c.stop()
+    }
+  })
+
+  it('does not open the DATA_DIR of a collector it cannot reach, and says where it looked', async () => {
+    const c = await startCollector({ TELLEN_SITES: 'example.com' })
+    try {
+      const r = tellen(['sites', 'list'], { DATA_DIR: c.dataDir, TELLEN_URL: 'http://127.0.0.1:1' })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe(
+        `tellen: DATA_DIR ${c.dataDir} is in use by another collector (process ${c.process.pid} on ${os.hostname()}); every collector needs a DATA_DIR of its own; it does not answer at http://127.0.0.1:1: set TELLEN_URL to its address\n`,
+      )
     } finally {
       await c.stop()
     }

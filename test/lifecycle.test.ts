@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, startCollector, withDataDir } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
 
 describe('collector lifecycle', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('writes buffered events to ClickHouse before exiting on %s', async (signal) => {
@@ -45,6 +47,44 @@ describe('collector lifecycle', () => {
     })
     expect(r.status).toBe(2)
     expect(r.stderr).toBe('tellen: invalid configuration: TELLEN_IPV4_PREFIX="32" must be at most 24\n')
+  })
+
+  it('refuses to start with one line when its port is taken, and when HOST is not an address of the machine', async () => {
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as net.AddressInfo).port
+    try {
+      const busy = await runCollectorToExit({ PORT: String(port), HOST: '127.0.0.1' })
+      expect(busy.code).toBe(1)
+      expect(busy.stderr).toBe(`tellen: could not start: 127.0.0.1:${port} is already in use (PORT, HOST)\n`)
+    } finally {
+      taken.close()
+    }
+    const elsewhere = await runCollectorToExit({ PORT: '0', HOST: '192.0.2.1' })
+    expect(elsewhere.code).toBe(1)
+    expect(elsewhere.stderr).toBe('tellen: could not start: HOST "192.0.2.1" is not an address of this machine\n')
+  })
+
+  it('refuses to start with one line naming DATA_DIR when it is a file, and the spam list when it is a folder', async () => {
+    const file = path.join(tempDataDir(), 'a-file')
+    fs.writeFileSync(file, '')
+    const r = await runCollectorToExit({ PORT: '0', DATA_DIR: file })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`tellen: could not start: DATA_DIR ${file} is not a directory\n`)
+    const folder = tempDataDir()
+    const spam = await runCollectorToExit({ PORT: '0', TELLEN_REFERRER_SPAM_FILE: folder })
+    expect(spam.code).toBe(2)
+    expect(spam.stderr).toBe(`tellen: invalid configuration: TELLEN_REFERRER_SPAM_FILE=${JSON.stringify(folder)} is not a readable file\n`)
+  })
+
+  it('refuses to start with one line when ClickHouse cannot be reached, without the client\'s own dump', async () => {
+    const closed = net.createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as net.AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const r = await runCollectorToExit({ PORT: '0', HOST: '127.0.0.1', CLICKHOUSE_URL: `http://127.0.0.1:${port}` })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(`tellen: could not start: connect ECONNREFUSED 127.0.0.1:${port}\n`)
   })
 
   it('prints a generated admin token once and keeps it in DATA_DIR', async () => {

@@ -7,6 +7,7 @@ import { createTokenStore } from '../../collector/src/auth/tokens.ts'
 import { loadConfig } from '../../collector/src/config.ts'
 import type { Services } from '../../collector/src/context.ts'
 import type { BatchWriter } from '../../collector/src/ingest/writer.ts'
+import { createCountingWriter } from '../../collector/src/ingest/counting-writer.ts'
 import { createRateLimits } from '../../collector/src/ingest/rate-limit.ts'
 import { createSpamFilter } from '../../collector/src/ingest/referrer-spam.ts'
 import { createLogger } from '../../collector/src/log.ts'
@@ -47,8 +48,8 @@ const services: Services = {
   sites: createSiteRegistry(db, config.sites),
   salts: { saltFor: () => salt, refresh: async () => {} },
   events: counting('tellen.events_in'),
-  rejections: counting('tellen.rejections'),
-  honoured: counting('tellen.rollup_honoured'),
+  rejections: createCountingWriter(counting('tellen.rejections'), { column: 'count', flushMs: 1000 }),
+  honoured: createCountingWriter(counting('tellen.rollup_honoured'), { column: 'requests', flushMs: 1000 }),
   adminToken: 'unused-admin-token-0123456789',
   metrics: createMetrics(),
   rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),

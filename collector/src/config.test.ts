@@ -21,6 +21,9 @@ describe('loadConfig', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT="eighty" must be a whole number/],
     [{ PORT: '70000' }, /PORT="70000" must be at most 65535/],
+    [{ PORT: '0x1f90' }, /PORT="0x1f90" must be a whole number/],
+    [{ TELLEN_BATCH_ROWS: '1e4' }, /TELLEN_BATCH_ROWS="1e4" must be a whole number/],
+    [{ TELLEN_FLUSH_INTERVAL_MS: '2.5' }, /TELLEN_FLUSH_INTERVAL_MS="2.5" must be a whole number/],
     [{ TELLEN_SITES: 'example.com,not a domain' }, /"not a domain" is not a domain name/],
     [{ TELLEN_IPV4_PREFIX: '32' }, /TELLEN_IPV4_PREFIX="32" must be at most 24/],
     [{ TELLEN_IPV6_PREFIX: '64' }, /TELLEN_IPV6_PREFIX="64" must be at most 48/],

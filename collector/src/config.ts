@@ -3,13 +3,24 @@ import path from 'node:path'
 import { z } from 'zod'
 import { EVENTS_RETENTION_DAYS, IPV4_PREFIX, IPV6_PREFIX, ROLLUP_RETENTION_DAYS } from './privacy/policy.ts'
 
+/** Decimal digits only: Number() would also read `0x10` as 16, `1e3` as 1000 and `0b1` as 1. */
 const int = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int('must be a whole number')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`)
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .default(fallback)
+
+const readableFile = (f: string) => {
+  try {
+    fs.accessSync(f, fs.constants.R_OK)
+    return fs.statSync(f).isFile()
+  } catch {
+    return false
+  }
+}
 
 const domain = z
   .string()
@@ -68,10 +79,11 @@ const envSchema = z.object({
   TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 1200),
   TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 600_000),
   TELLEN_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
+  TELLEN_REQUEST_TIMEOUT_MS: int(1000, 300_000, 30_000),
   TELLEN_REFERRER_SPAM_FILE: z
     .string()
     .optional()
-    .refine((f) => !f || fs.existsSync(f), 'is not a readable file'),
+    .refine((f) => !f || readableFile(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
   TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -107,6 +119,8 @@ export interface Config {
   siteRateLimitPerMinute: number
   /** Longest a graceful shutdown (SIGTERM) may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  /** Longest a client may take to send a whole request (headers and body); then 408 and the connection is closed. */
+  requestTimeoutMs: number
   /** A referrer spam list (one host per line) added to the built-in one. */
   referrerSpamFile: string | undefined
   /** How often recent events are cut into visits. */
@@ -163,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.TELLEN_RATE_LIMIT_PER_MINUTE,
     siteRateLimitPerMinute: e.TELLEN_SITE_RATE_LIMIT_PER_MINUTE,
     shutdownTimeoutMs: e.TELLEN_SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.TELLEN_REQUEST_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
     exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,

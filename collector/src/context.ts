@@ -3,6 +3,7 @@ import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import type { RateLimits } from './ingest/rate-limit.ts'
 import type { SaltStore } from './ingest/visitor.ts'
+import type { CountingWriter } from './ingest/counting-writer.ts'
 import type { BatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -18,10 +19,10 @@ export interface Services {
   salts: SaltStore
   /** Writes anonymised events into `tellen.events_in`. */
   events: BatchWriter
-  /** Writes counts of what was not stored into `tellen.rejections`. */
-  rejections: BatchWriter
-  /** Counts requests not tracked because of DNT or GPC into `tellen.rollup_honoured`. */
-  honoured: BatchWriter
+  /** Sums counts of what was not stored and writes them into `tellen.rejections` every second. */
+  rejections: CountingWriter
+  /** Sums requests not tracked because of DNT or GPC and writes them into `tellen.rollup_honoured` every second. */
+  honoured: CountingWriter
   adminToken: string
   metrics: Metrics
   rateLimits: RateLimits

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
 import { createTokenStore } from './auth/tokens.ts'
 import { createApp } from './app.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 import type { Config } from './config.ts'
 import type { Services } from './context.ts'
 import { openDb } from './db/client.ts'
@@ -13,6 +14,7 @@ import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
 import { applyRetention } from './privacy/retention.ts'
+import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
@@ -33,7 +35,17 @@ export interface RunningServer {
  * collector on `config.port` (0 picks a free port).
  */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
-  fs.mkdirSync(config.dataDir, { recursive: true })
+  prepareDataDir(config.dataDir)
+  const lock = await lockDataDir(config.dataDir)
+  try {
+    return await start(config, log, lock.release)
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function start(config: Config, log: Logger, release: () => void): Promise<RunningServer> {
   const { token: adminToken, created } = ensureAdminToken(config.dataDir, config.adminToken)
   if (created) {
     process.stderr.write(`\nTellen admin token (kept in ${config.dataDir}/admin-token; shown once):\n  ${adminToken}\n\n`)
@@ -71,8 +83,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     sites,
     salts,
     events: createBatchWriter(db, 'tellen.events_in', spool('events'), log),
-    rejections: createBatchWriter(db, 'tellen.rejections', spool('rejections'), log),
-    honoured: createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log),
+    rejections: createCountingWriter(createBatchWriter(db, 'tellen.rejections', spool('rejections'), log), { column: 'count', flushMs: 1000 }),
+    honoured: createCountingWriter(createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log), { column: 'requests', flushMs: 1000 }),
     adminToken,
     metrics,
     rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
@@ -84,6 +96,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   metrics.watch(services.events)
   metrics.watch(services.rejections)
+  metrics.watch(services.honoured)
 
   const refresher = setInterval(() => {
     Promise.all([salts.refresh(), sites.refresh()]).catch((err: Error) => log.error({ err: err.message }, 'refresh failed'))
@@ -91,9 +104,25 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   refresher.unref()
 
   const app = createApp(services)
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  const server: ServerType = createAdaptorServer({
+    fetch: app.fetch,
+    // Node waits 300 s for a request by default: a client that sends its body a byte at a time
+    // would hold a connection (and a file descriptor) that long.
+    serverOptions: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(20_000, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(5000, Math.ceil(config.requestTimeoutMs / 2)),
+    },
   })
+  try {
+    await listen(server, config.port, config.host)
+  } catch (err) {
+    // Nothing was taken yet: close what was opened, so the process can exit cleanly with the reason.
+    clearInterval(refresher)
+    await Promise.allSettled([services.events.close(1000), services.rejections.close(1000), services.honoured.close(1000), services.visits.stop()])
+    await db.close().catch(() => undefined)
+    throw err
+  }
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   log.info({ port, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
@@ -122,8 +151,46 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await Promise.race([services.visits.stop(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now() - 100)).unref())])
         for (const r of results) if (r.status === 'rejected') log.warn({ err: (r.reason as Error).message }, 'shutdown: not everything was inserted')
         await db.close()
+        release()
       })()
       return closing
     },
+  }
+}
+
+/** Listens on `host:port`; rejects with a sentence naming the address when that is not possible. */
+function listen(server: ServerType, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`
+      const why =
+        err.code === 'EADDRINUSE' ? `${where} is already in use (PORT, HOST)`
+        : err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `HOST ${JSON.stringify(host)} is not an address of this machine`
+        : err.code === 'EACCES' ? `no permission to listen on ${where} (PORT)`
+        : `cannot listen on ${where}: ${err.message}`
+      reject(new Error(why))
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+/** Creates DATA_DIR when missing and checks that it can be written, or says what is wrong with it. */
+function prepareDataDir(dir: string): void {
+  const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? (err as Error).message
+  const found = fs.statSync(dir, { throwIfNoEntry: false })
+  if (found && !found.isDirectory()) throw new Error(`DATA_DIR ${dir} is not a directory`)
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+  } catch (err) {
+    throw new Error(`DATA_DIR ${dir} cannot be created (${code(err)})`)
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+  } catch (err) {
+    throw new Error(`DATA_DIR ${dir} is not writable (${code(err)})`)
   }
 }

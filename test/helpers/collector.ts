@@ -85,6 +85,28 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
   }
 }
 
+/**
+ * Runs the collector until it exits by itself (killed after 60 s), for starts that must fail:
+ * resolves its exit code and output. `env` is added to a clean environment with a fresh DATA_DIR.
+ */
+export function runCollectorToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: tempDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...env },
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
 /** Opens a stopped collector's DATA_DIR with the embedded engine, runs `fn`, and closes it. */
 export async function withDataDir<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const db = openDb({ dataDir })

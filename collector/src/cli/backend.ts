@@ -1,4 +1,6 @@
+import fs from 'node:fs'
 import { readAdminToken } from '../admin-token.ts'
+import { DataDirInUseError, lockDataDir } from '../data-dir-lock.ts'
 import type { Config } from '../config.ts'
 import { openDb, type Db } from '../db/client.ts'
 
@@ -87,7 +89,8 @@ export async function runningCollector(config: Config): Promise<AdminApi | undef
 
 /**
  * Runs a CLI command against the running collector's admin API when one answers (it owns the embedded
- * engine's DATA_DIR), and otherwise opens the database itself.
+ * engine's DATA_DIR), and otherwise opens the database itself, holding DATA_DIR as a collector does:
+ * a collector that runs there but does not answer at `serverUrl` is not written beside.
  */
 export async function withBackend<T>(
   config: Config,
@@ -95,10 +98,19 @@ export async function withBackend<T>(
 ): Promise<T> {
   const api = await runningCollector(config)
   if (api) return run.remote(api)
-  const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+  fs.mkdirSync(config.dataDir, { recursive: true })
+  const lock = await lockDataDir(config.dataDir).catch((err: Error) => {
+    if (err instanceof DataDirInUseError) throw new CliError(`${err.message}; it does not answer at ${serverUrl(config)}: set TELLEN_URL to its address`)
+    throw err
+  })
   try {
-    return await run.local(db)
+    const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+    try {
+      return await run.local(db)
+    } finally {
+      await db.close()
+    }
   } finally {
-    await db.close()
+    lock.release()
   }
 }

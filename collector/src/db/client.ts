@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
 export type Db = ClickHouseClient
@@ -33,6 +33,9 @@ export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_paral
 export function openDb(options: DbOptions): Db {
   const common = {
     request_timeout: 60_000,
+    // Every failure reaches the caller, which logs it as one JSON line; the client's own logger
+    // would add a multi-line dump to stderr for each one (every retry of an insert in an outage).
+    log: { level: ClickHouseLogLevel.OFF },
     clickhouse_settings: {
       ...INSERT_SETTINGS,
       output_format_json_quote_64bit_integers: 0 as const,

@@ -3,6 +3,7 @@ import { UA } from '../../../test/helpers/collector.ts'
 import { EVENT_COLUMNS, TYPE_COLUMNS, eventRowObject } from './event-row.ts'
 import { parseIp } from './ip.ts'
 import { processBatch, screenClass, type PipelineDeps, type RequestContext } from './pipeline.ts'
+import { utcDay, visitorHash } from './visitor.ts'
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0)
 const salt = Buffer.alloc(32, 7)
@@ -95,6 +96,28 @@ describe('processBatch', () => {
     expect(one({ userAgent: UA.firefoxWindows })).not.toBe(base)
     expect(one({}, { ...deps, saltFor: () => Buffer.alloc(32, 8) })).not.toBe(base)
     expect(one({})).toBe(base)
+  })
+
+  it('gives an event the visitor code of its own UTC day: a page open across midnight sends both days in one batch', () => {
+    const midnight = Date.UTC(2026, 10, 26)
+    const salts: Record<string, Buffer> = { '2026-11-25': Buffer.alloc(32, 1), '2026-11-26': Buffer.alloc(32, 2) }
+    const byDay: PipelineDeps = {
+      ...deps,
+      saltFor: (t) => {
+        const salt = salts[utcDay(t)]
+        if (!salt) throw new Error('no salt loaded')
+        return salt
+      },
+    }
+    const url = 'https://example.com/'
+    const events = [{ type: 'pageview', url, ts: midnight - 10_000 }, { type: 'pageview', url, ts: midnight + 1000 }, { type: 'leave', url, exit: 'hidden', ts: midnight - 5000 }]
+    const rows = rowsOf(processBatch(batch(events), req({ now: midnight + 3000 }), byDay))
+    const code = (day: string) => visitorHash(salts[day]!, 'example.com', '145.14.1.1', UA.chromeMac)
+    expect(rows.map((r) => r.visitor)).toEqual([code('2026-11-25'), code('2026-11-26'), code('2026-11-25')])
+    // Without yesterday's salt (a first start after midnight), the day of receipt's.
+    delete salts['2026-11-25']
+    const late = rowsOf(processBatch(batch(events), req({ now: midnight + 3000 }), byDay))
+    expect(late.map((r) => r.visitor)).toEqual([code('2026-11-26'), code('2026-11-26'), code('2026-11-26')])
   })
 
   it('drops bots as a whole and says how many events they sent', () => {

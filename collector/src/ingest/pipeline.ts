@@ -56,6 +56,7 @@ export type PipelineResult =
 /** Events may be queued in the browser for a while; anything older or from the future is refused. */
 export const MAX_EVENT_AGE_MS = 24 * 3_600_000
 const MAX_CLOCK_SKEW_MS = 5 * 60_000
+const DAY_MS = 86_400_000
 
 const SCREEN_CLASSES: [number, string][] = [[576, 'phone'], [992, 'tablet'], [1440, 'laptop']]
 /** A coarse class of the screen width in CSS pixels: phone, tablet, laptop or desktop. */
@@ -137,14 +138,32 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   const agent = parseUserAgent(req.userAgent)
   if (agent.bot) return { ok: true, site: site.domain, rows: [], errors: [], ipPrefix, dropped: { reason: 'bot', events: batch.events.length } }
 
-  const visitor = req.ip ? visitorHash(deps.saltFor(req.now), site.domain, req.ip.toString(), req.userAgent) : '0'
   // Columns shared by every event of the batch, serialised once (the visitor is a number in digits).
   // The address prefix column stays empty: beside the visitor code it would narrow the addresses that
   // made the code to a few hundred (sql/070_events_without_prefix.sql).
-  const common = `[${json(site.domain)},${visitor},${json([
+  const siteColumn = `[${json(site.domain)},`
+  const shared = `,${json([
     agent.browser, agent.browserVersion, agent.os, agent.osVersion, agent.device, screenClass(batch.sw),
     batch.tz ?? '', batch.lang ?? '', req.ip ? countryOf(req.ip, ipPrefix) : '',
   ]).slice(1, -1)},""`
+  const address = req.ip?.toString()
+  /**
+   * The shared columns with the visitor code of the UTC day of `ts`: an event sent after midnight
+   * from a page open before it (a batch in flight, or kept through an outage) belongs to the
+   * visitor of its own day. When that day's salt is not loaded, the salt of the day of receipt.
+   */
+  const commonOf = (ts: number): string => {
+    if (!address) return `${siteColumn}0${shared}`
+    let salt: Buffer
+    try {
+      salt = deps.saltFor(ts)
+    } catch {
+      salt = deps.saltFor(req.now)
+    }
+    return `${siteColumn}${visitorHash(salt, site.domain, address, req.userAgent)}${shared}`
+  }
+  let commonDay = Math.floor(req.now / DAY_MS)
+  let common = commonOf(req.now)
 
   const rows: string[] = []
   const errors: EventError[] = []
@@ -210,6 +229,11 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     if (ts !== lastTs) {
       lastTs = ts
       lastIso = new Date(ts).toISOString()
+      const day = Math.floor(ts / DAY_MS)
+      if (day !== commonDay) {
+        commonDay = day
+        common = commonOf(ts)
+      }
     }
     // Written by hand from fields serialised once per batch (the shared columns) and per page.
     rows.push(`${common},"${event.type}","${lastIso}"${lastPageFields}${typeFields(specific)}]`)

@@ -115,24 +115,54 @@ export interface Recovery {
   batches: SpooledBatch[]
   /** Bytes per segment after recovery (torn tails cut off). */
   segmentBytes: Map<number, number>
-  /** Bytes of torn or corrupt records that were cut off. */
+  /** Bytes of torn records at the end of a segment that were cut off. */
   droppedBytes: number
+  /**
+   * Damaged stretches followed by intact records (the disk, not a crash, changed them): their bytes
+   * cannot be read, the records after them are kept.
+   */
+  damaged: { segment: number; offset: number; bytes: number }[]
+}
+
+/**
+ * The offset of the first intact record at or after `from`, or -1: a length that fits, a checksum
+ * that matches and a token line. Used to read on past a damaged record.
+ */
+export function nextIntactRecord(buf: Buffer, from: number): number {
+  for (let pos = from; pos + HEADER < buf.length; pos++) {
+    const len = buf.readUInt32LE(pos)
+    if (len === 0 || len > MAX_RECORD || pos + HEADER + len > buf.length) continue
+    const payload = buf.subarray(pos + HEADER, pos + HEADER + len)
+    if (crc32(payload) === buf.readUInt32LE(pos + 4) && payload.indexOf(10) >= 0) return pos
+  }
+  return -1
 }
 
 /**
  * Reads the spool left by an earlier run. A torn or corrupt tail (a record whose write or fsync did
  * not finish, so it was never acknowledged) is cut off; everything before it is returned as batches
- * in their original order, grouped by token, to be replayed before new data.
+ * in their original order, grouped by token, to be replayed before new data. A damaged record with
+ * intact records after it (acknowledged ones: the disk changed it) is skipped, its bytes copied to
+ * `quarantine/` for inspection, and reading goes on with the next intact record.
  */
 export function recoverSpool(dir: string): Recovery {
   fs.mkdirSync(dir, { recursive: true })
   const batches: SpooledBatch[] = []
   const segmentBytes = new Map<number, number>()
+  const damaged: Recovery['damaged'] = []
   let droppedBytes = 0
   for (const segment of listSegments(dir)) {
     const file = path.join(dir, segmentName(segment))
     const buf = fs.readFileSync(file)
-    const { records, validBytes } = scanSegment(buf)
+    let { records, validBytes } = scanSegment(buf)
+    for (let next = validBytes < buf.length ? nextIntactRecord(buf, validBytes + 1) : -1; next >= 0; next = validBytes < buf.length ? nextIntactRecord(buf, validBytes + 1) : -1) {
+      damaged.push({ segment, offset: validBytes, bytes: next - validBytes })
+      fs.mkdirSync(path.join(dir, 'quarantine'), { recursive: true })
+      fs.writeFileSync(path.join(dir, 'quarantine', `${segmentName(segment)}.${validBytes}.damaged`), buf.subarray(validBytes, next))
+      const rest = scanSegment(buf.subarray(next))
+      for (const r of rest.records) records.push({ ...r, offset: r.offset + next })
+      validBytes = next + rest.validBytes
+    }
     if (validBytes < buf.length) {
       droppedBytes += buf.length - validBytes
       fs.truncateSync(file, validBytes)
@@ -154,7 +184,7 @@ export function recoverSpool(dir: string): Recovery {
       }
     }
   }
-  return { batches, segmentBytes, droppedBytes }
+  return { batches, segmentBytes, droppedBytes, damaged }
 }
 
 /**

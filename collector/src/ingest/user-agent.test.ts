@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { UA } from '../../../test/helpers/collector.ts'
-import { parseUserAgent } from './user-agent.ts'
+import { cachedUserAgentChars, parseUserAgent } from './user-agent.ts'
 
 describe('parseUserAgent', () => {
   it.each([
@@ -25,5 +25,15 @@ describe('parseUserAgent', () => {
 
   it('answers a repeated user agent from its cache with the same result', () => {
     expect(parseUserAgent(UA.firefoxWindows)).toBe(parseUserAgent(UA.firefoxWindows))
+  })
+
+  it('remembers no user agent of a size no browser sends, so varied 15 KB headers cannot fill memory', () => {
+    const before = cachedUserAgentChars()
+    for (let i = 0; i < 2000; i++) {
+      expect(parseUserAgent(`${UA.chromeMac} ${'x'.repeat(15_000)}${i}`)).toMatchObject({ browser: 'Chrome', browserVersion: '124' })
+    }
+    expect(cachedUserAgentChars() - before).toBe(0)
+    parseUserAgent(`${UA.firefoxWindows} extra`)
+    expect(cachedUserAgentChars() - before).toBe(UA.firefoxWindows.length + 6)
   })
 })

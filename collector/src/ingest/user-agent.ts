@@ -13,6 +13,8 @@ export interface Agent {
   device: string
 }
 
+/** User agents longer than this are parsed from their first `MAX_UA` characters and never remembered. */
+const MAX_UA = 512
 const cache = new LRUCache<string, Agent>({ max: 10_000 })
 const parser = new UAParser()
 
@@ -34,14 +36,24 @@ function parse(ua: string): Agent {
 }
 
 /**
- * Parses a user agent with ua-parser-js and isbot, remembering the last 10,000 distinct strings.
+ * Parses a user agent with ua-parser-js and isbot, remembering the last 10,000 distinct strings of
+ * up to 512 characters (real browsers send far less). A longer one (a header can hold 16 KB) is
+ * parsed each time: kept as keys, 10,000 of them would hold 160 MB.
  * @example parseUserAgent('Mozilla/5.0 (compatible; Googlebot/2.1; ...)').bot // true
  */
 export function parseUserAgent(ua: string): Agent {
+  if (ua.length > MAX_UA) return parse(ua.slice(0, MAX_UA))
   let agent = cache.get(ua)
   if (!agent) {
-    agent = parse(ua.slice(0, 512))
+    agent = parse(ua)
     cache.set(ua, agent)
   }
   return agent
+}
+
+/** Characters of the user agents `parseUserAgent` remembers; for tests. */
+export const cachedUserAgentChars = () => {
+  let n = 0
+  for (const ua of cache.keys()) n += ua.length
+  return n
 }

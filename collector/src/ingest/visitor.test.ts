@@ -57,6 +57,31 @@ describe('daily salts in ClickHouse', () => {
     expect(days[utcDay(start + DAY)]).toBeLessThanOrEqual(2)
   })
 
+  it('keeps yesterday’s salt loaded through today, for events sent after midnight, and creates none for it', async () => {
+    const start = Date.now() + 10 * DAY
+    const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)
+    let now = dayStart + 23 * HOUR
+    const store = createSaltStore(db, { now: () => now })
+    await store.refresh()
+    const yesterdays = store.saltFor(now)
+    // A fresh store the day after the first one ran finds yesterday's salt in ClickHouse.
+    now = dayStart + DAY + 60_000
+    const next = createSaltStore(db, { now: () => now })
+    await Promise.all([store.refresh(), next.refresh()])
+    for (const s of [store, next]) {
+      expect(s.saltFor(dayStart + 23 * HOUR + 59 * 60_000).equals(yesterdays)).toBe(true)
+      expect(s.saltFor(now).equals(yesterdays)).toBe(false)
+    }
+    now = dayStart + 2 * DAY + 60_000
+    await store.refresh()
+    expect(() => store.saltFor(dayStart + 23 * HOUR)).toThrow(/no salt loaded/)
+    // A day nobody ran on gets no salt after the fact.
+    const empty = createSaltStore(db, { now: () => dayStart + 20 * DAY })
+    await empty.refresh()
+    expect(() => empty.saltFor(dayStart + 19 * DAY)).toThrow(/no salt loaded/)
+    expect(Object.keys(await saltDays())).not.toContain(utcDay(dayStart + 19 * DAY))
+  })
+
   it('deletes a salt 48 hours after its day ends, so that day’s hashes cannot be recomputed', async () => {
     const start = Date.now()
     const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)

@@ -20,12 +20,16 @@ export const firstKeptDay = (now: number) => utcDay(now - SALT_KEEP_HOURS_AFTER_
  * tomorrow's salt is created a day ahead so that by midnight every instance has read it.
  */
 export interface SaltStore {
-  /** The salt for the UTC day of `now`; throws if it is not loaded (never loaded, or already deleted). */
+  /**
+   * The salt for the UTC day of `now` (an event's time: yesterday, today or tomorrow); throws if it
+   * is not loaded (never created, or already deleted).
+   */
   saltFor(now: number): Buffer
   /**
    * Deletes salts whose day ended `SALT_KEEP_HOURS_AFTER_DAY` hours ago (beside the table's TTL, so
    * that deletion does not wait for a merge), then loads, creating when missing, the salts of today
-   * and tomorrow. Runs every minute.
+   * and tomorrow, and loads yesterday's when it exists, for events sent after midnight from a page
+   * open before it (events may be up to a day old). Runs every minute.
    */
   refresh(now?: number): Promise<void>
 }
@@ -77,8 +81,9 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
     },
     async refresh(now = clock()) {
       await deleteExpired(now)
+      const yesterday = utcDay(now - DAY_MS)
       const days = [utcDay(now), utcDay(now + DAY_MS)]
-      let found = await lowest(days)
+      let found = await lowest([yesterday, ...days])
       const missing = days.filter((d) => !found.has(d))
       if (missing.length) {
         await db.insert({
@@ -86,10 +91,10 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
           values: missing.map((day) => ({ day, salt: randomBytes(SALT_BYTES).toString('hex') })),
           format: 'JSONEachRow',
         })
-        found = await lowest(days)
+        found = await lowest([yesterday, ...days])
       }
       for (const [day, salt] of found) salts.set(day, Buffer.from(salt, 'hex'))
-      for (const day of salts.keys()) if (!days.includes(day)) salts.delete(day)
+      for (const day of salts.keys()) if (!found.has(day)) salts.delete(day)
       cached = undefined
     },
   }

@@ -131,6 +131,24 @@ describe('the spooled batch writer', () => {
     expect(await count('torn')).toBe(2)
   })
 
+  it('replays the records after a damaged one, which were acknowledged, and keeps the damaged bytes aside', async () => {
+    fs.mkdirSync(spoolDir('damaged'), { recursive: true })
+    const first = encodeRecord('damaged-token-1', [line('damaged'), line('damaged')])
+    const hit = encodeRecord('damaged-token-2', [line('damaged-lost')])
+    const after = [encodeRecord('damaged-token-3', [line('damaged'), line('damaged'), line('damaged')]), encodeRecord('damaged-token-4', [line('damaged')])]
+    // One byte of the second record changes on disk, long after it was fsynced and acknowledged.
+    hit[hit.length - 5]! ^= 0x20
+    fs.writeFileSync(path.join(spoolDir('damaged'), segmentName(1)), Buffer.concat([first, hit, ...after]))
+    const w = createBatchWriter(db, 'tellen.events_in', options('damaged'), log)
+    expect(w.stats()).toMatchObject({ replayedBatches: 3, pendingRows: 6 })
+    await w.close()
+    expect(await count('damaged')).toBe(6)
+    expect(listSegments(spoolDir('damaged'))).toEqual([])
+    const kept = fs.readdirSync(path.join(spoolDir('damaged'), 'quarantine'))
+    expect(kept).toEqual([`${segmentName(1)}.${first.length}.damaged`])
+    expect(fs.readFileSync(path.join(spoolDir('damaged'), 'quarantine', kept[0]!)).length).toBe(hit.length)
+  })
+
   it('replays batches spooled as objects by column name and writes positional rows after them', async () => {
     fs.mkdirSync(spoolDir('layouts'), { recursive: true })
     fs.writeFileSync(path.join(spoolDir('layouts'), segmentName(1)), encodeRecord('layouts-old', [line('layouts'), line('layouts')]))

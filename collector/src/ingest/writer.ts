@@ -159,6 +159,9 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   const segmentLimit = options.segmentBytes ?? 16 * 1024 * 1024
   const recovered = recoverSpool(dir)
   if (recovered.droppedBytes) log.warn({ table, bytes: recovered.droppedBytes }, 'spool: cut off a torn record that was never acknowledged')
+  for (const d of recovered.damaged) {
+    log.error({ table, ...d }, 'spool: a damaged record cannot be read (copied to the quarantine); the records after it are replayed')
+  }
 
   const segments = new Map<number, Segment>()
   for (const [n, bytes] of recovered.segmentBytes) segments.set(n, { bytes, unconfirmed: 0 })

@@ -4,10 +4,10 @@ import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
 import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
 import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
-import { countRejection } from '../ingest/rejections.ts'
 import { belongsToSite, hostOf } from '../ingest/url.ts'
 import { WriterFullError } from '../ingest/writer.ts'
-import { honouredRow, optOutSignal } from '../privacy/opt-out.ts'
+import { optOutSignal, utcHour } from '../privacy/opt-out.ts'
+import { utcDay } from '../ingest/visitor.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
 import { SECURITY_HEADERS } from '../security-headers.ts'
 
@@ -51,7 +51,7 @@ export function eventRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   const reject = (site: string, reason: string, ipPrefix: string, count = 1, now = Date.now()) => {
     s.metrics.rejected.inc({ reason }, count)
-    countRejection(s.rejections, site, reason, ipPrefix, count, now)
+    s.rejections.add({ site, day: utcDay(now), reason, ip_prefix: ipPrefix }, count)
   }
   const deps: PipelineDeps = {
     site: (d) => s.sites.get(d),
@@ -90,6 +90,10 @@ export function eventRoutes(s: Services): Hono<Env> {
       try {
         return await ingest(c, header, ip, ipPrefix, origin, signal, reply)
       } catch (err) {
+        // A client that went away before its body arrived (a tab closed, a phone out of reach) is
+        // not a failure of the collector: its request line says so, no error is logged.
+        const incoming = (c.env as HttpBindings | undefined)?.incoming
+        if (incoming?.readableAborted || incoming?.destroyed) return reply(400, { error: 'the request body was cut off' })
         s.log.error({ path: '/api/event', err: (err as Error).message }, 'request failed')
         return reply(500, { error: 'internal error' })
       }
@@ -124,7 +128,7 @@ export function eventRoutes(s: Services): Hono<Env> {
         site = undefined
       }
       const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
-      if (known) s.honoured.write([honouredRow(known.domain, now)]).catch(() => undefined)
+      if (known) s.honoured.add({ site: known.domain, hour: utcHour(now) })
       return reply(202, { accepted: 0, honoured: signal })
     }
     let body: unknown

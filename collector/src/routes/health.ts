@@ -1,11 +1,15 @@
+import fs from 'node:fs'
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
+
+/** Free space on the disk of DATA_DIR below which the spool counts as full. */
+const DISK_RESERVE_BYTES = 1024 * 1024
 
 /**
  * `GET /healthz`: the process is up. `GET /readyz`: whether the collector takes events, with the
  * state of ClickHouse, the migrations and the write-ahead spool. While ClickHouse is away the
  * collector still takes events into the spool (status `degraded`, 200); it is not ready (503) when
- * migrations are missing or the spool is full.
+ * migrations are missing or the spool is full, or the disk it is on is (every event would get 503).
  */
 export function healthRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
@@ -13,8 +17,10 @@ export function healthRoutes(s: Services): Hono<Env> {
   app.get('/readyz', async (c) => {
     const ping = await s.db.ping()
     const writer = s.events.stats()
-    const full = writer.spoolBytes + 64 * 1024 >= s.config.spoolMaxBytes
-    const spool = full ? 'full' : writer.failing ? 'buffering' : 'ok'
+    const diskFreeBytes = await fs.promises.statfs(s.config.dataDir).then((d) => d.bavail * d.bsize, () => undefined)
+    const diskFull = diskFreeBytes !== undefined && diskFreeBytes < DISK_RESERVE_BYTES
+    const full = writer.spoolBytes + 64 * 1024 >= s.config.spoolMaxBytes || diskFull
+    const spool = diskFull ? 'disk full' : full ? 'full' : writer.failing ? 'buffering' : 'ok'
     const checks = {
       clickhouse: ping.success ? 'ok' : 'unreachable',
       migrations: s.migrated() ? 'ok' : 'pending',
@@ -22,6 +28,7 @@ export function healthRoutes(s: Services): Hono<Env> {
       spool,
       spoolBytes: writer.spoolBytes,
       spoolMaxBytes: s.config.spoolMaxBytes,
+      diskFreeBytes,
       pendingRows: writer.pendingRows,
     }
     const ready = s.migrated() && !full

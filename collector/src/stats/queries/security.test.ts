@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../log.ts'
-import { countRejection } from '../../ingest/rejections.ts'
+import { createCountingWriter } from '../../ingest/counting-writer.ts'
+import { utcDay } from '../../ingest/visitor.ts'
 import { createBatchWriter } from '../../ingest/writer.ts'
 import { honouredRow } from '../../privacy/opt-out.ts'
 import { tempDataDir } from '../../../../test/helpers/collector.ts'
@@ -24,8 +25,8 @@ beforeAll(async () => {
   s = await openStatsDb()
   const writer = (name: string, table: string) =>
     createBatchWriter(s.db, table, { batchRows: 100, flushIntervalMs: 50, spoolDir: path.join(tempDataDir('tellen-spool-'), name), maxSpoolBytes: 2 ** 20 }, createLogger('silent'))
-  const rejections = writer('rejections', 'tellen.rejections')
-  for (const [site, reason, prefix, n, d] of counted) countRejection(rejections, site, reason, prefix, n, at(d))
+  const rejections = createCountingWriter(writer('rejections', 'tellen.rejections'), { column: 'count', flushMs: 50 })
+  for (const [site, reason, prefix, n, d] of counted) rejections.add({ site, day: utcDay(at(d)), reason, ip_prefix: prefix }, n)
   const honoured = writer('honoured', 'tellen.rollup_honoured')
   await honoured.write([honouredRow(SITE, at(day)), honouredRow(SITE, at(day, '13:00:00')), honouredRow('other.org', at(day))])
   await new Promise((r) => setTimeout(r, 100))

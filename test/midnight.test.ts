@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { migrate } from '../collector/src/db/migrate.ts'
+import { utcDay, visitorHash } from '../collector/src/ingest/visitor.ts'
+import path from 'node:path'
+import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir } from './helpers/collector.ts'
+
+const SITE = 'midnight.test'
+const DAY = 86_400_000
+
+describe('events from before midnight that arrive after it', () => {
+  it('are stored with the visitor code of their own day, as the same visitor’s events sent before midnight were', async () => {
+    const dataDir = tempDataDir()
+    const now = Date.now()
+    const midnight = Math.floor(now / DAY) * DAY
+    const yesterday = utcDay(midnight - 1)
+    // Yesterday's salt, as a collector that ran yesterday left it (kept 48 hours after its day).
+    await withDataDir(dataDir, async (db) => {
+      await migrate(db)
+      await db.insert({ table: 'tellen.salts', values: [{ day: yesterday, salt: 'ab'.repeat(32) }], format: 'JSONEachRow' })
+    })
+    const c = await startCollector({ TELLEN_SITES: SITE }, dataDir)
+    const url = `https://${SITE}/`
+    const events = [
+      { type: 'pageview', url, ts: midnight - 10_000 },
+      { type: 'leave', url, exit: 'hidden', ts: midnight - 2000 },
+      { type: 'pageview', url, ts: now },
+    ]
+    expect((await postEvents(c.url, { v: 1, site: SITE, events }, { 'user-agent': UA.chromeMac })).status).toBe(202)
+    expect(await c.stop()).toBe(0)
+
+    const { stored, salts } = await withDataDir(dataDir, async (db) => ({
+      stored: await rows<{ type: string; day: string; visitor: string }>(db, 'SELECT toString(type) AS type, toString(toDate(ts)) AS day, toString(visitor) AS visitor FROM tellen.events ORDER BY ts'),
+      salts: new Map((await rows<{ d: string; salt: string }>(db, 'SELECT toString(day) AS d, min(salt) AS salt FROM tellen.salts GROUP BY day')).map((r) => [r.d, r.salt])),
+    }))
+    const code = (day: string) => visitorHash(Buffer.from(salts.get(day)!, 'hex'), SITE, '127.0.0.1', UA.chromeMac)
+    expect(stored).toEqual([
+      { type: 'pageview', day: yesterday, visitor: code(yesterday) },
+      { type: 'leave', day: yesterday, visitor: code(yesterday) },
+      { type: 'pageview', day: utcDay(now), visitor: code(utcDay(now)) },
+    ])
+    expect(code(yesterday)).not.toBe(code(utcDay(now)))
+  })
+
+  it('a collector running across UTC midnight: codes change at midnight, late events keep their day, visits are cut per day', async () => {
+    // The collector's clock says 15 s before midnight as it starts (which takes a few seconds).
+    const midnight = (Math.floor(Date.now() / DAY) + 1) * DAY
+    const shift = midnight - 15_000 - Date.now()
+    const clock = () => Date.now() + shift
+    const c = await startCollector(
+      { TELLEN_SITES: SITE, TELLEN_VISITS_INTERVAL_MS: '1000', TELLEN_TEST_CLOCK_SHIFT_MS: String(shift) },
+      tempDataDir(),
+      ['--import', path.join(ROOT, 'test/helpers/shifted-clock.mjs')],
+    )
+    try {
+      expect(clock()).toBeLessThan(midnight - 3000)
+      const url = `https://${SITE}/`
+      const send = (events: unknown[]) => postEvents(c.url, { v: 1, site: SITE, events }, { 'user-agent': UA.chromeMac })
+      expect((await send([{ type: 'pageview', url }])).status).toBe(202)
+      await new Promise((r) => setTimeout(r, midnight + 2000 - clock()))
+      expect((await send([{ type: 'pageview', url: `${url}next` }])).status).toBe(202)
+      // Sent after midnight, from before it (a batch the page kept while it was offline).
+      expect((await send([{ type: 'pageview', url: `${url}late`, ts: midnight - 5000 }])).status).toBe(202)
+      await new Promise((r) => setTimeout(r, 2500))
+    } finally {
+      expect(await c.stop()).toBe(0)
+    }
+    const before = utcDay(midnight - 1)
+    const after = utcDay(midnight)
+    const { stored, visits, salts } = await withDataDir(c.dataDir, async (db) => ({
+      stored: await rows<{ path: string; day: string; visitor: string }>(db, 'SELECT path, toString(toDate(ts)) AS day, toString(visitor) AS visitor FROM tellen.events ORDER BY path'),
+      visits: await rows<{ day: string; pageviews: number; entry_page: string }>(
+        db,
+        `SELECT toString(toDate(start)) AS day, toUInt32(pageviews) AS pageviews, entry_page FROM tellen.rollup_visits FINAL WHERE site = {site:String} AND pageviews > 0 ORDER BY day`,
+        { site: SITE },
+      ),
+      salts: new Map((await rows<{ d: string; salt: string }>(db, 'SELECT toString(day) AS d, min(salt) AS salt FROM tellen.salts GROUP BY day')).map((r) => [r.d, r.salt])),
+    }))
+    const code = (day: string) => visitorHash(Buffer.from(salts.get(day)!, 'hex'), SITE, '127.0.0.1', UA.chromeMac)
+    expect(stored).toEqual([
+      { path: '/', day: before, visitor: code(before) },
+      { path: '/late', day: before, visitor: code(before) },
+      { path: '/next', day: after, visitor: code(after) },
+    ])
+    expect(code(before)).not.toBe(code(after))
+    expect(visits).toEqual([
+      { day: before, pageviews: 2, entry_page: '/' },
+      { day: after, pageviews: 1, entry_page: '/next' },
+    ])
+  })
+})
