@@ -109,7 +109,11 @@ function openDashboard(sites: SiteInfo[]) {
   let current = parseState(location.search)
   function navigate(next: Partial<ViewState>) {
     const before = Object.keys(current.filters).length
-    current = { ...current, ...next }
+    const state = { ...current, ...next }
+    // Choosing what is shown already (the chart's metric from its card, the filter of an active row)
+    // is no step in the history: Back would seem to do nothing.
+    if (stateQuery(state) === stateQuery(current)) return
+    current = state
     history.pushState(null, '', `${location.pathname}${stateQuery(current)}`)
     render(current)
     const after = Object.keys(current.filters).length

@@ -497,6 +497,28 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('makes no step in the history of a choice that changes nothing', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const visits = page.locator('.card[data-metric="visits"] button')
+    await poll(() => visits.count()).toBe(1)
+    await visits.click()
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('visits')
+    await poll(() => visits.getAttribute('aria-pressed')).toBe('true')
+    await visits.click()
+    await page.getByRole('tab', { name: 'Languages' }).click()
+    await poll(() => new URL(page.url()).searchParams.get('locations')).toBe('language')
+    await page.getByRole('tab', { name: 'Languages' }).click()
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('locations')).toBe(false)
+    expect(new URL(page.url()).searchParams.get('metric')).toBe('visits')
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('metric')).toBe(false)
+    await poll(() => page.locator('.card[data-metric="visitors"] button').getAttribute('aria-pressed')).toBe('true')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
     const { page, problems } = await open(`?site=${SHOP}&period=7d`)
     await signIn(page, c.adminToken)
