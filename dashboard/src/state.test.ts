@@ -6,7 +6,7 @@ describe('dashboard view state in the URL', () => {
     const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
     expect(s).toEqual({
       site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
-      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false, tabs: {}, errors: undefined,
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false, table: false, tabs: {}, errors: undefined,
     })
   })
 
@@ -32,7 +32,7 @@ describe('dashboard view state in the URL', () => {
     const query = '?site=example.com&period=custom&from=2026-01-01&to=2026-01-31&metric=bounce_rate&compare=1&country=NL&device=mobile&heatmap=%2F'
     expect(stateQuery(parseState(query))).toBe(query)
     expect(stateQuery(parseState('?period=30d&metric=visitors'))).toBe('')
-    const choices = '?period=7d&pages=entry_page&tech=device&errors=script'
+    const choices = '?period=7d&table=1&pages=entry_page&tech=device&errors=script'
     expect(stateQuery(parseState(choices))).toBe(choices)
     expect(stateQuery({ ...parseState(''), tabs: { pages: 'page', sources: 'referrer' } })).toBe('?sources=referrer')
   })

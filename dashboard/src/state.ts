@@ -64,6 +64,8 @@ export interface ViewState {
   heatmap: string | undefined
   /** Whether the chart also draws the previous period. */
   compare: boolean
+  /** Whether the chart's numbers are shown as a table. */
+  table: boolean
   /** The tab chosen in each breakdown panel that has tabs; a panel not named shows its first. */
   tabs: Tabs
   /** The kind of resource the download errors panel is narrowed to. */
@@ -101,6 +103,7 @@ export function parseState(search: string): ViewState {
     filters,
     heatmap: q.get('heatmap') || undefined,
     compare: q.get('compare') === '1',
+    table: q.get('table') === '1',
     tabs,
     errors: oneOf(ERROR_KINDS, q.get('errors')),
   }
@@ -118,6 +121,7 @@ export function stateQuery(s: ViewState): string {
   if (s.metric !== 'visitors') q.set('metric', s.metric)
   if (s.interval) q.set('interval', s.interval)
   if (s.compare) q.set('compare', '1')
+  if (s.table) q.set('table', '1')
   for (const d of DIMENSIONS) {
     const v = s.filters[d]
     if (v !== undefined) q.set(d, v)
