@@ -274,6 +274,29 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('leaves the focus on the range picker as the arrow keys move through the ranges', async () => {
+    const { page, problems } = await open('?period=month')
+    await signIn(page, c.adminToken)
+    const focused = () => page.evaluate(() => document.activeElement?.id)
+    const form = page.locator('.custom-range')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    await page.getByLabel('Range').focus()
+    await page.keyboard.press('ArrowDown')
+    await poll(() => form.isVisible()).toBe(true)
+    expect(await focused()).toBe('period')
+    expect(new URL(page.url()).searchParams.get('period')).toBe('month')
+    // Back up to the range that is shown: the form goes, and nothing else changes.
+    await page.keyboard.press('ArrowUp')
+    await poll(() => form.isHidden()).toBe(true)
+    expect(await focused()).toBe('period')
+    expect(await page.getByLabel('Range').inputValue()).toBe('month')
+    await page.keyboard.press('ArrowDown')
+    await page.keyboard.press('Tab')
+    expect(await focused()).toBe('from')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('lets a read token scoped to one site see that site only, on a phone in dark mode', async () => {
     const created = await fetch(`${c.url}/api/admin/tokens`, {
       method: 'POST', headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },

@@ -20,11 +20,12 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
     id: 'period',
     onchange: () => {
       const p = period.value as Period
+      // The days follow in the order of the page: the focus stays here, where the arrow keys that
+      // move through the ranges may still be pressed.
+      custom.hidden = p !== 'custom'
       if (p === 'custom') {
-        custom.hidden = false
         from.value = view?.range.from ?? ''
         to.value = view?.range.to ?? ''
-        from.focus()
       } else view?.navigate({ period: p, from: undefined, to: undefined, interval: undefined })
     },
   }, PERIODS.map((p) => h('option', { value: p }, PERIOD_LABELS[p])))
