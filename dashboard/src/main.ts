@@ -119,14 +119,20 @@ function openDashboard(sites: SiteInfo[]) {
     const after = Object.keys(current.filters).length
     if (after !== before) announce.textContent = after ? `${after} filter${after === 1 ? '' : 's'} applied.` : 'Filters cleared.'
   }
+  // The site shown is named in the URL, and stays there as choices are made: a link opens that site
+  // whatever order another token lists its sites in.
+  const nameSite = (view: View) => {
+    if (current.site === view.site.domain) return
+    current = { ...current, site: view.site.domain }
+    history.replaceState(null, '', `${location.pathname}${stateQuery(current)}`)
+  }
   const onPop = () => {
     current = parseState(location.search)
     renderAfresh()
-    render(current)
+    nameSite(render(current))
   }
   window.addEventListener('popstate', onPop)
-  const view = render(current)
-  if (current.site !== view.site.domain) history.replaceState(null, '', `${location.pathname}${stateQuery({ ...current, site: view.site.domain })}`)
+  nameSite(render(current))
 
   stopDashboard = () => {
     header.stop()

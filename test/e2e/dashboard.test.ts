@@ -495,7 +495,7 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.goForward()
     await poll(() => selected('source')).toBe('UTM source')
     expect(await selected('page')).toBe('Exit pages')
-    expect(page.url()).toMatch(/\?period=7d&pages=exit_page&sources=utm_source$/)
+    expect(new URL(page.url()).search).toBe(`?site=${SITE}&period=7d&pages=exit_page&sources=utm_source`)
 
     // The kind of download errors narrows what the API is asked for, and survives a reload.
     const askedFor = page.waitForRequest((r) => /\/errors\?/.test(r.url()) && new URL(r.url()).searchParams.get('kind') === 'download')
@@ -516,6 +516,22 @@ describe('the dashboard in Chromium against the real collector', () => {
     expect(await selected('page')).toBe('Top pages')
     expect(await selected('source')).toBe('Sources')
     expect(await page.locator('.errors select').inputValue()).toBe('')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
+  it('keeps the site it opened in the URL as choices are made, so that a link opens that site', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await poll(() => new URL(page.url()).searchParams.get('site')).toBe(SITE)
+    await page.getByRole('tab', { name: 'Languages' }).click()
+    await poll(() => new URL(page.url()).searchParams.get('locations')).toBe('language')
+    expect(new URL(page.url()).search).toBe(`?site=${SITE}&period=7d&locations=language`)
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('locations')).toBe(false)
+    await page.getByRole('tab', { name: 'Time zones' }).click()
+    await poll(() => new URL(page.url()).searchParams.get('locations')).toBe('timezone')
+    expect(new URL(page.url()).searchParams.get('site')).toBe(SITE)
     expect(problems).toEqual([])
     await page.context().close()
   })
