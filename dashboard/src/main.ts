@@ -140,4 +140,13 @@ function openDashboard(sites: SiteInfo[]) {
   }
 }
 
+// The skip link moves the focus to the statistics without the step in the history that `#main` is.
+document.querySelector('a.skip')?.addEventListener('click', (e) => {
+  const main = document.getElementById('main')
+  if (!main) return
+  e.preventDefault()
+  main.tabIndex = -1
+  main.focus()
+})
+
 void start()

@@ -536,6 +536,21 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('moves the focus to the statistics with the skip link, without a step in the history', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await poll(() => new URL(page.url()).searchParams.get('site')).toBe(SITE)
+    const steps = await page.evaluate(() => history.length)
+    await page.getByRole('link', { name: 'Skip to the statistics' }).focus()
+    await page.keyboard.press('Enter')
+    await poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main')
+    expect(await page.evaluate(() => [history.length, location.hash])).toEqual([steps, ''])
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('makes no step in the history of a choice that changes nothing', async () => {
     const { page, problems } = await open('?period=7d')
     await signIn(page, c.adminToken)
