@@ -600,6 +600,30 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('keeps the focus on the row or the summary it was on when Back draws the panels anew', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    const focused = () => page.evaluate(() => {
+      const e = document.activeElement
+      return `${e?.tagName} ${e?.getAttribute('data-value') ?? e?.textContent}`
+    })
+    await poll(() => rowsOf(page, 'page')).toEqual(Object.fromEntries(expected().byPage))
+    await page.locator('.card[data-metric="visits"] button').click()
+    await poll(() => new URL(page.url()).searchParams.get('metric')).toBe('visits')
+    await page.locator('table.rows[data-dimension="page"] button[data-value="/pricing"]').focus()
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.has('metric')).toBe(false)
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await focused()).toBe('BUTTON /pricing')
+
+    await page.locator('.chart summary').focus()
+    await page.goForward()
+    await poll(() => page.locator('.chart .data-table caption').textContent()).toBe('Visits per day')
+    expect(await focused()).toBe('SUMMARY Show the data as a table')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
     const { page, problems } = await open(`?site=${SHOP}&period=7d`)
     await signIn(page, c.adminToken)
