@@ -624,6 +624,27 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('scrolls what the keyboard focuses clear of the sticky top bar', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    await page.locator('#errors-kind').focus()
+    const hidden: string[] = []
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Shift+Tab')
+      const under = await page.evaluate(() => {
+        const e = document.activeElement!
+        const bar = document.querySelector('header.top')!.getBoundingClientRect()
+        return e.closest('main') && e.getBoundingClientRect().top < bar.bottom ? `${e.tagName} ${e.textContent}` : ''
+      })
+      if (under) hidden.push(under)
+    }
+    expect(hidden).toEqual([])
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
     const { page, problems } = await open(`?site=${SHOP}&period=7d`)
     await signIn(page, c.adminToken)

@@ -1,5 +1,5 @@
 import { get } from '../api.ts'
-import { h, replace } from '../dom.ts'
+import { h, replace, setVar } from '../dom.ts'
 import { formatCount } from '../format.ts'
 import { errorText } from '../panel.ts'
 import { describeRange, PERIOD_LABELS, PERIODS, todayIn, type Period } from '../period.ts'
@@ -62,6 +62,10 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
     h('button', { type: 'button', class: 'link sign-out', onclick: onSignOut }, 'Forget token'),
   )
 
+  // The page scrolls what is focused clear of the bar, whose height changes as it wraps.
+  const height = new ResizeObserver(() => setVar(document.documentElement, '--top-height', `${el.offsetHeight}px`))
+  height.observe(el)
+
   let timer: ReturnType<typeof setInterval> | undefined
   const loadRealtime = () => {
     if (!view || document.hidden) return
@@ -101,6 +105,7 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
       timer ??= setInterval(loadRealtime, REALTIME_MS)
     },
     stop() {
+      height.disconnect()
       if (timer) clearInterval(timer)
       timer = undefined
     },
