@@ -1,6 +1,7 @@
 import { clearCache, get, token, whenUnauthorized } from './api.ts'
 import { h, replace } from './dom.ts'
 import { errorText, renderAfresh } from './panel.ts'
+import { keepScrollAcrossReload } from './scroll.ts'
 import { parseState, stateQuery, type ViewState } from './state.ts'
 import type { SiteInfo, SitesResult } from './types.ts'
 import { viewOf, type View } from './view.ts'
@@ -149,4 +150,5 @@ document.querySelector('a.skip')?.addEventListener('click', (e) => {
   main.focus()
 })
 
+keepScrollAcrossReload()
 void start()

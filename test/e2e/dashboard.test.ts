@@ -645,6 +645,21 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('returns to where the page was scrolled after a reload, once the panels have filled in', async () => {
+    const { page, problems } = await open('?period=7d')
+    await signIn(page, c.adminToken)
+    await poll(() => card(page, 'visitors').textContent()).toBe('4')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    await page.evaluate(() => scrollTo(0, 600))
+    // The position is kept once scrolling has stopped for a moment.
+    await page.waitForTimeout(500)
+    await page.reload()
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    await poll(() => page.evaluate(() => scrollY)).toBe(600)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
     const { page, problems } = await open(`?site=${SHOP}&period=7d`)
     await signIn(page, c.adminToken)
