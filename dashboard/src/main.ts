@@ -108,6 +108,11 @@ function openDashboard(sites: SiteInfo[]) {
   }
 
   let current = parseState(location.search)
+  /** Says how many filters apply when a change, made here or by Back and Forward, changed that number. */
+  const announceFilters = (before: number) => {
+    const after = Object.keys(current.filters).length
+    if (after !== before) announce.textContent = after ? `${after} filter${after === 1 ? '' : 's'} applied.` : 'Filters cleared.'
+  }
   function navigate(next: Partial<ViewState>) {
     const before = Object.keys(current.filters).length
     const state = { ...current, ...next }
@@ -117,8 +122,7 @@ function openDashboard(sites: SiteInfo[]) {
     current = state
     history.pushState(null, '', `${location.pathname}${stateQuery(current)}`)
     render(current)
-    const after = Object.keys(current.filters).length
-    if (after !== before) announce.textContent = after ? `${after} filter${after === 1 ? '' : 's'} applied.` : 'Filters cleared.'
+    announceFilters(before)
   }
   // The site shown is named in the URL, and stays there as choices are made: a link opens that site
   // whatever order another token lists its sites in.
@@ -128,9 +132,11 @@ function openDashboard(sites: SiteInfo[]) {
     history.replaceState(null, '', `${location.pathname}${stateQuery(current)}`)
   }
   const onPop = () => {
+    const before = Object.keys(current.filters).length
     current = parseState(location.search)
     renderAfresh()
     nameSite(render(current))
+    announceFilters(before)
   }
   window.addEventListener('popstate', onPop)
   nameSite(render(current))
