@@ -297,6 +297,26 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it("keeps the chart's interval through the ranges that allow it", async () => {
+    const { page, problems } = await open('?period=30d')
+    await signIn(page, c.adminToken)
+    const interval = page.getByLabel('Interval')
+    await poll(() => interval.inputValue()).toBe('day')
+    await interval.selectOption('week')
+    await poll(() => page.locator('.chart .data-table caption').textContent()).toBe('Unique visitors per week')
+    await page.getByLabel('Range').selectOption('90d')
+    await poll(() => new URL(page.url()).searchParams.get('period')).toBe('90d')
+    expect(await interval.inputValue()).toBe('week')
+    // Today has no weeks: it shows hours, and the next range with weeks shows weeks again.
+    await page.getByLabel('Range').selectOption('today')
+    await poll(() => interval.inputValue()).toBe('hour')
+    await page.getByLabel('Range').selectOption('30d')
+    await poll(() => interval.inputValue()).toBe('week')
+    await poll(() => page.locator('.chart .data-table caption').textContent()).toBe('Unique visitors per week')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('lets a read token scoped to one site see that site only, on a phone in dark mode', async () => {
     const created = await fetch(`${c.url}/api/admin/tokens`, {
       method: 'POST', headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },

@@ -21,12 +21,13 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
     onchange: () => {
       const p = period.value as Period
       // The days follow in the order of the page: the focus stays here, where the arrow keys that
-      // move through the ranges may still be pressed.
+      // move through the ranges may still be pressed. The chart's interval is kept: a range that
+      // does not allow it shows its own, and the next range that does shows it again.
       custom.hidden = p !== 'custom'
       if (p === 'custom') {
         from.value = view?.range.from ?? ''
         to.value = view?.range.to ?? ''
-      } else view?.navigate({ period: p, from: undefined, to: undefined, interval: undefined })
+      } else view?.navigate({ period: p, from: undefined, to: undefined })
     },
   }, PERIODS.map((p) => h('option', { value: p }, PERIOD_LABELS[p])))
 
@@ -38,7 +39,7 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
       class: 'custom-range', hidden: true,
       onsubmit: (e: Event) => {
         e.preventDefault()
-        if (from.value && to.value) view?.navigate({ period: 'custom', from: from.value, to: to.value, interval: undefined })
+        if (from.value && to.value) view?.navigate({ period: 'custom', from: from.value, to: to.value })
       },
     },
     h('label', { for: 'from' }, 'From'), from,
