@@ -778,7 +778,7 @@ describe('the dashboard in Chromium against the real collector', () => {
   it('has no accessibility violations that axe finds, in light and in dark mode', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       // axe is injected as an inline script, which the page's own policy rightly refuses.
-      const { page } = await open('?period=7d&country=NL', { colorScheme, bypassCSP: true })
+      const { page } = await open('?period=7d&country=NL&table=1&pages=exit_page&sources=referrer&errors=img', { colorScheme, bypassCSP: true })
       const audit = async () => {
         await page.addScriptTag({ path: AXE })
         const result = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run())
