@@ -350,10 +350,15 @@ describe('the dashboard in Chromium against the real collector', () => {
     await none.click()
     expect(new URL(page.url()).searchParams.has('referrer')).toBe(false)
     expect(await page.locator('.chip').count()).toBe(0)
-    // The focus moves from the tab straight past the row.
+    // The focus moves from the tab straight past the row, to the tab panel that holds it.
     await page.getByRole('tab', { name: 'Referrers' }).focus()
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => Boolean(document.activeElement?.closest('.breakdown[data-group="source"] table.rows')))).toBe(false)
+    expect(await page.evaluate(() => [document.activeElement?.getAttribute('role'), document.activeElement?.getAttribute('aria-labelledby')])).toEqual(['tabpanel', 'tab-referrer'])
+    // A tab panel with rows to choose is no stop of its own: the Tab key goes on to the first row.
+    await page.getByRole('tab', { name: 'Top pages' }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-value'))).toBe('/')
     expect(problems).toEqual([])
     await page.context().close()
   })

@@ -154,7 +154,14 @@ function createGroup(group: Group) {
     }
     if (tablist) panel.body.setAttribute('aria-labelledby', `tab-${dim}`)
     const d = dim
-    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => render(v, d, r))
+    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
+      render(v, d, r)
+      // A tab panel with nothing to focus ("No data", or rows without a value) is a stop of its own,
+      // so that the Tab key after the tabs reaches what it says.
+      if (!tablist) return
+      if (panel.body.querySelector('button:not([hidden])')) panel.body.removeAttribute('tabindex')
+      else panel.body.tabIndex = 0
+    })
   }
 
   return { el: panel.el, update }
