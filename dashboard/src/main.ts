@@ -1,6 +1,7 @@
 import { clearCache, get, token, whenUnauthorized } from './api.ts'
 import { h, replace } from './dom.ts'
 import { errorText, renderAfresh } from './panel.ts'
+import { keepScrollAcrossReload } from './scroll.ts'
 import { parseState, stateQuery, type ViewState } from './state.ts'
 import type { SiteInfo, SitesResult } from './types.ts'
 import { viewOf, type View } from './view.ts'
@@ -107,22 +108,38 @@ function openDashboard(sites: SiteInfo[]) {
   }
 
   let current = parseState(location.search)
-  function navigate(next: Partial<ViewState>) {
-    const before = Object.keys(current.filters).length
-    current = { ...current, ...next }
-    history.pushState(null, '', `${location.pathname}${stateQuery(current)}`)
-    render(current)
+  /** Says how many filters apply when a change, made here or by Back and Forward, changed that number. */
+  const announceFilters = (before: number) => {
     const after = Object.keys(current.filters).length
     if (after !== before) announce.textContent = after ? `${after} filter${after === 1 ? '' : 's'} applied.` : 'Filters cleared.'
   }
+  function navigate(next: Partial<ViewState>) {
+    const before = Object.keys(current.filters).length
+    const state = { ...current, ...next }
+    // Choosing what is shown already (the chart's metric from its card, the filter of an active row)
+    // is no step in the history: Back would seem to do nothing.
+    if (stateQuery(state) === stateQuery(current)) return
+    current = state
+    history.pushState(null, '', `${location.pathname}${stateQuery(current)}`)
+    render(current)
+    announceFilters(before)
+  }
+  // The site shown is named in the URL, and stays there as choices are made: a link opens that site
+  // whatever order another token lists its sites in.
+  const nameSite = (view: View) => {
+    if (current.site === view.site.domain) return
+    current = { ...current, site: view.site.domain }
+    history.replaceState(null, '', `${location.pathname}${stateQuery(current)}`)
+  }
   const onPop = () => {
+    const before = Object.keys(current.filters).length
     current = parseState(location.search)
     renderAfresh()
-    render(current)
+    nameSite(render(current))
+    announceFilters(before)
   }
   window.addEventListener('popstate', onPop)
-  const view = render(current)
-  if (current.site !== view.site.domain) history.replaceState(null, '', `${location.pathname}${stateQuery({ ...current, site: view.site.domain })}`)
+  nameSite(render(current))
 
   stopDashboard = () => {
     header.stop()
@@ -130,4 +147,14 @@ function openDashboard(sites: SiteInfo[]) {
   }
 }
 
+// The skip link moves the focus to the statistics without the step in the history that `#main` is.
+document.querySelector('a.skip')?.addEventListener('click', (e) => {
+  const main = document.getElementById('main')
+  if (!main) return
+  e.preventDefault()
+  main.tabIndex = -1
+  main.focus()
+})
+
+keepScrollAcrossReload()
 void start()

@@ -34,6 +34,18 @@ export function errorText(err: unknown): string {
 }
 
 /**
+ * How to find the focused element again in what a panel draws anew: the row of the same value, the
+ * "Show more" button or the table's summary.
+ */
+function sameAs(focused: Element): string | undefined {
+  const row = focused.closest('[data-value]')
+  if (row) return `${row.tagName}[data-value="${CSS.escape(row.getAttribute('data-value')!)}"]`
+  if (focused.matches('.more')) return '.more'
+  if (focused.matches('summary')) return 'summary'
+  return undefined
+}
+
+/**
  * Creates a panel with a heading and optional controls beside it.
  * @example const p = createPanel('Web Vitals'); p.load(key, () => get(...), (data) => replace(p.body, ...))
  */
@@ -67,12 +79,18 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
           source.title = SOURCE_TEXT[src][1]
           source.dataset.source = src
         }
-        const focused = body.contains(document.activeElement)
+        const focused = body.contains(document.activeElement) ? document.activeElement : null
+        const again = focused && sameAs(focused)
         render(data)
         shown = key
         shownIn = generation
-        // An answer that replaced the focused element ("Try again") leaves the focus on the panel.
-        if (focused && !el.contains(document.activeElement)) heading.focus()
+        // The focus goes to what takes the focused element's place (Back and Forward draw panels
+        // anew), or to the panel when nothing does ("Try again").
+        if (focused && !el.contains(document.activeElement)) {
+          const target = again ? body.querySelector<HTMLElement>(again) : null
+          const next = target && !target.hidden ? target : heading
+          next.focus()
+        }
       })
       .catch((err: unknown) => {
         if (wanted !== key) return

@@ -6,8 +6,21 @@ describe('dashboard view state in the URL', () => {
     const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
     expect(s).toEqual({
       site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
-      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false,
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false, table: false, tabs: {}, errors: undefined,
     })
+  })
+
+  it('reads the chosen tab of each breakdown panel and the kind of download errors', () => {
+    const s = parseState('?pages=exit_page&sources=utm_campaign&locations=language&tech=os_version&errors=download')
+    expect(s.tabs).toEqual({ pages: 'exit_page', sources: 'utm_campaign', locations: 'language', tech: 'os_version' })
+    expect(s.errors).toBe('download')
+  })
+
+  it('ignores a tab of another panel, an unknown tab or kind, and a tab that is the default', () => {
+    const s = parseState('?pages=country&sources=nope&tech=browser&errors=pdf')
+    expect(s.tabs).toEqual({})
+    expect(s.errors).toBeUndefined()
+    expect(stateQuery(s)).toBe('')
   })
 
   it('falls back to the defaults for unknown or malformed values', () => {
@@ -19,5 +32,8 @@ describe('dashboard view state in the URL', () => {
     const query = '?site=example.com&period=custom&from=2026-01-01&to=2026-01-31&metric=bounce_rate&compare=1&country=NL&device=mobile&heatmap=%2F'
     expect(stateQuery(parseState(query))).toBe(query)
     expect(stateQuery(parseState('?period=30d&metric=visitors'))).toBe('')
+    const choices = '?period=7d&table=1&pages=entry_page&tech=device&errors=script'
+    expect(stateQuery(parseState(choices))).toBe(choices)
+    expect(stateQuery({ ...parseState(''), tabs: { pages: 'page', sources: 'referrer' } })).toBe('?sources=referrer')
   })
 })

@@ -29,6 +29,23 @@ export const DIMENSION_LABELS: Record<Dimension, string> = {
   event: 'Custom event',
 }
 
+/**
+ * The breakdown panels whose tabs pick one of several dimensions, each named as its URL parameter, with
+ * its tabs in order: the first is shown unless the URL says otherwise.
+ */
+export const TAB_GROUPS = {
+  pages: ['page', 'entry_page', 'exit_page'],
+  sources: ['source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'],
+  locations: ['country', 'language', 'timezone'],
+  tech: ['browser', 'os', 'device', 'screen', 'browser_version', 'os_version'],
+} as const satisfies Record<string, readonly Dimension[]>
+export type TabGroup = keyof typeof TAB_GROUPS
+export type Tabs = { [G in TabGroup]?: (typeof TAB_GROUPS)[G][number] }
+
+/** The kinds of the download errors panel; none shows errors and downloads together. */
+export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other', 'download'] as const
+export type ErrorKind = (typeof ERROR_KINDS)[number]
+
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
 export type SeriesMetric = (typeof SERIES_METRICS)[number]
 
@@ -47,6 +64,12 @@ export interface ViewState {
   heatmap: string | undefined
   /** Whether the chart also draws the previous period. */
   compare: boolean
+  /** Whether the chart's numbers are shown as a table. */
+  table: boolean
+  /** The tab chosen in each breakdown panel that has tabs; a panel not named shows its first. */
+  tabs: Tabs
+  /** The kind of resource the download errors panel is narrowed to. */
+  errors: ErrorKind | undefined
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string | null): T | undefined =>
@@ -63,6 +86,11 @@ export function parseState(search: string): ViewState {
     const v = q.get(d)
     if (v !== null && v !== '') filters[d] = v
   }
+  const tabs: Tabs = {}
+  for (const g of Object.keys(TAB_GROUPS) as TabGroup[]) {
+    const d = oneOf<Dimension>(TAB_GROUPS[g], q.get(g))
+    if (d && d !== TAB_GROUPS[g][0]) (tabs as Record<TabGroup, Dimension>)[g] = d
+  }
   const from = q.get('from')
   const to = q.get('to')
   return {
@@ -75,6 +103,9 @@ export function parseState(search: string): ViewState {
     filters,
     heatmap: q.get('heatmap') || undefined,
     compare: q.get('compare') === '1',
+    table: q.get('table') === '1',
+    tabs,
+    errors: oneOf(ERROR_KINDS, q.get('errors')),
   }
 }
 
@@ -90,11 +121,17 @@ export function stateQuery(s: ViewState): string {
   if (s.metric !== 'visitors') q.set('metric', s.metric)
   if (s.interval) q.set('interval', s.interval)
   if (s.compare) q.set('compare', '1')
+  if (s.table) q.set('table', '1')
   for (const d of DIMENSIONS) {
     const v = s.filters[d]
     if (v !== undefined) q.set(d, v)
   }
   if (s.heatmap) q.set('heatmap', s.heatmap)
+  for (const g of Object.keys(TAB_GROUPS) as TabGroup[]) {
+    const d = s.tabs[g]
+    if (d && d !== TAB_GROUPS[g][0]) q.set(g, d)
+  }
+  if (s.errors) q.set('errors', s.errors)
   const text = q.toString()
   return text ? `?${text}` : ''
 }

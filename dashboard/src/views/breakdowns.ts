@@ -2,7 +2,7 @@ import { get } from '../api.ts'
 import { h, replace, setVar, uid } from '../dom.ts'
 import { formatCount, formatExact, formatShare } from '../format.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
-import { DIMENSION_LABELS, type Dimension } from '../state.ts'
+import { DIMENSION_LABELS, TAB_GROUPS, type Dimension, type TabGroup, type ViewState } from '../state.ts'
 import type { BreakdownResult, BreakdownRow } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 import { valueCode, valueLabel } from './labels.ts'
@@ -12,14 +12,24 @@ export const PAGE_SIZE = 10
 
 interface Group {
   title: string
+  /** The URL parameter that holds the chosen tab, for a panel with more than one. */
+  param?: TabGroup
   tabs: [Dimension, string][]
 }
 
+const TAB_LABELS: Partial<Record<Dimension, string>> = {
+  page: 'Top pages', entry_page: 'Entry pages', exit_page: 'Exit pages',
+  source: 'Sources', referrer: 'Referrers', utm_source: 'UTM source', utm_medium: 'UTM medium', utm_campaign: 'UTM campaign',
+  country: 'Countries', language: 'Languages', timezone: 'Time zones',
+  browser: 'Browsers', os: 'OS', device: 'Devices', screen: 'Screens', browser_version: 'Browser versions', os_version: 'OS versions',
+}
+const tabsOf = (param: TabGroup): [Dimension, string][] => TAB_GROUPS[param].map((d) => [d, TAB_LABELS[d] ?? DIMENSION_LABELS[d]])
+
 export const GROUPS: Group[] = [
-  { title: 'Pages', tabs: [['page', 'Top pages'], ['entry_page', 'Entry pages'], ['exit_page', 'Exit pages']] },
-  { title: 'Sources', tabs: [['source', 'Sources'], ['referrer', 'Referrers'], ['utm_source', 'UTM source'], ['utm_medium', 'UTM medium'], ['utm_campaign', 'UTM campaign']] },
-  { title: 'Locations', tabs: [['country', 'Countries'], ['language', 'Languages'], ['timezone', 'Time zones']] },
-  { title: 'Technology', tabs: [['browser', 'Browsers'], ['os', 'OS'], ['device', 'Devices'], ['screen', 'Screens'], ['browser_version', 'Browser versions'], ['os_version', 'OS versions']] },
+  { title: 'Pages', param: 'pages', tabs: tabsOf('pages') },
+  { title: 'Sources', param: 'sources', tabs: tabsOf('sources') },
+  { title: 'Locations', param: 'locations', tabs: tabsOf('locations') },
+  { title: 'Technology', param: 'tech', tabs: tabsOf('tech') },
   { title: 'Custom events', tabs: [['event', 'Custom events']] },
 ]
 
@@ -31,10 +41,15 @@ const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => 
   { key: 'bounce_rate', label: 'Bounce', format: formatShare },
 ]
 
-/** One breakdown panel: tabs of related dimensions, rows that add a filter when clicked, and "Show more". */
+/**
+ * One breakdown panel: tabs of related dimensions, rows that add a filter when clicked, and "Show more".
+ * The chosen tab is in the URL; a tab that had the focus hands it to the one the URL selects.
+ */
 function createGroup(group: Group) {
   let view: View | undefined
-  let dim = group.tabs[0]![0]
+  const first = group.tabs[0]![0]
+  const chosen = (s: ViewState): Dimension => (group.param && s.tabs[group.param]) || first
+  let dim = first
   const panelId = uid('tabpanel')
   const tabs = group.tabs.map(([d, label]) =>
     h('button', {
@@ -58,8 +73,8 @@ function createGroup(group: Group) {
   panel.el.dataset.group = group.tabs[0]![0]
 
   function select(d: Dimension) {
-    dim = d
-    if (view) update(view)
+    if (!view || !group.param || d === dim) return
+    view.navigate({ tabs: { ...view.state.tabs, [group.param]: d === first ? undefined : d } })
   }
 
   function render(v: View, d: Dimension, first: BreakdownResult) {
@@ -129,14 +144,24 @@ function createGroup(group: Group) {
 
   function update(v: View) {
     view = v
+    const focusedTab = tabs.some((t) => t === document.activeElement)
+    dim = chosen(v.state)
     for (const t of tabs) {
       const on = t.dataset.dimension === dim
       t.setAttribute('aria-selected', String(on))
       t.tabIndex = on ? 0 : -1
+      if (on && focusedTab) t.focus()
     }
     if (tablist) panel.body.setAttribute('aria-labelledby', `tab-${dim}`)
     const d = dim
-    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => render(v, d, r))
+    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
+      render(v, d, r)
+      // A tab panel with nothing to focus ("No data", or rows without a value) is a stop of its own,
+      // so that the Tab key after the tabs reaches what it says.
+      if (!tablist) return
+      if (panel.body.querySelector('button:not([hidden])')) panel.body.removeAttribute('tabindex')
+      else panel.body.tabIndex = 0
+    })
   }
 
   return { el: panel.el, update }

@@ -79,6 +79,7 @@ export function createChart() {
 
   let plot: uPlot | undefined
   let last: { v: View; r: Series } | undefined
+  let dataTable: HTMLDetailsElement | undefined
   const plotBox = h('div', { class: 'plot' })
   const resize = new ResizeObserver(() => {
     if (plot && plotBox.clientWidth) plot.setSize({ width: plotBox.clientWidth, height: plot.height })
@@ -104,10 +105,12 @@ export function createChart() {
         h('tr', { 'data-bucket': p.bucket }, h('th', { scope: 'row' }, bucketLabel(p.bucket, r.interval)),
           h('td', { 'data-value': p.value ?? undefined }, cell(p.value)),
           before ? h('td', { class: 'previous', 'data-value': before[i]?.value ?? undefined, title: before[i] ? bucketLabel(before[i].bucket, r.interval) : undefined }, before[i] ? cell(before[i].value) : '–') : null))))
-    replace(panel.body,
-      r.points.every((p) => !p.value) ? empty() : null,
-      plotBox,
-      h('details', { class: 'data-table' }, h('summary', null, 'Show the data as a table'), table))
+    // Open or closed as the URL says, whatever the metric or interval the chart is drawn anew for.
+    dataTable = h('details', {
+      class: 'data-table', open: v.state.table,
+      ontoggle: () => view && dataTable?.open !== view.state.table && view.navigate({ table: dataTable!.open }),
+    }, h('summary', null, 'Show the data as a table'), table)
+    replace(panel.body, r.points.every((p) => !p.value) ? empty() : null, plotBox, dataTable)
 
     const accent = cssVar('--accent') || '#4f46e5'
     const muted = cssVar('--muted') || '#666'
@@ -158,6 +161,7 @@ export function createChart() {
       replace(interval, intervalsFor(v.range).map((i) => h('option', { value: i }, INTERVAL_LABELS[i])))
       interval.value = v.interval
       compare.checked = v.state.compare
+      if (dataTable) dataTable.open = v.state.table
       const params = { ...v.params, metric: v.state.metric, interval: v.interval }
       const series = (range: { from: string; to: string }, metric: SeriesMetric = v.state.metric) =>
         get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range, metric })

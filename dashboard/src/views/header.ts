@@ -1,5 +1,5 @@
 import { get } from '../api.ts'
-import { h, replace } from '../dom.ts'
+import { h, replace, setVar } from '../dom.ts'
 import { formatCount } from '../format.ts'
 import { errorText } from '../panel.ts'
 import { describeRange, PERIOD_LABELS, PERIODS, todayIn, type Period } from '../period.ts'
@@ -20,12 +20,14 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
     id: 'period',
     onchange: () => {
       const p = period.value as Period
+      // The days follow in the order of the page: the focus stays here, where the arrow keys that
+      // move through the ranges may still be pressed. The chart's interval is kept: a range that
+      // does not allow it shows its own, and the next range that does shows it again.
+      custom.hidden = p !== 'custom'
       if (p === 'custom') {
-        custom.hidden = false
         from.value = view?.range.from ?? ''
         to.value = view?.range.to ?? ''
-        from.focus()
-      } else view?.navigate({ period: p, from: undefined, to: undefined, interval: undefined })
+      } else view?.navigate({ period: p, from: undefined, to: undefined })
     },
   }, PERIODS.map((p) => h('option', { value: p }, PERIOD_LABELS[p])))
 
@@ -37,7 +39,7 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
       class: 'custom-range', hidden: true,
       onsubmit: (e: Event) => {
         e.preventDefault()
-        if (from.value && to.value) view?.navigate({ period: 'custom', from: from.value, to: to.value, interval: undefined })
+        if (from.value && to.value) view?.navigate({ period: 'custom', from: from.value, to: to.value })
       },
     },
     h('label', { for: 'from' }, 'From'), from,
@@ -60,6 +62,10 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
     realtime,
     h('button', { type: 'button', class: 'link sign-out', onclick: onSignOut }, 'Forget token'),
   )
+
+  // The page scrolls what is focused clear of the bar, whose height changes as it wraps.
+  const height = new ResizeObserver(() => setVar(document.documentElement, '--top-height', `${el.offsetHeight}px`))
+  height.observe(el)
 
   let timer: ReturnType<typeof setInterval> | undefined
   const loadRealtime = () => {
@@ -100,6 +106,7 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
       timer ??= setInterval(loadRealtime, REALTIME_MS)
     },
     stop() {
+      height.disconnect()
       if (timer) clearInterval(timer)
       timer = undefined
     },

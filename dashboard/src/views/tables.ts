@@ -2,6 +2,7 @@ import { get } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { formatCount, formatDuration, formatExact } from '../format.ts'
 import { createPanel, empty, errorText, type Panel } from '../panel.ts'
+import { ERROR_KINDS, type ErrorKind, type ViewState } from '../state.ts'
 import type { AnswerSource, CallsResult, ErrorsResult, ExitsResult, PropertiesResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 
@@ -14,21 +15,28 @@ interface Column<R> {
 const PAGE = 10
 
 interface Choice {
-  /** The query parameter the choice sets. */
+  /** The query parameter of the API the choice sets. */
   param: string
   label: string
+  /** The options; the first, of value '', is the default. */
   options: [value: string, label: string][]
+  /** The chosen value in a view's state, and the change of state that chooses another. */
+  get: (s: ViewState) => string
+  set: (value: string) => Partial<ViewState>
 }
 
-/** A panel with a table of rows from one endpoint, "Show more", and optionally a choice that narrows it. */
+/**
+ * A panel with a table of rows from one endpoint, "Show more", and optionally a choice that narrows
+ * it, kept in the URL like every other choice.
+ */
 function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], emptyText: string, className: string, choice?: Choice) {
   let view: View | undefined
   const select = choice
-    ? h('select', { id: `${className}-${choice.param}`, onchange: () => view && update(view) }, choice.options.map(([value, label]) => h('option', { value }, label)))
+    ? h('select', { id: `${className}-${choice.param}`, onchange: () => view?.navigate(choice.set(select!.value)) }, choice.options.map(([value, label]) => h('option', { value }, label)))
     : undefined
   const controls = choice && select ? [h('div', { class: 'controls' }, h('label', { for: select.id, class: 'sr-only' }, choice.label), select)] : []
   const panel: Panel = createPanel(title, { className, controls })
-  const extra = (): Record<string, string> => (choice && select?.value ? { [choice.param]: select.value } : {})
+  const extra = (v: View): Record<string, string> => (choice && choice.get(v.state) ? { [choice.param]: choice.get(v.state) } : {})
   const render = (v: View, first: R[]) => {
     const rows = first.slice(0, PAGE)
     const tbody = h('tbody')
@@ -42,7 +50,7 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
       const focused = document.activeElement === more
       const from = rows.length
       more.disabled = true
-      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(), limit: PAGE + 1, offset: rows.length })
+      get<{ rows: R[] }>(sitePath(v.site, endpoint), { ...v.params, ...extra(v), limit: PAGE + 1, offset: rows.length })
         .then((r) => {
           rows.push(...r.rows.slice(0, PAGE))
           fill()
@@ -70,8 +78,10 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
   }
   function update(v: View) {
     view = v
-    const params = { ...v.params, ...extra(), limit: PAGE + 1, offset: 0 }
-    panel.load(`${v.key}#${select?.value ?? ''}`, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), params), (r) => render(v, r.rows))
+    const chosen = choice?.get(v.state) ?? ''
+    if (select) select.value = chosen
+    const params = { ...v.params, ...extra(v), limit: PAGE + 1, offset: 0 }
+    panel.load(`${v.key}#${chosen}`, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), params), (r) => render(v, r.rows))
   }
   return { el: panel.el, update }
 }
@@ -82,6 +92,10 @@ const code = (s: string) => h('code', { title: s }, s)
 const EXIT_KINDS: Record<string, string> = {
   internal: 'Link on the site', outbound: 'Outbound link', download: 'Download', tel: 'Phone link', mailto: 'Email link',
   form: 'Form sent', reload: 'Reload', back_forward: 'Back or forward', hidden: 'Tab hidden or closed',
+}
+
+const ERROR_KIND_LABELS: Record<ErrorKind, string> = {
+  img: 'Images', script: 'Scripts', css: 'Style sheets', media: 'Media', fetch: 'Fetches', other: 'Other resources', download: 'Downloads started',
 }
 
 /** Resources that failed to load and files whose download started, by page, kind and resource. */
@@ -95,7 +109,9 @@ export const createErrors = () =>
   ], 'Nothing failed to load, and no file was downloaded, in this period.', 'errors', {
     param: 'kind',
     label: 'Kind',
-    options: [['', 'Errors and downloads'], ['img', 'Images'], ['script', 'Scripts'], ['css', 'Style sheets'], ['media', 'Media'], ['fetch', 'Fetches'], ['other', 'Other resources'], ['download', 'Downloads started']],
+    options: [['', 'Errors and downloads'], ...ERROR_KINDS.map((k): [string, string] => [k, ERROR_KIND_LABELS[k]])],
+    get: (s) => s.errors ?? '',
+    set: (value) => ({ errors: value ? (value as ErrorKind) : undefined }),
   })
 
 /** How visitors left pages: by page, way of leaving and target. */
