@@ -1,0 +1,355 @@
+/**
+ * Seeded traffic for differential tests of the stats API, and the answers the API should give for it,
+ * computed here from the traffic alone by the rules the README and docs/design.md state: a visit is a
+ * run of one visitor's pageview, custom, leave, click, download and call events without a gap over 30
+ * minutes, never across a UTC midnight; its source, referrer, campaign, country and technology are
+ * those of its first pageview; days and hours are cut in the site's time zone.
+ */
+import { UA } from './collector.ts'
+import { random } from './stats-fixture.ts'
+
+const MINUTE = 60_000
+const HOUR = 3_600_000
+const GAP_MS = 30 * MINUTE
+/** The event types that make up a visit (and mark its start and end). */
+const VISIT_TYPES = new Set(['pageview', 'custom', 'leave', 'click', 'download', 'call'])
+
+/** What the collector derives from each kind of client, known by construction. */
+const CLIENTS = [
+  { ua: UA.chromeMac, browser: 'Chrome', sw: 1600 },
+  { ua: UA.safariIphone, browser: 'Mobile Safari', sw: 390 },
+  { ua: UA.firefoxWindows, browser: 'Firefox', sw: 1280 },
+] as const
+const PLACES = [
+  { ip: '145.14.1.', country: 'NL', tz: 'Europe/Amsterdam', lang: 'nl-NL' },
+  { ip: '8.8.8.', country: 'US', tz: 'America/New_York', lang: 'en-US' },
+  { ip: '5.39.0.', country: 'FR', tz: 'Europe/Paris', lang: 'fr-FR' },
+] as const
+export const PAGES = ['/', '/pricing', '/docs', '/docs/install', '/blog/hello-world', '/about'] as const
+/** Referrers of a first pageview, and the host and source the collector names for each. */
+const REFERRERS = [
+  { url: '', host: '' },
+  { url: 'https://www.google.com/search?q=tellen', host: 'google.com' },
+  { url: 'https://news.ycombinator.com/item?id=41', host: 'news.ycombinator.com' },
+  { url: 'https://blog.example.org/links', host: 'blog.example.org' },
+] as const
+const SOURCE_OF: Record<string, string> = { '': 'Direct', 'google.com': 'Google', 'news.ycombinator.com': 'Hacker News', 'blog.example.org': 'blog.example.org' }
+const CAMPAIGNS = [
+  { query: '?utm_source=newsletter&utm_medium=email&utm_campaign=autumn', utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'autumn' },
+  { query: '?ref=partner', utm_source: 'partner', utm_medium: '', utm_campaign: '' },
+] as const
+export const CUSTOM_EVENTS = ['signup', 'newsletter'] as const
+
+/** One client of a site: an address and a browser, so one visitor code per UTC day of receipt. */
+export interface Person {
+  site: string
+  id: number
+  ip: string
+  ua: string
+  sw: number
+  tz: string
+  lang: string
+  country: string
+  browser: string
+}
+
+/** One request to `/api/event`: a page view's events, as the SDK sends them. */
+export interface Request {
+  person: Person
+  events: Record<string, unknown>[]
+}
+
+/** An event as stored: the wire event with what the collector derives for it. */
+export interface Row {
+  site: string
+  /** The visitor code: the person and the UTC day the request was received on. */
+  visitor: string
+  ts: number
+  type: string
+  path: string
+  name: string
+  country: string
+  browser: string
+  source: string
+  referrer: string
+  utm_source: string
+  utm_medium: string
+  utm_campaign: string
+  /** The visit the event belongs to (none for an event of a run without pageviews). */
+  visit?: Visit
+}
+
+export interface Visit {
+  site: string
+  visitor: string
+  start: number
+  end: number
+  pageviews: number
+  customs: number
+  entry_page: string
+  exit_page: string
+  pages: Set<string>
+  events: Set<string>
+  /** The first pageview: source, referrer, campaign, country and technology of the visit. */
+  first: Row
+}
+
+/** The window of event times: the protocol takes events up to 24 hours old. */
+export function eventWindow(now: number) {
+  return { from: now - 23 * HOUR, to: now - 3 * MINUTE }
+}
+
+/**
+ * Generates the traffic of `people` clients of each site within the last 23 hours: one to four
+ * visits each, many starting shortly before a local or UTC midnight or an hour boundary, with
+ * referrers or campaign tags on first pageviews, several pages, clicks, custom events, timings and
+ * leave events, some page views closer than 30 minutes to the next (exactly 30:00 among them), some
+ * over it by less than a second, and now and then a tab hidden for long whose leave comes alone.
+ */
+export function generateTraffic(sites: readonly { domain: string; tz: string }[], people: number, now: number, seed: number): Request[] {
+  const rnd = random(seed)
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!
+  const between = (a: number, b: number) => a + Math.floor(rnd() * (b - a))
+  const window = eventWindow(now)
+  const out: Request[] = []
+  for (const site of sites) {
+    // Instants around which visits cluster: the site's local midnight and the UTC midnight in the window.
+    const anchors = [localMidnightIn(site.tz, window.from, window.to), localMidnightIn('UTC', window.from, window.to)].filter((t): t is number => t !== undefined)
+    for (let id = 0; id < people; id++) {
+      const client = CLIENTS[id % CLIENTS.length]!
+      const place = PLACES[Math.floor(id / CLIENTS.length) % PLACES.length]!
+      const person: Person = {
+        site: site.domain, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, tz: place.tz, lang: place.lang,
+        country: place.country, browser: client.browser,
+      }
+      const r = rnd()
+      let t =
+        r < 0.4 && anchors.length ? pick(anchors) - between(0, 40 * MINUTE)
+        : r < 0.6 ? Math.ceil(between(window.from, window.to) / HOUR) * HOUR - between(0, 10 * MINUTE)
+        : between(window.from, window.to - 2 * HOUR)
+      t = Math.max(t, window.from)
+      const visits = 1 + Math.floor(rnd() * 4)
+      for (let v = 0; v < visits && t < window.to; v++) {
+        const pageviews = rnd() < 0.35 ? 1 : 2 + Math.floor(rnd() * 4)
+        const campaign = rnd() < 0.2 ? pick(CAMPAIGNS) : undefined
+        const referrer = pick(REFERRERS)
+        let previous = `https://${site.domain}/`
+        let last = t
+        for (let p = 0; p < pageviews && t < window.to; p++) {
+          const path = p === 0 ? pick(PAGES.slice(0, 3)) : pick(PAGES)
+          const url = `https://${site.domain}${path}${p === 0 && campaign ? campaign.query : ''}`
+          const events: Record<string, unknown>[] = [{ type: 'pageview', url, ts: t, referrer: p === 0 ? referrer.url : previous }]
+          const at = (dt: number) => Math.min(t + dt, window.to)
+          events.push({ type: 'timing', url, ts: at(400), metric: 'lcp', value: 800 + between(0, 4000) })
+          const dwell = rnd() < 0.2 ? between(10 * MINUTE, 25 * MINUTE) : between(5_000, 6 * MINUTE)
+          if (rnd() < 0.4) events.push({ type: 'click', url, ts: at(between(1_000, dwell)), el: pick(['button#buy', 'a#nav-docs']), cx: between(0, 10), cy: between(0, 10) })
+          if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']) } })
+          const leave = rnd()
+          if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), exit: p === pageviews - 1 ? 'hidden' : 'internal', engaged: dwell, scroll: between(0, 101) })
+          // A tab hidden for long: its leave comes alone, more than 30 minutes after the page view.
+          else if (leave < 0.9) events.push({ type: 'leave', url, ts: at(between(35 * MINUTE, 50 * MINUTE)), exit: 'hidden', engaged: 1_000, scroll: 10 })
+          out.push({ person, events: events.sort((a, b) => (a.ts as number) - (b.ts as number)) })
+          last = Math.max(...events.map((e) => (VISIT_TYPES.has(e.type as string) ? (e.ts as number) : 0)))
+          // The next page view: soon, or after a long read (at most 30 minutes after the last event).
+          const next = rnd()
+          t = last + (next < 0.7 ? between(200, 5_000) : next < 0.8 ? GAP_MS : between(5 * MINUTE, 29 * MINUTE))
+          previous = url
+        }
+        // The next visit: mostly well apart, sometimes just over 30 minutes (by less than a second),
+        // sometimes under it (the two are one visit).
+        const gap = rnd()
+        t = last + (gap < 0.2 ? GAP_MS + between(1, 1_000) : gap < 0.3 ? between(5 * MINUTE, 25 * MINUTE) : between(35 * MINUTE, 3 * HOUR))
+      }
+    }
+  }
+  return out.filter((r) => r.events.length && (r.events[0]!.ts as number) <= window.to)
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+function parts(tz: string, ms: number) {
+  let f = formats.get(tz)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })
+    formats.set(tz, f)
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]))
+  return { day: `${p.year}-${p.month}-${p.day}`, hour: p.hour! }
+}
+/** The local day of an instant, `YYYY-MM-DD`. */
+export const localDay = (tz: string, ms: number) => parts(tz, ms).day
+/** The local hour of an instant as the API labels it, `YYYY-MM-DD HH:00`. */
+export const localHour = (tz: string, ms: number) => {
+  const p = parts(tz, ms)
+  return `${p.day} ${p.hour}:00`
+}
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+/** The first local midnight after `from` and before `to`, if there is one (found to the minute). */
+function localMidnightIn(tz: string, from: number, to: number): number | undefined {
+  const first = localDay(tz, from)
+  for (let t = Math.ceil(from / MINUTE) * MINUTE; t < to; t += MINUTE) if (localDay(tz, t) !== first) return t
+  return undefined
+}
+
+/** Rows of the traffic as the collector stores them, `received` being when each request was sent. */
+export function rowsOf(requests: readonly Request[], received: readonly number[]): Row[] {
+  const rows: Row[] = []
+  requests.forEach((r, i) => {
+    const visitor = `${r.person.site}/${r.person.id}/${utcDay(received[i]!)}`
+    for (const e of r.events) {
+      const url = new URL(e.url as string)
+      const pageview = e.type === 'pageview'
+      const params = url.searchParams
+      const utmSource = pageview ? (params.get('utm_source') ?? params.get('ref') ?? '') : ''
+      const refHost = pageview ? hostOf(e.referrer as string, r.person.site) : ''
+      rows.push({
+        site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : '',
+        country: r.person.country, browser: r.person.browser,
+        source: pageview ? utmSource || SOURCE_OF[refHost]! : '', referrer: refHost,
+        utm_source: utmSource, utm_medium: pageview ? (params.get('utm_medium') ?? '') : '', utm_campaign: pageview ? (params.get('utm_campaign') ?? '') : '',
+      })
+    }
+  })
+  return rows
+}
+
+function hostOf(referrer: string, site: string): string {
+  if (!referrer) return ''
+  const host = new URL(referrer).hostname.replace(/^www\./, '')
+  return host === site ? '' : host
+}
+
+/** Cuts the rows into visits (and links each row to its visit): per visitor and UTC day, at gaps over 30 minutes. */
+export function cutVisits(rows: readonly Row[]): Visit[] {
+  const runs = new Map<string, Row[]>()
+  for (const r of rows) {
+    if (!VISIT_TYPES.has(r.type)) continue
+    const key = `${r.site}|${r.visitor}|${utcDay(r.ts)}`
+    const run = runs.get(key)
+    if (run) run.push(r)
+    else runs.set(key, [r])
+  }
+  const visits: Visit[] = []
+  for (const run of runs.values()) {
+    run.sort((a, b) => a.ts - b.ts)
+    let current: Row[] = []
+    const close = () => {
+      const pageviews = current.filter((r) => r.type === 'pageview')
+      if (pageviews.length) {
+        const visit: Visit = {
+          site: current[0]!.site, visitor: current[0]!.visitor, start: current[0]!.ts, end: current.at(-1)!.ts,
+          pageviews: pageviews.length, customs: current.filter((r) => r.type === 'custom').length,
+          entry_page: pageviews[0]!.path, exit_page: pageviews.at(-1)!.path,
+          pages: new Set(pageviews.map((r) => r.path)), events: new Set(current.filter((r) => r.type === 'custom').map((r) => r.name)),
+          first: pageviews[0]!,
+        }
+        for (const r of current) r.visit = visit
+        visits.push(visit)
+      }
+      current = []
+    }
+    for (const r of run) {
+      if (current.length && r.ts - current.at(-1)!.ts > GAP_MS) close()
+      current.push(r)
+    }
+    close()
+  }
+  return visits
+}
+
+export type Filters = Partial<Record<'page' | 'entry_page' | 'exit_page' | 'source' | 'referrer' | 'utm_source' | 'utm_medium' | 'utm_campaign' | 'country' | 'browser' | 'event', string>>
+type FilterDimension = keyof Filters
+
+const VISIT_DIMS = new Set<FilterDimension>(['entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'event'])
+
+/** Whether a visit matches every filter: a page it viewed, a custom event it holds, its own values for the rest. */
+function visitMatches(v: Visit, f: Filters, only?: (d: FilterDimension) => boolean): boolean {
+  return (Object.entries(f) as [FilterDimension, string][]).every(([d, value]) => {
+    if (only && !only(d)) return true
+    if (d === 'page') return v.pages.has(value)
+    if (d === 'event') return v.events.has(value)
+    if (d === 'entry_page' || d === 'exit_page') return v[d] === value
+    return v.first[d] === value
+  })
+}
+
+/** Whether an event matches: its own page, place and technology, and its visit for the dimensions of a visit. */
+function rowMatches(r: Row, f: Filters): boolean {
+  for (const [d, value] of Object.entries(f) as [FilterDimension, string][]) {
+    if (VISIT_DIMS.has(d)) continue
+    if ((d === 'page' ? r.path : r[d as 'country' | 'browser']) !== value) return false
+  }
+  const visitFilters = Object.keys(f).some((d) => VISIT_DIMS.has(d as FilterDimension))
+  return !visitFilters || (r.visit !== undefined && visitMatches(r.visit, f, (d) => VISIT_DIMS.has(d)))
+}
+
+/** The expected answers about one site's traffic. */
+export function expectations(rows: readonly Row[], visits: readonly Visit[], site: string, tz: string) {
+  const siteRows = rows.filter((r) => r.site === site)
+  const siteVisits = visits.filter((v) => v.site === site)
+  const inRange = (ms: number, from: string, to: string) => {
+    const d = localDay(tz, ms)
+    return d >= from && d <= to
+  }
+  const pageviews = (from: string, to: string, f: Filters) => siteRows.filter((r) => r.type === 'pageview' && inRange(r.ts, from, to) && rowMatches(r, f))
+  const visitsOf = (from: string, to: string, f: Filters) => siteVisits.filter((v) => inRange(v.start, from, to) && visitMatches(v, f))
+  const distinct = (xs: readonly { visitor: string }[]) => new Set(xs.map((x) => x.visitor)).size
+  const visitMetrics = (vs: readonly Visit[]) => ({
+    visits: vs.length,
+    pages_per_visit: vs.length ? vs.reduce((n, v) => n + v.pageviews, 0) / vs.length : 0,
+    bounce_rate: vs.length ? vs.filter((v) => v.pageviews === 1 && v.customs === 0).length / vs.length : 0,
+    visit_duration: vs.length ? vs.reduce((n, v) => n + v.end - v.start, 0) / vs.length / 1000 : 0,
+  })
+  return {
+    overview(from: string, to: string, f: Filters) {
+      const pvs = pageviews(from, to, f)
+      return { visitors: distinct(pvs), pageviews: pvs.length, ...visitMetrics(visitsOf(from, to, f)) }
+    },
+    /** Non-zero points of a time series, by bucket label. */
+    timeseries(from: string, to: string, f: Filters, metric: string, interval: 'hour' | 'day'): Record<string, number> {
+      const bucket = (ms: number) => (interval === 'hour' ? localHour(tz, ms) : localDay(tz, ms))
+      const out: Record<string, number> = {}
+      if (metric === 'visitors' || metric === 'pageviews') {
+        const groups = groupBy(pageviews(from, to, f), (r) => bucket(r.ts))
+        for (const [b, pvs] of groups) out[b] = metric === 'visitors' ? distinct(pvs) : pvs.length
+      } else {
+        const groups = groupBy(visitsOf(from, to, f), (v) => bucket(v.start))
+        for (const [b, vs] of groups) out[b] = visitMetrics(vs)[metric as 'visits' | 'bounce_rate' | 'visit_duration']
+      }
+      return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0))
+    },
+    /** Every row of a breakdown, in the API's order. */
+    breakdown(from: string, to: string, f: Filters, dimension: string): Record<string, number | string>[] {
+      if (dimension === 'event') {
+        const customs = siteRows.filter((r) => r.type === 'custom' && inRange(r.ts, from, to) && rowMatches(r, withoutEvent(f)) && (f.event === undefined || r.name === f.event))
+        return [...groupBy(customs, (r) => r.name)]
+          .map(([value, rs]) => ({ value, visitors: distinct(rs), events: rs.length }))
+          .sort((a, b) => b.events - a.events || compare(a.value, b.value))
+      }
+      if (VISIT_DIMS.has(dimension as FilterDimension)) {
+        const key = (v: Visit) => (dimension === 'entry_page' || dimension === 'exit_page' ? v[dimension] : v.first[dimension as 'source'])
+        return [...groupBy(visitsOf(from, to, f), key)]
+          .map(([value, vs]) => ({ value, visitors: distinct(vs), visits: vs.length, pageviews: vs.reduce((n, v) => n + v.pageviews, 0), bounce_rate: visitMetrics(vs).bounce_rate }))
+          .sort((a, b) => b.visits - a.visits || compare(a.value, b.value))
+      }
+      const key = (r: Row) => (dimension === 'page' ? r.path : r[dimension as 'country' | 'browser'])
+      return [...groupBy(pageviews(from, to, f), key)]
+        .map(([value, rs]) => ({ value, visitors: distinct(rs), pageviews: rs.length }))
+        .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || compare(a.value, b.value))
+    },
+  }
+}
+
+const withoutEvent = ({ event: _, ...rest }: Filters): Filters => rest
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const x of xs) {
+    const k = key(x)
+    const group = out.get(k)
+    if (group) group.push(x)
+    else out.set(k, [x])
+  }
+  return out
+}
