@@ -38,8 +38,17 @@ const FILTERS: Filters[] = [
   { page: '/pricing', event: 'newsletter' },
   { entry_page: '/docs', country: 'US' },
   { exit_page: '/', source: 'Direct' },
+  { device: 'mobile' },
+  { language: 'fr-FR' },
+  { utm_medium: 'email' },
+  { screen: 'laptop', source: 'Google' },
+  { os: 'iOS', page: '/docs' },
+  { timezone: 'America/New_York', event: 'newsletter' },
 ]
-const BREAKDOWNS = ['page', 'source', 'referrer', 'country', 'browser', 'entry_page', 'exit_page', 'event'] as const
+const BREAKDOWNS = [
+  'page', 'entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign',
+  'country', 'browser', 'os', 'device', 'screen', 'timezone', 'language', 'event',
+] as const
 const SERIES = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration'] as const
 
 let c: Collector
@@ -77,7 +86,7 @@ beforeAll(async () => {
     received.push(Date.now())
     const res = await postEvents(
       c.url,
-      { v: 1, site: r.person.site, sw: r.person.sw, tz: r.person.tz, lang: r.person.lang, events: r.events },
+      { v: 1, site: r.person.site, sw: r.person.sw, tz: r.person.timezone, lang: r.person.language, events: r.events },
       { 'x-forwarded-for': r.person.ip, 'user-agent': r.person.ua },
     )
     if (res.status !== 202 || res.json.accepted !== r.events.length) throw new Error(`refused: ${JSON.stringify(res.json)} for ${JSON.stringify(r)}`)
@@ -173,6 +182,41 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
           const want = m.breakdown(range.from, range.to, f, dimension).map(rounded)
           if (!isDeepStrictEqual(rows, want)) mismatches.push({ f, range, dimension, source: got.source, got: rows, want })
         }
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
+  it('counts how visitors left pages as the traffic does', async () => {
+    const m = model()
+    const { from, to } = rangeOf(site.tz)
+    const mismatches: unknown[] = []
+    for (const f of FILTERS) {
+      for (const range of [{ from, to }, { from: to, to }]) {
+        const got = await get(site.domain, 'exits', { ...range, ...f, limit: '1000' })
+        const rows = (got.rows as Record<string, unknown>[]).map(rounded)
+        const want = m.exits(range.from, range.to, f).map(rounded)
+        if (!isDeepStrictEqual(rows, want)) mismatches.push({ f, range, source: got.source, got: rows, want })
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
+  it('pages through breakdowns and exits in the order of the whole answer', async () => {
+    const m = model()
+    const { from, to } = rangeOf(site.tz)
+    const mismatches: unknown[] = []
+    for (const f of [{}, { country: 'NL' }, { source: 'Direct' }, { page: '/pricing', source: 'Google' }] as Filters[]) {
+      for (const [limit, offset] of [[1, 0], [2, 1], [3, 4]] as const) {
+        const page = { from, to, ...f, limit: String(limit), offset: String(offset) }
+        for (const dimension of ['page', 'entry_page', 'source', 'browser', 'event'] as const) {
+          const got = ((await get(site.domain, `breakdown/${dimension}`, page)).rows as Record<string, unknown>[]).map(rounded)
+          const want = m.breakdown(from, to, f, dimension).slice(offset, offset + limit).map(rounded)
+          if (!isDeepStrictEqual(got, want)) mismatches.push({ f, dimension, limit, offset, got, want })
+        }
+        const got = ((await get(site.domain, 'exits', page)).rows as Record<string, unknown>[]).map(rounded)
+        const want = m.exits(from, to, f).slice(offset, offset + limit).map(rounded)
+        if (!isDeepStrictEqual(got, want)) mismatches.push({ f, exits: true, limit, offset, got, want })
       }
     }
     expect(mismatches).toEqual([])

@@ -16,9 +16,10 @@ const VISIT_TYPES = new Set(['pageview', 'custom', 'leave', 'click', 'download',
 
 /** What the collector derives from each kind of client, known by construction. */
 const CLIENTS = [
-  { ua: UA.chromeMac, browser: 'Chrome', sw: 1600 },
-  { ua: UA.safariIphone, browser: 'Mobile Safari', sw: 390 },
-  { ua: UA.firefoxWindows, browser: 'Firefox', sw: 1280 },
+  { ua: UA.chromeMac, browser: 'Chrome', os: 'Mac OS', device: 'desktop', sw: 1600, screen: 'desktop' },
+  { ua: UA.safariIphone, browser: 'Mobile Safari', os: 'iOS', device: 'mobile', sw: 390, screen: 'phone' },
+  { ua: UA.firefoxWindows, browser: 'Firefox', os: 'Windows', device: 'desktop', sw: 1280, screen: 'laptop' },
+  { ua: UA.chromeAndroidTablet, browser: 'Chrome', os: 'Android', device: 'tablet', sw: 800, screen: 'tablet' },
 ] as const
 const PLACES = [
   { ip: '145.14.1.', country: 'NL', tz: 'Europe/Amsterdam', lang: 'nl-NL' },
@@ -40,17 +41,24 @@ const CAMPAIGNS = [
 ] as const
 export const CUSTOM_EVENTS = ['signup', 'newsletter'] as const
 
+/** What the collector stores of a client, the same on every event it sends. */
+interface ClientValues {
+  country: string
+  browser: string
+  os: string
+  device: string
+  screen: string
+  timezone: string
+  language: string
+}
+
 /** One client of a site: an address and a browser, so one visitor code per UTC day of receipt. */
-export interface Person {
+export interface Person extends ClientValues {
   site: string
   id: number
   ip: string
   ua: string
   sw: number
-  tz: string
-  lang: string
-  country: string
-  browser: string
 }
 
 /** One request to `/api/event`: a page view's events, as the SDK sends them. */
@@ -60,7 +68,7 @@ export interface Request {
 }
 
 /** An event as stored: the wire event with what the collector derives for it. */
-export interface Row {
+export interface Row extends ClientValues {
   site: string
   /** The visitor code: the person and the UTC day the request was received on. */
   visitor: string
@@ -68,8 +76,10 @@ export interface Row {
   type: string
   path: string
   name: string
-  country: string
-  browser: string
+  /** A leave event's exit kind, target and engaged time. */
+  exit: string
+  target: string
+  engaged: number
   source: string
   referrer: string
   utm_source: string
@@ -119,8 +129,8 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
       const client = CLIENTS[id % CLIENTS.length]!
       const place = PLACES[Math.floor(id / CLIENTS.length) % PLACES.length]!
       const person: Person = {
-        site: site.domain, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, tz: place.tz, lang: place.lang,
-        country: place.country, browser: client.browser,
+        site: site.domain, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, country: place.country, browser: client.browser,
+        os: client.os, device: client.device, screen: client.screen, timezone: place.tz, language: place.lang,
       }
       const r = rnd()
       let t =
@@ -133,11 +143,11 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
         const pageviews = rnd() < 0.35 ? 1 : 2 + Math.floor(rnd() * 4)
         const campaign = rnd() < 0.2 ? pick(CAMPAIGNS) : undefined
         const referrer = pick(REFERRERS)
+        const paths = Array.from({ length: pageviews }, (_, p) => (p === 0 ? pick(PAGES.slice(0, 3)) : pick(PAGES)))
         let previous = `https://${site.domain}/`
         let last = t
         for (let p = 0; p < pageviews && t < window.to; p++) {
-          const path = p === 0 ? pick(PAGES.slice(0, 3)) : pick(PAGES)
-          const url = `https://${site.domain}${path}${p === 0 && campaign ? campaign.query : ''}`
+          const url = `https://${site.domain}${paths[p]}${p === 0 && campaign ? campaign.query : ''}`
           const events: Record<string, unknown>[] = [{ type: 'pageview', url, ts: t, referrer: p === 0 ? referrer.url : previous }]
           const at = (dt: number) => Math.min(t + dt, window.to)
           events.push({ type: 'timing', url, ts: at(400), metric: 'lcp', value: 800 + between(0, 4000) })
@@ -145,7 +155,11 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
           if (rnd() < 0.4) events.push({ type: 'click', url, ts: at(between(1_000, dwell)), el: pick(['button#buy', 'a#nav-docs']), cx: between(0, 10), cy: between(0, 10) })
           if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']) } })
           const leave = rnd()
-          if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), exit: p === pageviews - 1 ? 'hidden' : 'internal', engaged: dwell, scroll: between(0, 101) })
+          const how =
+            p < pageviews - 1 ? { exit: 'internal', target: `https://${site.domain}${paths[p + 1]}` }
+            : rnd() < 0.3 ? { exit: 'outbound', target: pick(['https://github.com/tellen', 'https://www.wikipedia.org/wiki/Web_analytics']) }
+            : { exit: 'hidden' }
+          if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), ...how, engaged: between(1_000, dwell), scroll: between(0, 101) })
           // A tab hidden for long: its leave comes alone, more than 30 minutes after the page view.
           else if (leave < 0.9) events.push({ type: 'leave', url, ts: at(between(35 * MINUTE, 50 * MINUTE)), exit: 'hidden', engaged: 1_000, scroll: 10 })
           out.push({ person, events: events.sort((a, b) => (a.ts as number) - (b.ts as number)) })
@@ -204,13 +218,23 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
       const refHost = pageview ? hostOf(e.referrer as string, r.person.site) : ''
       rows.push({
         site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : '',
-        country: r.person.country, browser: r.person.browser,
+        exit: e.type === 'leave' ? (e.exit as string) : '', target: e.type === 'leave' ? targetOf(e.exit as string, e.target as string | undefined) : '',
+        engaged: e.type === 'leave' ? (e.engaged as number) : 0,
+        country: r.person.country, browser: r.person.browser, os: r.person.os, device: r.person.device, screen: r.person.screen,
+        timezone: r.person.timezone, language: r.person.language,
         source: pageview ? utmSource || SOURCE_OF[refHost]! : '', referrer: refHost,
         utm_source: utmSource, utm_medium: pageview ? (params.get('utm_medium') ?? '') : '', utm_campaign: pageview ? (params.get('utm_campaign') ?? '') : '',
       })
     }
   })
   return rows
+}
+
+/** A leave event's target as stored: the host of an outbound link, else host and path. */
+function targetOf(exit: string, target: string | undefined): string {
+  if (!target) return ''
+  const u = new URL(target)
+  return exit === 'outbound' ? u.hostname : `${u.hostname}${u.pathname}`
 }
 
 function hostOf(referrer: string, site: string): string {
@@ -257,7 +281,7 @@ export function cutVisits(rows: readonly Row[]): Visit[] {
   return visits
 }
 
-export type Filters = Partial<Record<'page' | 'entry_page' | 'exit_page' | 'source' | 'referrer' | 'utm_source' | 'utm_medium' | 'utm_campaign' | 'country' | 'browser' | 'event', string>>
+export type Filters = Partial<Record<'page' | 'entry_page' | 'exit_page' | 'source' | 'referrer' | 'utm_source' | 'utm_medium' | 'utm_campaign' | 'event' | keyof ClientValues, string>>
 type FilterDimension = keyof Filters
 
 const VISIT_DIMS = new Set<FilterDimension>(['entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'event'])
@@ -277,7 +301,7 @@ function visitMatches(v: Visit, f: Filters, only?: (d: FilterDimension) => boole
 function rowMatches(r: Row, f: Filters): boolean {
   for (const [d, value] of Object.entries(f) as [FilterDimension, string][]) {
     if (VISIT_DIMS.has(d)) continue
-    if ((d === 'page' ? r.path : r[d as 'country' | 'browser']) !== value) return false
+    if ((d === 'page' ? r.path : r[d as keyof ClientValues]) !== value) return false
   }
   const visitFilters = Object.keys(f).some((d) => VISIT_DIMS.has(d as FilterDimension))
   return !visitFilters || (r.visit !== undefined && visitMatches(r.visit, f, (d) => VISIT_DIMS.has(d)))
@@ -332,10 +356,20 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
           .map(([value, vs]) => ({ value, visitors: distinct(vs), visits: vs.length, pageviews: vs.reduce((n, v) => n + v.pageviews, 0), bounce_rate: visitMetrics(vs).bounce_rate }))
           .sort((a, b) => b.visits - a.visits || compare(a.value, b.value))
       }
-      const key = (r: Row) => (dimension === 'page' ? r.path : r[dimension as 'country' | 'browser'])
+      const key = (r: Row) => (dimension === 'page' ? r.path : r[dimension as keyof ClientValues])
       return [...groupBy(pageviews(from, to, f), key)]
         .map(([value, rs]) => ({ value, visitors: distinct(rs), pageviews: rs.length }))
         .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || compare(a.value, b.value))
+    },
+    /** Every row of the exits view, in the API's order. */
+    exits(from: string, to: string, f: Filters): Record<string, number | string>[] {
+      const leaves = siteRows.filter((r) => r.type === 'leave' && inRange(r.ts, from, to) && rowMatches(r, f))
+      return [...groupBy(leaves, (r) => JSON.stringify([r.path, r.exit, r.target]))]
+        .map(([key, rs]) => {
+          const [page, kind, target] = JSON.parse(key) as string[]
+          return { page: page!, kind: kind!, target: target!, leaves: rs.length, visitors: distinct(rs), engaged_seconds: rs.reduce((n, r) => n + r.engaged, 0) / rs.length / 1000 }
+        })
+        .sort((a, b) => b.leaves - a.leaves || compare(a.page, b.page) || compare(a.kind, b.kind) || compare(a.target, b.target))
     },
   }
 }
