@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { postEvents, startCollector, type Collector } from './helpers/collector.ts'
-import { cutVisits, eventWindow, expectations, generateTraffic, localDay, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
+import { cutVisits, eventWindow, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
 
 /**
  * Seeded traffic goes over HTTP into a real collector; every answer of the stats API for many
@@ -52,7 +52,8 @@ const BREAKDOWNS = [
 const SERIES = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration'] as const
 
 let c: Collector
-let requests: Request[]
+/** Every request sent, in the order sent. */
+const requests: Request[] = []
 /** When each request was sent: its day is the day of its visitor code. */
 const received: number[] = []
 let generatedAt = 0
@@ -79,10 +80,22 @@ beforeAll(async () => {
     expect(res.status).toBe(200)
   }
   generatedAt = Date.now()
-  requests = generateTraffic(SITES, PEOPLE, generatedAt, SEED)
-  // Sent in the order of their page views, as they would come in.
-  requests.sort((a, b) => (a.events[0]!.ts as number) - (b.events[0]!.ts as number))
-  for (const r of requests) {
+  // Sent in the order of their page views, as they would come in, but for some that come once the
+  // visits job has cut the others.
+  const all = generateTraffic(SITES, PEOPLE, generatedAt, SEED).sort((a, b) => (a.events[0]!.ts as number) - (b.events[0]!.ts as number))
+  const late = lateRequests(all, 0.1, SEED)
+  await send(all.filter((r) => !late.has(r)))
+  await send([...late])
+}, 120_000)
+
+/**
+ * Posts requests, then waits until the answers show every pageview and visit sent so far: the
+ * writer flushes within 100 ms and the visits job runs every 250 ms. After 20 s it gives up (the
+ * comparisons then say what is missing).
+ */
+async function send(batch: readonly Request[]): Promise<void> {
+  for (const r of batch) {
+    requests.push(r)
     received.push(Date.now())
     const res = await postEvents(
       c.url,
@@ -91,23 +104,20 @@ beforeAll(async () => {
     )
     if (res.status !== 202 || res.json.accepted !== r.events.length) throw new Error(`refused: ${JSON.stringify(res.json)} for ${JSON.stringify(r)}`)
   }
-  // The writer flushes within 100 ms; the visits job runs every 250 ms. Wait until both sites show
-  // every pageview and visit, or for at most 20 s (the comparisons then say what is missing).
   const rows = rowsOf(requests, received)
   const visits = cutVisits(rows)
   const deadline = Date.now() + 20_000
   for (const site of SITES) {
     const want = expectations(rows, visits, site.domain, site.tz).overview('2000-01-01', '2099-12-31', {})
-    const range = rangeOf(site.tz)
     while (Date.now() < deadline) {
-      const got = (await get(site.domain, 'overview', range)).current
+      const got = (await get(site.domain, 'overview', rangeOf(site.tz))).current
       if (got.pageviews === want.pageviews && got.visits === want.visits) break
       await new Promise((r) => setTimeout(r, 200))
     }
   }
   // One more pass of the job after the last one that could still have missed a late insert.
   await new Promise((r) => setTimeout(r, 600))
-}, 120_000)
+}
 afterAll(async () => {
   await c?.stop()
 })

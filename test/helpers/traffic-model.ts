@@ -114,7 +114,8 @@ export function eventWindow(now: number) {
  * visits each, many starting shortly before a local or UTC midnight or an hour boundary, with
  * referrers or campaign tags on first pageviews, several pages, clicks, custom events, timings and
  * leave events, some page views closer than 30 minutes to the next (exactly 30:00 among them), some
- * over it by less than a second, and now and then a tab hidden for long whose leave comes alone.
+ * over it by less than a second, and now and then a tab hidden for long whose leave
+ * or custom event comes alone.
  */
 export function generateTraffic(sites: readonly { domain: string; tz: string }[], people: number, now: number, seed: number): Request[] {
   const rnd = random(seed)
@@ -160,8 +161,10 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
             : rnd() < 0.3 ? { exit: 'outbound', target: pick(['https://github.com/tellen', 'https://www.wikipedia.org/wiki/Web_analytics']) }
             : { exit: 'hidden' }
           if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), ...how, engaged: between(1_000, dwell), scroll: between(0, 101) })
-          // A tab hidden for long: its leave comes alone, more than 30 minutes after the page view.
+          // A tab hidden for long: its leave, or a custom event of the page, comes alone more than 30
+          // minutes after the page view.
           else if (leave < 0.9) events.push({ type: 'leave', url, ts: at(between(35 * MINUTE, 50 * MINUTE)), exit: 'hidden', engaged: 1_000, scroll: 10 })
+          else if (leave < 0.93) events.push({ type: 'custom', url, ts: at(between(35 * MINUTE, 50 * MINUTE)), name: pick(CUSTOM_EVENTS), props: { plan: 'free' } })
           out.push({ person, events: events.sort((a, b) => (a.ts as number) - (b.ts as number)) })
           last = Math.max(...events.map((e) => (VISIT_TYPES.has(e.type as string) ? (e.ts as number) : 0)))
           // The next page view: soon, or after a long read (at most 30 minutes after the last event).
@@ -177,6 +180,32 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
     }
   }
   return out.filter((r) => r.events.length && (r.events[0]!.ts as number) <= window.to)
+}
+
+/**
+ * Picks about a `share` of the requests to arrive late, after the visits job has cut the others:
+ * beacons that were queued or retried. A late request may make a visit grow, end elsewhere or appear,
+ * but never move its start or give it another first pageview: the visit-slot filter on events reads
+ * visits without FINAL, so until a merge it may still match such a visit's old row (docs/design.md).
+ */
+export function lateRequests(requests: readonly Request[], share: number, seed: number): Set<Request> {
+  const rnd = random(seed)
+  const late = new Set<Request>()
+  const byPerson = new Map<Person, Request[]>()
+  for (const r of requests) byPerson.set(r.person, [...(byPerson.get(r.person) ?? []), r])
+  for (const own of byPerson.values()) {
+    const firstOf = (rs: readonly Request[]) => {
+      const rows = rowsOf(rs, rs.map(() => 0))
+      return new Map(cutVisits(rows).map((v) => [v.start, v.first.ts]))
+    }
+    const final = firstOf(own)
+    for (const r of own) {
+      if (rnd() >= share) continue
+      const before = firstOf(own.filter((x) => x !== r && !late.has(x)))
+      if ([...before].every(([start, first]) => final.get(start) === first)) late.add(r)
+    }
+  }
+  return late
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>()
