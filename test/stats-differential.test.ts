@@ -212,6 +212,21 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     expect(mismatches).toEqual([])
   })
 
+  it('counts timing samples and their ratings as the traffic does', async () => {
+    const m = model()
+    const { from, to } = rangeOf(site.tz)
+    const mismatches: unknown[] = []
+    for (const f of FILTERS) {
+      for (const range of [{ from, to }, { from, to: from }]) {
+        const got = await get(site.domain, 'vitals', { ...range, ...f })
+        const rows = (got.metrics as Record<string, unknown>[]).map(({ metric, samples, good, needs_improvement, poor }) => ({ metric, samples, good, needs_improvement, poor }))
+        const want = m.vitals(range.from, range.to, f)
+        if (!isDeepStrictEqual(rows, want)) mismatches.push({ f, range, source: got.source, got: rows, want })
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
   it('pages through breakdowns and exits in the order of the whole answer', async () => {
     const m = model()
     const { from, to } = rangeOf(site.tz)

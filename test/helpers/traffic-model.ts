@@ -76,6 +76,8 @@ export interface Row extends ClientValues {
   type: string
   path: string
   name: string
+  /** A timing's value. */
+  value: number
   /** A leave event's exit kind, target and engaged time. */
   exit: string
   target: string
@@ -152,6 +154,7 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
           const events: Record<string, unknown>[] = [{ type: 'pageview', url, ts: t, referrer: p === 0 ? referrer.url : previous }]
           const at = (dt: number) => Math.min(t + dt, window.to)
           events.push({ type: 'timing', url, ts: at(400), metric: 'lcp', value: 800 + between(0, 4000) })
+          if (rnd() < 0.5) events.push({ type: 'timing', url, ts: at(250), metric: 'ttfb', value: 100 + between(0, 2400) })
           const dwell = rnd() < 0.2 ? between(10 * MINUTE, 25 * MINUTE) : between(5_000, 6 * MINUTE)
           if (rnd() < 0.4) events.push({ type: 'click', url, ts: at(between(1_000, dwell)), el: pick(['button#buy', 'a#nav-docs']), cx: between(0, 10), cy: between(0, 10) })
           if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']) } })
@@ -246,7 +249,8 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
       const utmSource = pageview ? (params.get('utm_source') ?? params.get('ref') ?? '') : ''
       const refHost = pageview ? hostOf(e.referrer as string, r.person.site) : ''
       rows.push({
-        site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : '',
+        site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : e.type === 'timing' ? (e.metric as string) : '',
+        value: e.type === 'timing' ? (e.value as number) : 0,
         exit: e.type === 'leave' ? (e.exit as string) : '', target: e.type === 'leave' ? targetOf(e.exit as string, e.target as string | undefined) : '',
         engaged: e.type === 'leave' ? (e.engaged as number) : 0,
         country: r.person.country, browser: r.person.browser, os: r.person.os, device: r.person.device, screen: r.person.screen,
@@ -389,6 +393,40 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
       return [...groupBy(pageviews(from, to, f), key)]
         .map(([value, rs]) => ({ value, visitors: distinct(rs), pageviews: rs.length }))
         .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || compare(a.value, b.value))
+    },
+    /**
+     * Timing samples and their ratings per metric. With one filter on a source, referrer, campaign
+     * tag, entry or exit page, a timing counts with the last visit of its visitor that started at or
+     * before it on its UTC day, if it came within 30 minutes of that visit's end (the job keeps them
+     * so); with other filters on a visit, when a matching visit of its visitor spans its half-hour slot.
+     */
+    vitals(from: string, to: string, f: Filters): Record<string, number | string>[] {
+      const dims = Object.keys(f) as FilterDimension[]
+      const byDetail = dims.length === 1 && VISIT_DIMS.has(dims[0]!) && dims[0] !== 'event'
+      const own = Object.fromEntries(Object.entries(f).filter(([d]) => !VISIT_DIMS.has(d as FilterDimension))) as Filters
+      const onVisit = dims.some((d) => VISIT_DIMS.has(d))
+      const slot = (ms: number) => Math.floor(ms / GAP_MS)
+      const matches = (r: Row) => {
+        if (!rowMatches(r, own)) return false
+        if (!onVisit) return true
+        const candidates = siteVisits.filter((v) => v.visitor === r.visitor)
+        if (byDetail) {
+          const owner = candidates.filter((v) => utcDay(v.start) === utcDay(r.ts) && v.start <= r.ts).sort((a, b) => b.start - a.start)[0]
+          return owner !== undefined && r.ts <= owner.end + GAP_MS && visitMatches(owner, f)
+        }
+        return candidates.some((v) => slot(v.start) <= slot(r.ts) && slot(r.ts) <= slot(v.end) && visitMatches(v, f, (d) => VISIT_DIMS.has(d)))
+      }
+      const THRESHOLDS: Record<string, [number, number]> = { lcp: [2500, 4000], ttfb: [800, 1800] }
+      const timings = siteRows.filter((r) => r.type === 'timing' && inRange(r.ts, from, to) && matches(r))
+      return [...groupBy(timings, (r) => r.name)]
+        .map(([metric, rs]) => {
+          const [good, poor] = THRESHOLDS[metric]!
+          return {
+            metric, samples: rs.length, good: rs.filter((r) => r.value <= good).length,
+            needs_improvement: rs.filter((r) => r.value > good && r.value <= poor).length, poor: rs.filter((r) => r.value > poor).length,
+          }
+        })
+        .sort((a, b) => compare(a.metric, b.metric))
     },
     /** Every row of the exits view, in the API's order. */
     exits(from: string, to: string, f: Filters): Record<string, number | string>[] {
