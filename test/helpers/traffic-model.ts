@@ -428,6 +428,36 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
         })
         .sort((a, b) => compare(a.metric, b.metric))
     },
+    /**
+     * The rows of a partner export, in its order, and how many it leaves out: from the pageviews when
+     * one pageview rollup holds every dimension and visits are not asked for, else from the visits
+     * (by their start, with their pageviews). A row is shown when it has at least `k` visitors on one
+     * UTC day.
+     */
+    exportRows(from: string, to: string, dimensions: readonly string[], metrics: readonly string[], k: number) {
+      const traffic = !metrics.includes('visits') && TRAFFIC_GROUPS.some((g) => dimensions.every((d) => d === 'day' || g.includes(d)))
+      type Item = { visitor: string; ts: number; pageviews: number; values: (d: string) => string }
+      const items: Item[] = traffic
+        ? pageviews(from, to, {}).map((r) => ({ visitor: r.visitor, ts: r.ts, pageviews: 1, values: (d) => (d === 'page' ? r.path : r[d as keyof ClientValues]) }))
+        : visitsOf(from, to, {}).map((v) => ({
+            visitor: v.visitor, ts: v.start, pageviews: v.pageviews,
+            values: (d) => (d === 'entry_page' || d === 'exit_page' ? v[d] : v.first[d as keyof ClientValues]),
+          }))
+      const key = (x: Item) => JSON.stringify(dimensions.map((d) => (d === 'day' ? localDay(tz, x.ts) : x.values(d))))
+      const rows = [...groupBy(items, key)].map(([k, xs]) => {
+        const values = JSON.parse(k) as string[]
+        const row: Record<string, string | number> = Object.fromEntries(dimensions.map((d, i) => [d, values[i]!]))
+        const all = { visitors: distinct(xs), pageviews: xs.reduce((n, x) => n + x.pageviews, 0), visits: xs.length }
+        for (const m of metrics) row[m] = all[m as keyof typeof all]
+        return { row, people: Math.max(...[...groupBy(xs, (x) => utcDay(x.ts)).values()].map(distinct)) }
+      })
+      const shown = rows.filter((r) => r.people >= k).map((r) => r.row)
+      shown.sort((a, b) => {
+        for (const d of dimensions) if (a[d] !== b[d]) return compare(String(a[d]), String(b[d]))
+        return 0
+      })
+      return { rows: shown, suppressed: rows.length - shown.length }
+    },
     /** Every row of the exits view, in the API's order. */
     exits(from: string, to: string, f: Filters): Record<string, number | string>[] {
       const leaves = siteRows.filter((r) => r.type === 'leave' && inRange(r.ts, from, to) && rowMatches(r, f))
@@ -441,6 +471,8 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
   }
 }
 
+/** The dimensions the pageview rollups hold together (collector/src/stats/dimensions.ts). */
+const TRAFFIC_GROUPS = [['country', 'timezone', 'language'], ['page'], ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen']]
 const withoutEvent = ({ event: _, ...rest }: Filters): Filters => rest
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
