@@ -228,6 +228,21 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     expect(mismatches).toEqual([])
   })
 
+  it('counts scroll depths, clicks, mouse movements and clicked elements as the traffic does', async () => {
+    const m = model()
+    const { from, to } = rangeOf(site.tz)
+    const mismatches: unknown[] = []
+    for (const f of FILTERS) {
+      for (const range of [{ from, to }, { from, to: from }]) {
+        const got = await get(site.domain, 'interactions', { ...range, ...f })
+        const want = m.interactions(range.from, range.to, f)
+        const { scroll, clicks, moves, elements } = got
+        if (!isDeepStrictEqual({ scroll, clicks, moves, elements }, want)) mismatches.push({ f, range, source: got.source, got: { scroll, elements }, want: { scroll: want.scroll, elements: want.elements } })
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
   it('exports the rows of at least k visitors on a day, and only those, as the traffic has them', async () => {
     const m = model()
     const { from, to } = rangeOf(site.tz)

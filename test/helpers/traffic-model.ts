@@ -78,6 +78,11 @@ export interface Row extends ClientValues {
   name: string
   /** A timing's value. */
   value: number
+  /** A leave event's scroll depth and mouse-movement grid, a click's cell and element. */
+  scroll: number
+  grid: number[]
+  cell: [number, number]
+  element: string
   /** A leave event's exit kind, target and engaged time. */
   exit: string
   target: string
@@ -163,7 +168,8 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
             p < pageviews - 1 ? { exit: 'internal', target: `https://${site.domain}${paths[p + 1]}` }
             : rnd() < 0.3 ? { exit: 'outbound', target: pick(['https://github.com/tellen', 'https://www.wikipedia.org/wiki/Web_analytics']) }
             : { exit: 'hidden' }
-          if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), ...how, engaged: between(1_000, dwell), scroll: between(0, 101) })
+          const grid = rnd() < 0.5 ? { grid: Array.from({ length: 100 }, () => (rnd() < 0.2 ? between(1, 4) : 0)) } : {}
+          if (leave < 0.85) events.push({ type: 'leave', url, ts: at(dwell), ...how, engaged: between(1_000, dwell), scroll: between(0, 101), ...grid })
           // A tab hidden for long: its leave, or a custom event of the page, comes alone more than 30
           // minutes after the page view.
           else if (leave < 0.9) events.push({ type: 'leave', url, ts: at(between(35 * MINUTE, 50 * MINUTE)), exit: 'hidden', engaged: 1_000, scroll: 10 })
@@ -251,6 +257,8 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
       rows.push({
         site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : e.type === 'timing' ? (e.metric as string) : '',
         value: e.type === 'timing' ? (e.value as number) : 0,
+        scroll: e.type === 'leave' ? (e.scroll as number) : 0, grid: e.type === 'leave' ? ((e.grid as number[] | undefined) ?? []) : [],
+        cell: e.type === 'click' ? [e.cx as number, e.cy as number] : [0, 0], element: e.type === 'click' ? (e.el as string) : '',
         exit: e.type === 'leave' ? (e.exit as string) : '', target: e.type === 'leave' ? targetOf(e.exit as string, e.target as string | undefined) : '',
         engaged: e.type === 'leave' ? (e.engaged as number) : 0,
         country: r.person.country, browser: r.person.browser, os: r.person.os, device: r.person.device, screen: r.person.screen,
@@ -351,6 +359,30 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
   const pageviews = (from: string, to: string, f: Filters) => siteRows.filter((r) => r.type === 'pageview' && inRange(r.ts, from, to) && rowMatches(r, f))
   const visitsOf = (from: string, to: string, f: Filters) => siteVisits.filter((v) => inRange(v.start, from, to) && visitMatches(v, f))
   const distinct = (xs: readonly { visitor: string }[]) => new Set(xs.map((x) => x.visitor)).size
+  /**
+   * Whether a timing, leave or click event matches the filters. With one filter on a source, referrer,
+   * campaign tag, entry or exit page, the event counts with the last visit of its visitor that started
+   * at or before it on its UTC day, if it came within 30 minutes of that visit's end (the visits job
+   * keeps such details so); with other filters on a visit, when a matching visit of its visitor spans
+   * the event's half-hour slot.
+   */
+  const detailMatcher = (f: Filters) => {
+    const dims = Object.keys(f) as FilterDimension[]
+    const byDetail = dims.length === 1 && VISIT_DIMS.has(dims[0]!) && dims[0] !== 'event'
+    const own = Object.fromEntries(Object.entries(f).filter(([d]) => !VISIT_DIMS.has(d as FilterDimension))) as Filters
+    const onVisit = dims.some((d) => VISIT_DIMS.has(d))
+    const slot = (ms: number) => Math.floor(ms / GAP_MS)
+    return (r: Row) => {
+      if (!rowMatches(r, own)) return false
+      if (!onVisit) return true
+      const candidates = siteVisits.filter((v) => v.visitor === r.visitor)
+      if (byDetail) {
+        const owner = candidates.filter((v) => utcDay(v.start) === utcDay(r.ts) && v.start <= r.ts).sort((a, b) => b.start - a.start)[0]
+        return owner !== undefined && r.ts <= owner.end + GAP_MS && visitMatches(owner, f)
+      }
+      return candidates.some((v) => slot(v.start) <= slot(r.ts) && slot(r.ts) <= slot(v.end) && visitMatches(v, f, (d) => VISIT_DIMS.has(d)))
+    }
+  }
   const visitMetrics = (vs: readonly Visit[]) => ({
     visits: vs.length,
     pages_per_visit: vs.length ? vs.reduce((n, v) => n + v.pageviews, 0) / vs.length : 0,
@@ -394,28 +426,9 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
         .map(([value, rs]) => ({ value, visitors: distinct(rs), pageviews: rs.length }))
         .sort((a, b) => b.visitors - a.visitors || b.pageviews - a.pageviews || compare(a.value, b.value))
     },
-    /**
-     * Timing samples and their ratings per metric. With one filter on a source, referrer, campaign
-     * tag, entry or exit page, a timing counts with the last visit of its visitor that started at or
-     * before it on its UTC day, if it came within 30 minutes of that visit's end (the job keeps them
-     * so); with other filters on a visit, when a matching visit of its visitor spans its half-hour slot.
-     */
+    /** Timing samples and their ratings per metric (see `detailMatcher`). */
     vitals(from: string, to: string, f: Filters): Record<string, number | string>[] {
-      const dims = Object.keys(f) as FilterDimension[]
-      const byDetail = dims.length === 1 && VISIT_DIMS.has(dims[0]!) && dims[0] !== 'event'
-      const own = Object.fromEntries(Object.entries(f).filter(([d]) => !VISIT_DIMS.has(d as FilterDimension))) as Filters
-      const onVisit = dims.some((d) => VISIT_DIMS.has(d))
-      const slot = (ms: number) => Math.floor(ms / GAP_MS)
-      const matches = (r: Row) => {
-        if (!rowMatches(r, own)) return false
-        if (!onVisit) return true
-        const candidates = siteVisits.filter((v) => v.visitor === r.visitor)
-        if (byDetail) {
-          const owner = candidates.filter((v) => utcDay(v.start) === utcDay(r.ts) && v.start <= r.ts).sort((a, b) => b.start - a.start)[0]
-          return owner !== undefined && r.ts <= owner.end + GAP_MS && visitMatches(owner, f)
-        }
-        return candidates.some((v) => slot(v.start) <= slot(r.ts) && slot(r.ts) <= slot(v.end) && visitMatches(v, f, (d) => VISIT_DIMS.has(d)))
-      }
+      const matches = detailMatcher(f)
       const THRESHOLDS: Record<string, [number, number]> = { lcp: [2500, 4000], ttfb: [800, 1800] }
       const timings = siteRows.filter((r) => r.type === 'timing' && inRange(r.ts, from, to) && matches(r))
       return [...groupBy(timings, (r) => r.name)]
@@ -457,6 +470,23 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
         return 0
       })
       return { rows: shown, suppressed: rows.length - shown.length }
+    },
+    /** Scroll depths, click and movement grids and the top 20 clicked elements (see `detailMatcher`). */
+    interactions(from: string, to: string, f: Filters) {
+      const matches = detailMatcher(f)
+      const leaves = siteRows.filter((r) => r.type === 'leave' && inRange(r.ts, from, to) && matches(r))
+      const clicks = siteRows.filter((r) => r.type === 'click' && inRange(r.ts, from, to) && matches(r))
+      const grid = () => Array.from({ length: 10 }, () => new Array<number>(10).fill(0))
+      const clickGrid = grid()
+      for (const r of clicks) clickGrid[r.cell[1]]![r.cell[0]]! += 1
+      const moves = grid()
+      for (const r of leaves) r.grid.forEach((n, i) => (moves[Math.floor(i / 10)]![i % 10]! += n))
+      return {
+        scroll: [...groupBy(leaves, (r) => String(Math.floor(r.scroll / 10) * 10))].map(([depth, rs]) => ({ depth: Number(depth), views: rs.length })).sort((a, b) => a.depth - b.depth),
+        clicks: clickGrid,
+        moves,
+        elements: [...groupBy(clicks, (r) => r.element)].map(([element, rs]) => ({ element, clicks: rs.length })).sort((a, b) => b.clicks - a.clicks || compare(a.element, b.element)).slice(0, 20),
+      }
     },
     /** Every row of the exits view, in the API's order. */
     exits(from: string, to: string, f: Filters): Record<string, number | string>[] {
