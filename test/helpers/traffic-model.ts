@@ -140,15 +140,18 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
         site: site.domain, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, country: place.country, browser: client.browser,
         os: client.os, device: client.device, screen: client.screen, timezone: place.tz, language: place.lang,
       }
+      // The first two clients of a site are on the site as its day (and the UTC day) turns.
+      const across = id < anchors.length
       const r = rnd()
       let t =
-        r < 0.4 && anchors.length ? pick(anchors) - between(0, 40 * MINUTE)
+        across ? anchors[id]! - between(3 * MINUTE, 6 * MINUTE)
+        : r < 0.4 && anchors.length ? pick(anchors) - between(0, 40 * MINUTE)
         : r < 0.6 ? Math.ceil(between(window.from, window.to) / HOUR) * HOUR - between(0, 10 * MINUTE)
         : between(window.from, window.to - 2 * HOUR)
       t = Math.max(t, window.from)
       const visits = 1 + Math.floor(rnd() * 4)
       for (let v = 0; v < visits && t < window.to; v++) {
-        const pageviews = rnd() < 0.35 ? 1 : 2 + Math.floor(rnd() * 4)
+        const pageviews = across && v === 0 ? 4 : rnd() < 0.35 ? 1 : 2 + Math.floor(rnd() * 4)
         const campaign = rnd() < 0.2 ? pick(CAMPAIGNS) : undefined
         const referrer = pick(REFERRERS)
         const paths = Array.from({ length: pageviews }, (_, p) => (p === 0 ? pick(PAGES.slice(0, 3)) : pick(PAGES)))
@@ -160,7 +163,7 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
           const at = (dt: number) => Math.min(t + dt, window.to)
           events.push({ type: 'timing', url, ts: at(400), metric: 'lcp', value: 800 + between(0, 4000) })
           if (rnd() < 0.5) events.push({ type: 'timing', url, ts: at(250), metric: 'ttfb', value: 100 + between(0, 2400) })
-          const dwell = rnd() < 0.2 ? between(10 * MINUTE, 25 * MINUTE) : between(5_000, 6 * MINUTE)
+          const dwell = across && v === 0 ? between(2 * MINUTE, 3 * MINUTE) : rnd() < 0.2 ? between(10 * MINUTE, 25 * MINUTE) : between(5_000, 6 * MINUTE)
           if (rnd() < 0.4) events.push({ type: 'click', url, ts: at(between(1_000, dwell)), el: pick(['button#buy', 'a#nav-docs']), cx: between(0, 10), cy: between(0, 10) })
           if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']) } })
           const leave = rnd()
