@@ -65,6 +65,10 @@ export interface Person extends ClientValues {
 export interface Request {
   person: Person
   events: Record<string, unknown>[]
+  /** Headers beside the client's address and user agent. */
+  headers?: Record<string, string>
+  /** Why nothing of it is stored: a bot, a referrer on the spam list, or DNT or GPC honoured. */
+  dropped?: 'bot' | 'spam' | 'honoured'
 }
 
 /** An event as stored: the wire event with what the collector derives for it. */
@@ -191,7 +195,24 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
       }
     }
   }
-  return out.filter((r) => r.events.length && (r.events[0]!.ts as number) <= window.to)
+  return [...out.filter((r) => r.events.length && (r.events[0]!.ts as number) <= window.to), ...untracked(sites, now, rnd)]
+}
+
+/** Requests of which nothing may be counted: a crawler, referrer spam, and visitors asking not to be tracked. */
+function untracked(sites: readonly { domain: string }[], now: number, rnd: () => number): Request[] {
+  const out: Request[] = []
+  for (const site of sites) {
+    const someone = (id: number, ua: string): Person => ({
+      site: site.domain, id, ip: `8.8.4.${id}`, ua, sw: 1600, country: 'US', browser: 'Chrome', os: 'Mac OS', device: 'desktop', screen: 'desktop',
+      timezone: 'America/New_York', language: 'en-US',
+    })
+    const pageview = (referrer = '') => ({ type: 'pageview', url: `https://${site.domain}/pricing`, ts: now - Math.floor(rnd() * 20 * HOUR), referrer })
+    const bot = someone(201, UA.googlebot)
+    for (let i = 0; i < 3; i++) out.push({ person: bot, events: [pageview(), pageview()], dropped: 'bot' })
+    out.push({ person: someone(202, UA.chromeMac), events: [pageview('https://100dollars-seo.com/')], dropped: 'spam' })
+    for (const headers of [{ dnt: '1' }, { 'sec-gpc': '1' }, { dnt: '1' }] as Record<string, string>[]) out.push({ person: someone(203, UA.firefoxWindows), events: [pageview()], headers, dropped: 'honoured' })
+  }
+  return out
 }
 
 /**
@@ -250,6 +271,7 @@ function localMidnightIn(tz: string, from: number, to: number): number | undefin
 export function rowsOf(requests: readonly Request[], received: readonly number[]): Row[] {
   const rows: Row[] = []
   requests.forEach((r, i) => {
+    if (r.dropped) return
     const visitor = `${r.person.site}/${r.person.id}/${utcDay(received[i]!)}`
     for (const e of r.events) {
       const url = new URL(e.url as string)
