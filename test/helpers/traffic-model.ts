@@ -82,6 +82,8 @@ export interface Row extends ClientValues {
   name: string
   /** A timing's value. */
   value: number
+  /** A custom event's properties. */
+  props: Record<string, string>
   /** A leave event's scroll depth and mouse-movement grid, a click's cell and element. */
   scroll: number
   grid: number[]
@@ -169,7 +171,10 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
           if (rnd() < 0.5) events.push({ type: 'timing', url, ts: at(250), metric: 'ttfb', value: 100 + between(0, 2400) })
           const dwell = across && v === 0 ? between(2 * MINUTE, 3 * MINUTE) : rnd() < 0.2 ? between(10 * MINUTE, 25 * MINUTE) : between(5_000, 6 * MINUTE)
           if (rnd() < 0.4) events.push({ type: 'click', url, ts: at(between(1_000, dwell)), el: pick(['button#buy', 'a#nav-docs']), cx: between(0, 10), cy: between(0, 10) })
-          if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']) } })
+          if (rnd() < 0.2) events.push({ type: 'custom', url, ts: at(between(1_000, dwell)), name: pick(CUSTOM_EVENTS), props: { plan: pick(['free', 'pro']), ...(rnd() < 0.5 ? { annual: true } : {}) } })
+          if (rnd() < 0.1) events.push({ type: 'error', url, ts: at(600), kind: pick(['img', 'script']), resource: `https://${site.domain}/static/${pick(['hero.png', 'app.js'])}` })
+          if (rnd() < 0.08) events.push({ type: 'download', url, ts: at(between(1_000, dwell)), resource: `https://${site.domain}/files/report.pdf` })
+          if (rnd() < 0.06) events.push({ type: 'call', url, ts: at(between(1_000, dwell)), number: pick(['+31 20 123 4567', '+1 (555) 010-9999']) })
           const leave = rnd()
           const how =
             p < pageviews - 1 ? { exit: 'internal', target: `https://${site.domain}${paths[p + 1]}` }
@@ -280,11 +285,12 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
       const utmSource = pageview ? (params.get('utm_source') ?? params.get('ref') ?? '') : ''
       const refHost = pageview ? hostOf(e.referrer as string, r.person.site) : ''
       rows.push({
-        site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : e.type === 'timing' ? (e.metric as string) : '',
+        site: r.person.site, visitor, ts: e.ts as number, type: e.type as string, path: url.pathname, name: e.type === 'custom' ? (e.name as string) : e.type === 'timing' ? (e.metric as string) : e.type === 'error' ? (e.kind as string) : '',
         value: e.type === 'timing' ? (e.value as number) : 0,
         scroll: e.type === 'leave' ? (e.scroll as number) : 0, grid: e.type === 'leave' ? ((e.grid as number[] | undefined) ?? []) : [],
         cell: e.type === 'click' ? [e.cx as number, e.cy as number] : [0, 0], element: e.type === 'click' ? (e.el as string) : '',
-        exit: e.type === 'leave' ? (e.exit as string) : '', target: e.type === 'leave' ? targetOf(e.exit as string, e.target as string | undefined) : '',
+        props: e.type === 'custom' ? Object.fromEntries(Object.entries(e.props as object).map(([k, v]) => [k, String(v)])) : {},
+        exit: e.type === 'leave' ? (e.exit as string) : '', target: targetOfEvent(e),
         engaged: e.type === 'leave' ? (e.engaged as number) : 0,
         country: r.person.country, browser: r.person.browser, os: r.person.os, device: r.person.device, screen: r.person.screen,
         timezone: r.person.timezone, language: r.person.language,
@@ -294,6 +300,14 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
     }
   })
   return rows
+}
+
+/** What an event's `target` column holds: where a leave led, the resource of an error or download, a call's number. */
+function targetOfEvent(e: Record<string, unknown>): string {
+  if (e.type === 'leave') return targetOf(e.exit as string, e.target as string | undefined)
+  if (e.type === 'error' || e.type === 'download') return targetOf('', e.resource as string)
+  if (e.type === 'call') return (e.number as string).replace(/[^+0-9]/g, '')
+  return ''
 }
 
 /** A leave event's target as stored: the host of an outbound link, else host and path. */
@@ -391,9 +405,9 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
    * keeps such details so); with other filters on a visit, when a matching visit of its visitor spans
    * the event's half-hour slot.
    */
-  const detailMatcher = (f: Filters) => {
+  const detailMatcher = (f: Filters, details = true) => {
     const dims = Object.keys(f) as FilterDimension[]
-    const byDetail = dims.length === 1 && VISIT_DIMS.has(dims[0]!) && dims[0] !== 'event'
+    const byDetail = details && dims.length === 1 && VISIT_DIMS.has(dims[0]!) && dims[0] !== 'event'
     const own = Object.fromEntries(Object.entries(f).filter(([d]) => !VISIT_DIMS.has(d as FilterDimension))) as Filters
     const onVisit = dims.some((d) => VISIT_DIMS.has(d))
     const slot = (ms: number) => Math.floor(ms / GAP_MS)
@@ -512,6 +526,41 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
         moves,
         elements: [...groupBy(clicks, (r) => r.element)].map(([element, rs]) => ({ element, clicks: rs.length })).sort((a, b) => b.clicks - a.clicks || compare(a.element, b.element)).slice(0, 20),
       }
+    },
+    /** Failed resources and started downloads (`kind` 'download') by page, kind and resource, in the API's order. */
+    errors(from: string, to: string, f: Filters, kind?: string) {
+      const matches = detailMatcher(f, false)
+      const kindOf = (r: Row) => (r.type === 'download' ? 'download' : r.name)
+      const rows = siteRows.filter((r) => (r.type === 'error' || r.type === 'download') && inRange(r.ts, from, to) && matches(r) && (kind === undefined || kindOf(r) === kind))
+      return [...groupBy(rows, (r) => JSON.stringify([r.path, kindOf(r), r.target]))]
+        .map(([key, rs]) => {
+          const [page, k, resource] = JSON.parse(key) as string[]
+          return { page: page!, kind: k!, resource: resource!, count: rs.length, visitors: distinct(rs) }
+        })
+        .sort((a, b) => b.count - a.count || compare(a.page, b.page) || compare(a.kind, b.kind) || compare(a.resource, b.resource))
+    },
+    /** Clicks on tel: links by page and number, in the API's order. */
+    calls(from: string, to: string, f: Filters) {
+      const matches = detailMatcher(f, false)
+      const rows = siteRows.filter((r) => r.type === 'call' && inRange(r.ts, from, to) && matches(r))
+      return [...groupBy(rows, (r) => JSON.stringify([r.path, r.target]))]
+        .map(([key, rs]) => {
+          const [page, number] = JSON.parse(key) as string[]
+          return { page: page!, number: number!, calls: rs.length, visitors: distinct(rs) }
+        })
+        .sort((a, b) => b.calls - a.calls || compare(a.page, b.page) || compare(a.number, b.number))
+    },
+    /** Custom event properties by value (of one event with an event filter), in the API's order. */
+    properties(from: string, to: string, f: Filters) {
+      const matches = detailMatcher(withoutEvent(f), false)
+      const customs = siteRows.filter((r) => r.type === 'custom' && inRange(r.ts, from, to) && matches(r) && (f.event === undefined || r.name === f.event))
+      const values = customs.flatMap((r) => Object.entries(r.props).map(([prop, value]) => ({ visitor: r.visitor, key: JSON.stringify([r.name, prop, value]) })))
+      return [...groupBy(values, (x) => x.key)]
+        .map(([key, xs]) => {
+          const [event, prop, value] = JSON.parse(key) as string[]
+          return { event: event!, prop: prop!, value: value!, events: xs.length, visitors: distinct(xs) }
+        })
+        .sort((a, b) => b.events - a.events || compare(a.event, b.event) || compare(a.prop, b.prop) || compare(a.value, b.value))
     },
     /** Every row of the exits view, in the API's order. */
     exits(from: string, to: string, f: Filters): Record<string, number | string>[] {
