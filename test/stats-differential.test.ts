@@ -68,6 +68,9 @@ const get = async (site: string, path: string, params: Record<string, string | u
 /** Floats as the comparison sees them: equal to 9 decimal places. */
 const round = (x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)
 const rounded = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]))
+/** The metrics of an overview period, rounded. */
+const pick = (o: Record<string, unknown>) =>
+  rounded({ visitors: o.visitors, visits: o.visits, pageviews: o.pageviews, pages_per_visit: o.pages_per_visit, bounce_rate: o.bounce_rate, visit_duration: o.visit_duration })
 
 beforeAll(async () => {
   c = await startCollector({ TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '250', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_EXPORT_MIN_VISITORS: '2' })
@@ -155,8 +158,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         const got = await get(site.domain, 'overview', { ...range, ...f })
         const want = m.overview(range.from, range.to, f)
         const wantPrevious = m.overview(addDays(range.from, -rangeDays(range.from, range.to)), addDays(range.from, -1), f)
-        const pick = (o: Record<string, unknown>) => rounded({ visitors: o.visitors, visits: o.visits, pageviews: o.pageviews, pages_per_visit: o.pages_per_visit, bounce_rate: o.bounce_rate, visit_duration: o.visit_duration })
-        if (!isDeepStrictEqual(pick(got.current), pick(want))) mismatches.push({ f, range, got: pick(got.current), want: pick(want) })
+          if (!isDeepStrictEqual(pick(got.current), pick(want))) mismatches.push({ f, range, got: pick(got.current), want: pick(want) })
         if (!isDeepStrictEqual(pick(got.previous), pick(wantPrevious))) mismatches.push({ f, range, previous: true, got: pick(got.previous), want: pick(wantPrevious) })
         // Requests not tracked for DNT or GPC count in the hour they came, whatever the filter.
         const honoured = requests.filter((r, i) => r.dropped === 'honoured' && r.person.site === site.domain && localDay(site.tz, received[i]!) >= range.from && localDay(site.tz, received[i]!) <= range.to).length
@@ -179,6 +181,29 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
           if (!isDeepStrictEqual(points, want)) mismatches.push({ f, metric, interval, diff: diff(points, want) })
         }
       }
+    }
+    expect(mismatches).toEqual([])
+  })
+
+  it('counts by the week and the month, and over the default 30 days, as the traffic does', async () => {
+    const m = model()
+    const today = localDay(site.tz, Date.now())
+    const month = { from: addDays(today, -29), to: today }
+    const mismatches: unknown[] = []
+    for (const f of [{}, { page: '/pricing' }, { source: 'Google' }, { country: 'NL' }, { event: 'signup', country: 'NL' }] as Filters[]) {
+      for (const metric of SERIES) {
+        for (const interval of ['week', 'month'] as const) {
+          const got = await get(site.domain, 'timeseries', { ...month, metric, interval, ...f })
+          const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+          const want = rounded(m.timeseries(month.from, month.to, f, metric, interval))
+          if (!isDeepStrictEqual(points, want)) mismatches.push({ f, metric, interval, diff: diff(points, want) })
+        }
+      }
+    }
+    for (const f of FILTERS) {
+      const got = (await get(site.domain, 'overview', f)).current
+      const want = m.overview(month.from, month.to, f)
+      if (!isDeepStrictEqual(pick(got), pick(want))) mismatches.push({ f, range: 'default', got: pick(got), want: pick(want) })
     }
     expect(mismatches).toEqual([])
   })
@@ -221,15 +246,14 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
     for (const f of FILTERS) {
-      for (const range of [{ from, to }]) {
-        const answers = {
-          errors: [await get(site.domain, 'errors', { ...range, ...f, limit: '1000' }), m.errors(range.from, range.to, f)],
-          downloads: [await get(site.domain, 'errors', { ...range, ...f, kind: 'download', limit: '1000' }), m.errors(range.from, range.to, f, 'download')],
-          calls: [await get(site.domain, 'calls', { ...range, ...f, limit: '1000' }), m.calls(range.from, range.to, f)],
-          properties: [await get(site.domain, 'properties', { ...range, ...f, limit: '1000' }), m.properties(range.from, range.to, f)],
-        }
-        for (const [view, [got, want]] of Object.entries(answers)) if (!isDeepStrictEqual(got.rows, want)) mismatches.push({ view, f, range, source: got.source, got: got.rows, want })
+      const range = { from, to }
+      const answers = {
+        errors: [await get(site.domain, 'errors', { ...range, ...f, limit: '1000' }), m.errors(from, to, f)],
+        downloads: [await get(site.domain, 'errors', { ...range, ...f, kind: 'download', limit: '1000' }), m.errors(from, to, f, 'download')],
+        calls: [await get(site.domain, 'calls', { ...range, ...f, limit: '1000' }), m.calls(from, to, f)],
+        properties: [await get(site.domain, 'properties', { ...range, ...f, limit: '1000' }), m.properties(from, to, f)],
       }
+      for (const [view, [got, want]] of Object.entries(answers)) if (!isDeepStrictEqual(got.rows, want)) mismatches.push({ view, f, source: got.source, got: got.rows, want })
     }
     expect(mismatches).toEqual([])
   })

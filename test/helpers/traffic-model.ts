@@ -434,8 +434,14 @@ export function expectations(rows: readonly Row[], visits: readonly Visit[], sit
       return { visitors: distinct(pvs), pageviews: pvs.length, ...visitMetrics(visitsOf(from, to, f)) }
     },
     /** Non-zero points of a time series, by bucket label. */
-    timeseries(from: string, to: string, f: Filters, metric: string, interval: 'hour' | 'day'): Record<string, number> {
-      const bucket = (ms: number) => (interval === 'hour' ? localHour(tz, ms) : localDay(tz, ms))
+    timeseries(from: string, to: string, f: Filters, metric: string, interval: 'hour' | 'day' | 'week' | 'month'): Record<string, number> {
+      const bucket = (ms: number) => {
+        if (interval === 'hour') return localHour(tz, ms)
+        const day = localDay(tz, ms)
+        if (interval === 'month') return `${day.slice(0, 7)}-01`
+        if (interval === 'week') return new Date(Date.parse(day) - ((new Date(day).getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10)
+        return day
+      }
       const out: Record<string, number> = {}
       if (metric === 'visitors' || metric === 'pageviews') {
         const groups = groupBy(pageviews(from, to, f), (r) => bucket(r.ts))
