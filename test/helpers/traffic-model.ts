@@ -237,10 +237,17 @@ export function lateRequests(requests: readonly Request[], share: number, seed: 
       return new Map(cutVisits(rows).map((v) => [v.start, v.first.ts]))
     }
     const final = firstOf(own)
+    const chosen: Request[] = []
     for (const r of own) {
       if (rnd() >= share) continue
-      const before = firstOf(own.filter((x) => x !== r && !late.has(x)))
-      if ([...before].every(([start, first]) => final.get(start) === first)) late.add(r)
+      // Late requests come in their order, so every state from none of them to all must hold only
+      // visits that keep their start and first pageview.
+      const candidate = [...chosen, r]
+      const states = candidate.map((_, i) => own.filter((x) => !candidate.slice(i).includes(x)))
+      if (states.every((state) => [...firstOf(state)].every(([start, first]) => final.get(start) === first))) {
+        chosen.push(r)
+        late.add(r)
+      }
     }
   }
   return late
