@@ -225,8 +225,9 @@ function untracked(sites: readonly { domain: string }[], now: number, rnd: () =>
  * beacons that were queued or retried. A late request may make a visit grow, end elsewhere or appear,
  * but never move its start or give it another first pageview: the visit-slot filter on events reads
  * visits without FINAL, so until a merge it may still match such a visit's old row (docs/design.md).
+ * On the sites `anyOf` names, any request may be late.
  */
-export function lateRequests(requests: readonly Request[], share: number, seed: number): Set<Request> {
+export function lateRequests(requests: readonly Request[], share: number, seed: number, anyOf?: (site: string) => boolean): Set<Request> {
   const rnd = random(seed)
   const late = new Set<Request>()
   const byPerson = new Map<Person, Request[]>()
@@ -244,7 +245,7 @@ export function lateRequests(requests: readonly Request[], share: number, seed: 
       // visits that keep their start and first pageview.
       const candidate = [...chosen, r]
       const states = candidate.map((_, i) => own.filter((x) => !candidate.slice(i).includes(x)))
-      if (states.every((state) => [...firstOf(state)].every(([start, first]) => final.get(start) === first))) {
+      if (anyOf?.(r.person.site) || states.every((state) => [...firstOf(state)].every(([start, first]) => final.get(start) === first))) {
         chosen.push(r)
         late.add(r)
       }
