@@ -134,4 +134,20 @@ describe('the visits job', () => {
     expect(await third()).toEqual(moved)
     expect((await overview(s.db, q)).current).toMatchObject({ visits: 4, pageviews: 7 })
   })
+
+  it('cuts at a gap over 30 minutes by less than a second, and not at a gap of exactly 30 minutes', async () => {
+    /** A pageview `ms` after the base time, to the millisecond. */
+    const atMs = (visitor: number, ms: number, path: string) => {
+      const e = at(visitor, 0, 'pageview', path)
+      e.ts = base + ms
+      e.wire.ts = e.ts
+      return e
+    }
+    const start = 400 * 60_000
+    // Visitor 4: 30:00.800 between two page views whose seconds the gap does not cross whole.
+    // Visitor 5: exactly 30:00 between them.
+    await s.ingest([atMs(4, start + 100, '/e'), atMs(4, start + 100 + 1_800_800, '/f'), atMs(5, start + 900, '/g'), atMs(5, start + 900 + 1_800_000, '/h')])
+    const late = (await visits()).filter((v) => v.visitor >= 4)
+    expect(late.map((v) => [v.visitor, v.entry_page, v.exit_page])).toEqual([[4, '/e', '/e'], [5, '/g', '/h'], [4, '/f', '/f']])
+  })
 })

@@ -4,7 +4,11 @@ import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
 
-/** A gap longer than this between two events of one visitor starts a new visit. */
+/**
+ * A gap longer than this between two events of one visitor starts a new visit. Gaps are compared in
+ * milliseconds: the engine's `dateDiff('second', ...)` counts the second boundaries crossed, which
+ * made a gap of 30:00.8 one of 30:00 when it crossed no boundary beyond the 1,800th.
+ */
 export const VISIT_GAP_SECONDS = 1800
 
 const DIMENSIONS = [
@@ -51,7 +55,7 @@ WITH
                 SELECT *, sum(gap) OVER (PARTITION BY site, visitor ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit
                 FROM
                 (
-                    SELECT *, dateDiff('second', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, visitor ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS} AS gap
+                    SELECT *, dateDiff('millisecond', lagInFrame(ts, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY site, visitor ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS * 1000} AS gap
                     FROM tellen.visit_events
                     WHERE toDate(ts) IN {days:Array(Date)} AND (site, visitor) IN (SELECT site, visitor FROM touched)
                 )
