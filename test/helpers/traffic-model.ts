@@ -52,7 +52,12 @@ interface ClientValues {
   language: string
 }
 
-/** One client of a site: an address and a browser, so one visitor code per UTC day of receipt. */
+/**
+ * One client of a site: an address and a browser, so one visitor code per UTC day. An event is hashed
+ * with the salt of its own UTC day when the collector has it, else with that of the day of receipt;
+ * the collector of these tests starts on a fresh database, where yesterday's salt was never made, so
+ * every code here is that of the day of receipt.
+ */
 export interface Person extends ClientValues {
   site: string
   id: number
@@ -74,7 +79,7 @@ export interface Request {
 /** An event as stored: the wire event with what the collector derives for it. */
 export interface Row extends ClientValues {
   site: string
-  /** The visitor code: the person and the UTC day the request was received on. */
+  /** The visitor code: the person and the UTC day the request was received on (see `Person`). */
   visitor: string
   ts: number
   type: string
