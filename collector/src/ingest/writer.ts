@@ -61,6 +61,26 @@ export interface WriterStats {
   lastError: string | undefined
 }
 
+/**
+ * Writes every byte of `bufs` at `position`. A write may take fewer bytes than it was given (a disk
+ * with room for part of a record), so the rest is written again until it is all on disk or the file
+ * system refuses with an error (ENOSPC): a record is never acknowledged half written.
+ */
+async function writeAll(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+  let rest = bufs
+  let at = position
+  while (rest.length) {
+    const { bytesWritten } = await fh.writev(rest, at)
+    if (bytesWritten === 0) throw new Error('the spool segment took no bytes')
+    at += bytesWritten
+    let skip = bytesWritten
+    let i = 0
+    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length
+    rest = rest.slice(i)
+    if (skip > 0) rest[0] = rest[0]!.subarray(skip)
+  }
+}
+
 /** Raised by `write` when the writer cannot keep more (spool full, disk failing, shutting down): retry later. */
 export class WriterFullError extends Error {
   override name = 'WriterFullError'
@@ -289,7 +309,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       for (const n of newSegments) handles.set(n, await fs.promises.open(path.join(dir, segmentName(n)), SEGMENT_FLAGS))
       for (const w of writes) {
         const fh = handles.get(w.segment)!
-        await fh.writev(w.bufs, w.at)
+        await writeAll(fh, w.bufs, w.at)
         if (SYNC_AFTER_WRITE) await fh.datasync()
       }
       if (newSegments.length) await fsyncDir(dir)
