@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.ts'
 import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
+import { spoolShares } from './ingest/spool-budget.ts'
 import { applyRetention } from './privacy/retention.ts'
 import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
@@ -67,12 +68,13 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   await salts.refresh()
 
   const metrics = createMetrics()
-  const spool = (name: string) => ({
+  const shares = spoolShares(config.spoolMaxBytes)
+  const spool = (name: keyof typeof shares) => ({
     observer: metrics.observer,
     batchRows: config.batchRows,
     flushIntervalMs: config.flushIntervalMs,
     spoolDir: path.join(config.dataDir, 'spool', name),
-    maxSpoolBytes: config.spoolMaxBytes,
+    maxSpoolBytes: shares[name],
     // Refused rows are kept no longer than stored events (two days when events are not stored).
     quarantineDays: config.eventsRetentionDays || 2,
   })

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
+import { spoolShares } from '../ingest/spool-budget.ts'
 
 /** Free space on the disk of DATA_DIR below which the spool counts as full. */
 const DISK_RESERVE_BYTES = 1024 * 1024
@@ -19,7 +20,8 @@ export function healthRoutes(s: Services): Hono<Env> {
     const writer = s.events.stats()
     const diskFreeBytes = await fs.promises.statfs(s.config.dataDir).then((d) => d.bavail * d.bsize, () => undefined)
     const diskFull = diskFreeBytes !== undefined && diskFreeBytes < DISK_RESERVE_BYTES
-    const full = writer.spoolBytes + 64 * 1024 >= s.config.spoolMaxBytes || diskFull
+    const maxBytes = spoolShares(s.config.spoolMaxBytes).events
+    const full = writer.spoolBytes + 64 * 1024 >= maxBytes || diskFull
     const spool = diskFull ? 'disk full' : full ? 'full' : writer.failing ? 'buffering' : 'ok'
     const checks = {
       clickhouse: ping.success ? 'ok' : 'unreachable',
@@ -27,7 +29,7 @@ export function healthRoutes(s: Services): Hono<Env> {
       writer: writer.failing ? 'failing' : 'ok',
       spool,
       spoolBytes: writer.spoolBytes,
-      spoolMaxBytes: s.config.spoolMaxBytes,
+      spoolMaxBytes: maxBytes,
       diskFreeBytes,
       pendingRows: writer.pendingRows,
     }
