@@ -47,7 +47,7 @@ const services: Services = {
   db,
   log,
   sites: createSiteRegistry(db, config.sites),
-  salts: { saltFor: () => salt, refresh: async () => {} },
+  salts: { saltFor: () => salt, refresh: async () => {}, ready: () => true },
   events: counting('tellen.events_in'),
   rejections: createCountingWriter(counting('tellen.rejections'), { column: 'count', flushMs: 1000 }),
   honoured: createCountingWriter(counting('tellen.rollup_honoured'), { column: 'requests', flushMs: 1000 }),

@@ -65,7 +65,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   await prepareSdk()
   const sites = createSiteRegistry(db, config.sites)
   await sites.refresh()
-  const salts = createSaltStore(db)
+  const salts = createSaltStore(db, { log })
   await salts.refresh()
 
   const metrics = createMetrics()

@@ -87,8 +87,8 @@ export function eventRoutes(s: Services): Hono<Env> {
         // of refused requests cannot flood the log.
         if (status >= 300) s.refusals.refused(status, reason)
         if (s.log.isLevelEnabled('debug')) {
-          // A visitor who opted out leaves not even a prefix in the log.
-          const prefix = signal ? undefined : ipPrefix
+          // A visitor who opted out, or whose request could not be taken at all, leaves not even a prefix in the log.
+          const prefix = signal || reason === 'no_salt' ? undefined : ipPrefix
           s.log.debug({ method: 'POST', path: '/api/event', status, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started), prefix }, 'request')
         }
         const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? CORS_HEADERS(corsOrigin) : {}), ...extra } : BASE_HEADERS
@@ -145,6 +145,13 @@ export function eventRoutes(s: Services): Hono<Env> {
     } catch {
       reject('', 'invalid', ipPrefix)
       return reply(400, { error: 'body is not valid JSON' }, undefined, 'invalid')
+    }
+    if (!s.salts.ready(now)) {
+      // Today's salt was never read (ClickHouse was away across more than a day): no visitor code
+      // can be made, so nothing of the request is kept, not even a count with its prefix.
+      const events = (body as { events?: unknown } | null)?.events
+      s.metrics.rejected.inc({ reason: 'unavailable' }, Array.isArray(events) ? events.length : 1)
+      return reply(503, { error: 'the collector cannot take events right now (it cannot read its daily salt from ClickHouse); retry later' }, { 'retry-after': '30' }, 'no_salt')
     }
     const named = (body as { site?: unknown } | null)?.site
     const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
