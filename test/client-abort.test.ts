@@ -11,7 +11,7 @@ describe('a client that goes away in the middle of its request', () => {
   })
 
   it('is a request line with its prefix, not an error, and never its address', async () => {
-    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1' })
+    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', LOG_LEVEL: 'debug' })
     const { port } = new URL(c.url)
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve) => {
@@ -28,9 +28,9 @@ describe('a client that goes away in the middle of its request', () => {
     // The collector is still there and takes events.
     expect((await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/` }] })).status).toBe(202)
     expect(await c.stop()).toBe(0)
-    const lines = c.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; status?: number; prefix?: string; msg: string })
+    const lines = c.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; status?: number; reason?: string; prefix?: string; msg: string })
     expect(lines.filter((l) => l.level >= 50)).toEqual([])
-    expect(lines.filter((l) => l.msg === 'request' && l.status === 400 && l.prefix === '203.0.113.0/24')).toHaveLength(3)
+    expect(lines.filter((l) => l.msg === 'request' && l.status === 400 && l.reason === 'cut_off' && l.prefix === '203.0.113.0/24')).toHaveLength(3)
     expect(c.output()).not.toContain('203.0.113.77')
   })
 

@@ -11,6 +11,7 @@ import { createCountingWriter } from '../../collector/src/ingest/counting-writer
 import { createRateLimits } from '../../collector/src/ingest/rate-limit.ts'
 import { createSpamFilter } from '../../collector/src/ingest/referrer-spam.ts'
 import { createLogger } from '../../collector/src/log.ts'
+import { createRefusalLog } from '../../collector/src/ingest/refusal-log.ts'
 import { createMetrics } from '../../collector/src/metrics.ts'
 import { createSiteRegistry } from '../../collector/src/sites.ts'
 
@@ -46,13 +47,14 @@ const services: Services = {
   db,
   log,
   sites: createSiteRegistry(db, config.sites),
-  salts: { saltFor: () => salt, refresh: async () => {} },
+  salts: { saltFor: () => salt, refresh: async () => {}, ready: () => true },
   events: counting('tellen.events_in'),
   rejections: createCountingWriter(counting('tellen.rejections'), { column: 'count', flushMs: 1000 }),
   honoured: createCountingWriter(counting('tellen.rollup_honoured'), { column: 'requests', flushMs: 1000 }),
   adminToken: 'unused-admin-token-0123456789',
   metrics: createMetrics(),
   rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
+  refusals: createRefusalLog(log),
   isSpamReferrer: createSpamFilter(),
   tokens: createTokenStore(db, 'unused-admin-token-0123456789'),
   visits: { runNow: async () => {}, stop: async () => {} },

@@ -2,6 +2,7 @@ import type { Principal, TokenStore } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import type { RateLimits } from './ingest/rate-limit.ts'
+import type { RefusalLog } from './ingest/refusal-log.ts'
 import type { SaltStore } from './ingest/visitor.ts'
 import type { CountingWriter } from './ingest/counting-writer.ts'
 import type { BatchWriter } from './ingest/writer.ts'
@@ -26,6 +27,8 @@ export interface Services {
   adminToken: string
   metrics: Metrics
   rateLimits: RateLimits
+  /** Counts refused requests to `/api/event` and logs them as a summary line a minute at info. */
+  refusals: RefusalLog
   /** True for a referrer host on the referrer spam list. */
   isSpamReferrer(host: string): boolean
   /** Read and partner tokens (hashes in `tellen.tokens`), and the admin token. */

@@ -12,7 +12,9 @@ import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
+import { createRefusalLog } from './ingest/refusal-log.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
+import { spoolShares } from './ingest/spool-budget.ts'
 import { applyRetention } from './privacy/retention.ts'
 import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
@@ -63,16 +65,17 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   await prepareSdk()
   const sites = createSiteRegistry(db, config.sites)
   await sites.refresh()
-  const salts = createSaltStore(db)
+  const salts = createSaltStore(db, { log })
   await salts.refresh()
 
   const metrics = createMetrics()
-  const spool = (name: string) => ({
+  const shares = spoolShares(config.spoolMaxBytes)
+  const spool = (name: keyof typeof shares) => ({
     observer: metrics.observer,
     batchRows: config.batchRows,
     flushIntervalMs: config.flushIntervalMs,
     spoolDir: path.join(config.dataDir, 'spool', name),
-    maxSpoolBytes: config.spoolMaxBytes,
+    maxSpoolBytes: shares[name],
     // Refused rows are kept no longer than stored events (two days when events are not stored).
     quarantineDays: config.eventsRetentionDays || 2,
   })
@@ -88,6 +91,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
     adminToken,
     metrics,
     rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),
+    refusals: createRefusalLog(log),
     isSpamReferrer: createSpamFilter(config.referrerSpamFile),
     tokens: createTokenStore(db, adminToken),
     visits: startVisitsJob(db, log, config.visitsIntervalMs),
@@ -143,6 +147,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
             setTimeout(() => server.closeAllConnections(), Math.min(2000, timeoutMs / 4)).unref()
           }
         })
+        services.refusals.flush()
         // What cannot be inserted before the deadline stays in the spool and is replayed at the next start.
         const left = Math.max(100, deadline - Date.now() - 250)
         const results = await Promise.allSettled([services.events.close(left), services.rejections.close(left), services.honoured.close(left)])

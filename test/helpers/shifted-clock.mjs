@@ -1,7 +1,10 @@
 // Loaded with `node --import` into a collector under test: moves its wall clock (Date) by
 // TELLEN_TEST_CLOCK_SHIFT_MS, so a test can run it across a UTC midnight without touching the
-// system clock. Timers and performance.now() are left alone.
-const shift = Number(process.env.TELLEN_TEST_CLOCK_SHIFT_MS ?? 0)
+// system clock, and forward by TELLEN_TEST_CLOCK_STEP_MS more at every SIGUSR2, so a test can make
+// days pass while it runs. Timers and performance.now() are left alone.
+let shift = Number(process.env.TELLEN_TEST_CLOCK_SHIFT_MS ?? 0)
+const step = Number(process.env.TELLEN_TEST_CLOCK_STEP_MS ?? 0)
+if (step) process.on('SIGUSR2', () => (shift += step))
 const RealDate = Date
 class ShiftedDate extends RealDate {
   constructor(...args) {

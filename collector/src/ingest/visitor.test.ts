@@ -82,6 +82,25 @@ describe('daily salts in ClickHouse', () => {
     expect(Object.keys(await saltDays())).not.toContain(utcDay(dayStart + 19 * DAY))
   })
 
+  it('is not ready without the salt of the day, loads it by itself, and says so once each way', async () => {
+    const dayStart = Date.parse(`${utcDay(Date.now() + 40 * DAY)}T00:00:00Z`)
+    let now = dayStart + HOUR
+    const said: string[] = []
+    const log = { warn: (_: unknown, msg: string) => said.push(msg), info: (_: unknown, msg: string) => said.push(msg) }
+    const store = createSaltStore(db, { now: () => now, log: log as never, retryMs: 300 })
+    await store.refresh()
+    expect(store.ready(now)).toBe(true)
+    // Two days on without a refresh: today's salt was never read.
+    now += 2 * DAY
+    for (let i = 0; i < 100; i++) expect(store.ready(now)).toBe(false)
+    expect(said).toEqual([expect.stringMatching(/no salt is loaded for today/)])
+    const end = Date.now() + 10_000
+    while (!store.ready(now) && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+    expect(store.ready(now)).toBe(true)
+    expect(store.saltFor(now)).toHaveLength(SALT_BYTES)
+    expect(said).toEqual([expect.stringMatching(/no salt is loaded/), expect.stringMatching(/the salt of today is loaded/)])
+  })
+
   it('deletes a salt 48 hours after its day ends, so that day’s hashes cannot be recomputed', async () => {
     const start = Date.now()
     const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)

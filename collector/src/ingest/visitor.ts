@@ -1,5 +1,6 @@
 import { hash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
+import type { Logger } from '../log.ts'
 import { SALT_BYTES, SALT_KEEP_HOURS_AFTER_DAY, VISITOR_HASH_BITS } from '../privacy/policy.ts'
 
 /** The UTC day of a time, as `YYYY-MM-DD`. */
@@ -32,11 +33,21 @@ export interface SaltStore {
    * open before it (events may be up to a day old). Runs every minute.
    */
   refresh(now?: number): Promise<void>
+  /**
+   * Whether the salt of the UTC day of `now` is loaded, so that events received at `now` can be
+   * taken. When it is not (ClickHouse was away across more than a day), a refresh is started, at
+   * most once every `retryMs`, so that events are taken again as soon as ClickHouse answers.
+   */
+  ready(now: number): boolean
 }
 
 export interface SaltStoreOptions {
   /** The clock; tests move it forward. */
   now?: () => number
+  /** Says once when events start to be refused for want of today's salt, and when they are taken again. */
+  log?: Logger
+  /** Least time between two refreshes started by `ready` (default 5 s). */
+  retryMs?: number
 }
 
 export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltStore {
@@ -70,7 +81,32 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
 
   // The salt of the last day asked for, by day number: every request asks, and naming the day costs a Date.
   let cached: { day: number; salt: Buffer } | undefined
-  return {
+  const retryMs = options.retryMs ?? 5000
+  /** Set while events are refused: the day without a salt, and when a refresh was last started for it. */
+  let refusing: { day: string; triedAt: number } | undefined
+  let retrying = false
+  const store: SaltStore = {
+    ready(now) {
+      if (cached?.day === Math.floor(now / DAY_MS)) return true
+      const day = utcDay(now)
+      const salt = salts.get(day)
+      if (salt) {
+        cached = { day: Math.floor(now / DAY_MS), salt }
+        return true
+      }
+      const at = performance.now()
+      if (!refusing) {
+        refusing = { day, triedAt: -Infinity }
+        options.log?.warn({ day }, 'no salt is loaded for today (ClickHouse cannot be read): events are answered 503 until it is')
+      }
+      if (!retrying && at - refusing.triedAt >= retryMs) {
+        refusing.triedAt = at
+        retrying = true
+        // A failure is not logged here: the refresh of every minute says so.
+        void store.refresh().catch(() => undefined).finally(() => (retrying = false))
+      }
+      return false
+    },
     saltFor(now) {
       const day = Math.floor(now / DAY_MS)
       if (cached?.day === day) return cached.salt
@@ -96,8 +132,13 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
       for (const [day, salt] of found) salts.set(day, Buffer.from(salt, 'hex'))
       for (const day of salts.keys()) if (!found.has(day)) salts.delete(day)
       cached = undefined
+      if (refusing && salts.has(utcDay(clock()))) {
+        options.log?.info({ day: utcDay(clock()) }, 'the salt of today is loaded: events are taken again')
+        refusing = undefined
+      }
     },
   }
+  return store
 }
 
 const HASH_SHIFT = BigInt(64 - VISITOR_HASH_BITS)

@@ -200,6 +200,8 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
   let lastRowsAt = 0
   let waiting: Waiter[] = []
   let waitingBytes = 0
+  /** The estimate of the group being appended: not in `spoolBytes` until its write returns. */
+  let committingBytes = 0
   let committing: Promise<void> | undefined
   let draining: Promise<void> | undefined
   let retryDelay = 0
@@ -361,6 +363,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
     while (waiting.length) {
       const group = waiting
       waiting = []
+      committingBytes = waitingBytes
       waitingBytes = 0
       const lines: string[] = []
       for (const w of group) for (const l of w.lines) lines.push(l)
@@ -370,6 +373,8 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       } catch (err) {
         log.error({ table, err: (err as Error).message }, 'spool: append failed')
         for (const w of group) w.reject(new WriterFullError(`the spool cannot be written (${(err as Error).message})`))
+      } finally {
+        committingBytes = 0
       }
       closeIfDue()
     }
@@ -502,7 +507,7 @@ export function createBatchWriter(db: Db, table: string, options: WriterOptions,
       if (!lines.length) return Promise.resolve()
       let bytes = 0
       for (const l of lines) bytes += l.length + 48
-      if (spoolBytes + waitingBytes + bytes > options.maxSpoolBytes) {
+      if (spoolBytes + committingBytes + waitingBytes + bytes > options.maxSpoolBytes) {
         return Promise.reject(new WriterFullError(`the spool holds ${Math.round(spoolBytes / 1024)} KB waiting for ClickHouse`))
       }
       waitingBytes += bytes

@@ -34,6 +34,9 @@ function headerReader(c: Context<Env>): (name: string) => string | undefined {
   }
 }
 
+/** Builds the answer; a refused request (not 2xx) names its reason, for the log's counts. */
+type Reply = (status: number, payload: unknown, extra?: Record<string, string>, reason?: string) => Response
+
 /** True when `origin` is an http(s) origin on one of the registered sites. */
 export function allowedOrigin(s: Services, origin: string | undefined): boolean {
   if (!origin) return false
@@ -65,7 +68,10 @@ export function eventRoutes(s: Services): Hono<Env> {
     '/api/event',
     limitBody({
       maxSize: s.config.maxBodyBytes,
-      onError: () => new Response(JSON.stringify({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }), { status: 413, headers: BASE_HEADERS }),
+      onError: () => {
+        s.refusals.refused(413, 'too_large')
+        return new Response(JSON.stringify({ error: `body is larger than ${s.config.maxBodyBytes} bytes` }), { status: 413, headers: BASE_HEADERS })
+      },
     }),
     async (c) => {
       const started = performance.now()
@@ -76,12 +82,14 @@ export function eventRoutes(s: Services): Hono<Env> {
       const signal = optOutSignal(header)
       const corsOrigin = allowedOrigin(s, origin) ? origin : undefined
 
-      const reply = (status: number, payload: unknown, extra?: Record<string, string>): Response => {
-        const level = status < 300 ? 'debug' : 'info'
-        if (s.log.isLevelEnabled(level)) {
-          // A visitor who opted out leaves not even a prefix in the log.
-          const line = { method: 'POST', path: '/api/event', status, ms: Math.round(performance.now() - started), prefix: signal ? undefined : ipPrefix }
-          s.log[level](line, 'request')
+      const reply: Reply = (status, payload, extra, reason = '') => {
+        // Refused requests are counted for the info summary; every request line is debug, so a flood
+        // of refused requests cannot flood the log.
+        if (status >= 300) s.refusals.refused(status, reason)
+        if (s.log.isLevelEnabled('debug')) {
+          // A visitor who opted out, or whose request could not be taken at all, leaves not even a prefix in the log.
+          const prefix = signal || reason === 'no_salt' ? undefined : ipPrefix
+          s.log.debug({ method: 'POST', path: '/api/event', status, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started), prefix }, 'request')
         }
         const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? CORS_HEADERS(corsOrigin) : {}), ...extra } : BASE_HEADERS
         return new Response(JSON.stringify(payload), { status, headers })
@@ -93,9 +101,9 @@ export function eventRoutes(s: Services): Hono<Env> {
         // A client that went away before its body arrived (a tab closed, a phone out of reach) is
         // not a failure of the collector: its request line says so, no error is logged.
         const incoming = (c.env as HttpBindings | undefined)?.incoming
-        if (incoming?.readableAborted || incoming?.destroyed) return reply(400, { error: 'the request body was cut off' })
+        if (incoming?.readableAborted || incoming?.destroyed) return reply(400, { error: 'the request body was cut off' }, undefined, 'cut_off')
         s.log.error({ path: '/api/event', err: (err as Error).message }, 'request failed')
-        return reply(500, { error: 'internal error' })
+        return reply(500, { error: 'internal error' }, undefined, 'error')
       }
     },
   )
@@ -107,15 +115,15 @@ export function eventRoutes(s: Services): Hono<Env> {
     ipPrefix: string,
     origin: string | undefined,
     signal: 'gpc' | 'dnt' | undefined,
-    reply: (status: number, payload: unknown, extra?: Record<string, string>) => Response,
+    reply: Reply,
   ): Promise<Response> {
     const contentType = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
-      return reply(415, { error: `content type ${contentType} is not accepted; send text/plain or application/json` })
+      return reply(415, { error: `content type ${contentType} is not accepted; send text/plain or application/json` }, undefined, 'content_type')
     }
     const encoding = header('content-encoding')?.trim().toLowerCase()
     if (encoding && encoding !== 'identity') {
-      return reply(415, { error: `content encoding ${encoding} is not accepted; send the body uncompressed` })
+      return reply(415, { error: `content encoding ${encoding} is not accepted; send the body uncompressed` }, undefined, 'content_encoding')
     }
     const now = Date.now()
     const text = await c.req.text()
@@ -136,7 +144,14 @@ export function eventRoutes(s: Services): Hono<Env> {
       body = JSON.parse(text)
     } catch {
       reject('', 'invalid', ipPrefix)
-      return reply(400, { error: 'body is not valid JSON' })
+      return reply(400, { error: 'body is not valid JSON' }, undefined, 'invalid')
+    }
+    if (!s.salts.ready(now)) {
+      // Today's salt was never read (ClickHouse was away across more than a day): no visitor code
+      // can be made, so nothing of the request is kept, not even a count with its prefix.
+      const events = (body as { events?: unknown } | null)?.events
+      s.metrics.rejected.inc({ reason: 'unavailable' }, Array.isArray(events) ? events.length : 1)
+      return reply(503, { error: 'the collector cannot take events right now (it cannot read its daily salt from ClickHouse); retry later' }, { 'retry-after': '30' }, 'no_salt')
     }
     const named = (body as { site?: unknown } | null)?.site
     const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
@@ -144,12 +159,12 @@ export function eventRoutes(s: Services): Hono<Env> {
     if (!limited.ok) {
       reject(known ?? '', 'rate_limited', ipPrefix, 1, now)
       const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
-      return reply(429, { error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, { 'retry-after': String(limited.retryAfterSeconds) })
+      return reply(429, { error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, { 'retry-after': String(limited.retryAfterSeconds) }, 'rate_limited')
     }
     const result = processBatch(body, { ip, ipPrefix, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now }, deps)
     if (!result.ok) {
       reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
-      return reply(result.status, { error: result.error })
+      return reply(result.status, { error: result.error }, undefined, result.reason)
     }
     if (result.dropped) {
       reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
@@ -161,14 +176,14 @@ export function eventRoutes(s: Services): Hono<Env> {
       return reply(202, { accepted: 0, dropped: result.spam, reason: 'spam' })
     }
     if (result.rows.length === 0) {
-      return reply(400, { error: 'no event in the batch is valid', accepted: 0, errors: result.errors })
+      return reply(400, { error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, undefined, 'invalid')
     }
     try {
       await s.events.write(result.rows)
     } catch (err) {
       if (err instanceof WriterFullError) {
         s.metrics.rejected.inc({ reason: 'unavailable' }, result.rows.length)
-        return reply(503, { error: `the collector cannot take more events right now (${err.message}); retry later` }, { 'retry-after': '30' })
+        return reply(503, { error: `the collector cannot take more events right now (${err.message}); retry later` }, { 'retry-after': '30' }, 'spool_full')
       }
       throw err
     }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
+import { spoolShares } from '../ingest/spool-budget.ts'
 
 /** Free space on the disk of DATA_DIR below which the spool counts as full. */
 const DISK_RESERVE_BYTES = 1024 * 1024
@@ -9,7 +10,8 @@ const DISK_RESERVE_BYTES = 1024 * 1024
  * `GET /healthz`: the process is up. `GET /readyz`: whether the collector takes events, with the
  * state of ClickHouse, the migrations and the write-ahead spool. While ClickHouse is away the
  * collector still takes events into the spool (status `degraded`, 200); it is not ready (503) when
- * migrations are missing or the spool is full, or the disk it is on is (every event would get 503).
+ * migrations are missing, the spool is full or the disk it is on is, or today's salt is not loaded
+ * (every event would get 503).
  */
 export function healthRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
@@ -19,7 +21,9 @@ export function healthRoutes(s: Services): Hono<Env> {
     const writer = s.events.stats()
     const diskFreeBytes = await fs.promises.statfs(s.config.dataDir).then((d) => d.bavail * d.bsize, () => undefined)
     const diskFull = diskFreeBytes !== undefined && diskFreeBytes < DISK_RESERVE_BYTES
-    const full = writer.spoolBytes + 64 * 1024 >= s.config.spoolMaxBytes || diskFull
+    const maxBytes = spoolShares(s.config.spoolMaxBytes).events
+    const full = writer.spoolBytes + 64 * 1024 >= maxBytes || diskFull
+    const salt = s.salts.ready(Date.now())
     const spool = diskFull ? 'disk full' : full ? 'full' : writer.failing ? 'buffering' : 'ok'
     const checks = {
       clickhouse: ping.success ? 'ok' : 'unreachable',
@@ -27,11 +31,12 @@ export function healthRoutes(s: Services): Hono<Env> {
       writer: writer.failing ? 'failing' : 'ok',
       spool,
       spoolBytes: writer.spoolBytes,
-      spoolMaxBytes: s.config.spoolMaxBytes,
+      spoolMaxBytes: maxBytes,
       diskFreeBytes,
       pendingRows: writer.pendingRows,
+      salt: salt ? 'ok' : 'missing',
     }
-    const ready = s.migrated() && !full
+    const ready = s.migrated() && !full && salt
     const status = !ready ? 'not ready' : ping.success && !writer.failing ? 'ready' : 'degraded'
     return c.json({ status, ...checks }, ready ? 200 : 503)
   })
