@@ -11,13 +11,17 @@ import { tempDataDir, UA } from './collector.ts'
 export const SITE = 'example.com'
 const SALT = Buffer.alloc(32, 7)
 
-/** What the pipeline derives from each fixture visitor, known by construction. */
-const PEOPLE = [
+/** What the pipeline derives from each kind of client, known by construction. */
+export const CLIENTS = [
   { ua: UA.chromeMac, browser: 'Chrome', os: 'Mac OS', device: 'desktop', sw: 1600, screen: 'desktop' },
   { ua: UA.safariIphone, browser: 'Mobile Safari', os: 'iOS', device: 'mobile', sw: 390, screen: 'phone' },
   { ua: UA.firefoxWindows, browser: 'Firefox', os: 'Windows', device: 'desktop', sw: 1280, screen: 'laptop' },
+  { ua: UA.chromeAndroidTablet, browser: 'Chrome', os: 'Android', device: 'tablet', sw: 800, screen: 'tablet' },
 ] as const
-const PLACES = [
+/** The fixture's visitors: the first three kinds of client. */
+const PEOPLE = CLIENTS.slice(0, 3)
+/** Addresses (a /24 to append to) whose country the geo database names, with a time zone and language there. */
+export const PLACES = [
   { ip: '145.14.1.', country: 'NL', tz: 'Europe/Amsterdam', lang: 'nl-NL' },
   { ip: '8.8.8.', country: 'US', tz: 'America/New_York', lang: 'en-US' },
   { ip: '5.39.0.', country: 'FR', tz: 'Europe/Paris', lang: 'fr-FR' },

@@ -6,7 +6,7 @@
  * those of its first pageview; days and hours are cut in the site's time zone.
  */
 import { UA } from './collector.ts'
-import { random } from './stats-fixture.ts'
+import { CLIENTS, PLACES, random } from './stats-fixture.ts'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
@@ -14,18 +14,6 @@ const GAP_MS = 30 * MINUTE
 /** The event types that make up a visit (and mark its start and end). */
 const VISIT_TYPES = new Set(['pageview', 'custom', 'leave', 'click', 'download', 'call'])
 
-/** What the collector derives from each kind of client, known by construction. */
-const CLIENTS = [
-  { ua: UA.chromeMac, browser: 'Chrome', os: 'Mac OS', device: 'desktop', sw: 1600, screen: 'desktop' },
-  { ua: UA.safariIphone, browser: 'Mobile Safari', os: 'iOS', device: 'mobile', sw: 390, screen: 'phone' },
-  { ua: UA.firefoxWindows, browser: 'Firefox', os: 'Windows', device: 'desktop', sw: 1280, screen: 'laptop' },
-  { ua: UA.chromeAndroidTablet, browser: 'Chrome', os: 'Android', device: 'tablet', sw: 800, screen: 'tablet' },
-] as const
-const PLACES = [
-  { ip: '145.14.1.', country: 'NL', tz: 'Europe/Amsterdam', lang: 'nl-NL' },
-  { ip: '8.8.8.', country: 'US', tz: 'America/New_York', lang: 'en-US' },
-  { ip: '5.39.0.', country: 'FR', tz: 'Europe/Paris', lang: 'fr-FR' },
-] as const
 export const PAGES = ['/', '/pricing', '/docs', '/docs/install', '/blog/hello-world', '/about'] as const
 /** Referrers of a first pageview, and the host and source the collector names for each. */
 const REFERRERS = [
