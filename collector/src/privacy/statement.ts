@@ -40,6 +40,8 @@ const TEXT = {
       d === 0
         ? 'Aggregated statistics (counts per page, hour and the like) are kept until the site owner deletes them.'
         : `Aggregated statistics (counts per page, hour and the like) are kept for ${d} days.`,
+    visits: (d: number) =>
+      `Visits are kept as one record per visit, with that day's visitor code: when the visit started and ended, the pages and custom events in it, its first and last page, where it came from (the referring host and campaign tags of its first page view), and the country, browser, operating system, device type, screen class, time zone and language of that page view. They are kept ${d === 0 ? 'until the site owner deletes them' : `for ${d} days`}, as long as the aggregated statistics, to count visits, bounces and visit lengths.`,
     rejections: `Counts of refused requests (such as bots) are kept for ${REJECTIONS_RETENTION_DAYS} days.`,
     optOutTitle: 'Do Not Track and Global Privacy Control',
     optOut: (dnt: string, gpc: string) =>
@@ -69,6 +71,8 @@ const TEXT = {
       d === 0
         ? 'Geaggregeerde statistieken (tellingen per pagina, uur en dergelijke) worden bewaard tot de eigenaar van de site ze verwijdert.'
         : `Geaggregeerde statistieken (tellingen per pagina, uur en dergelijke) worden ${d} dagen bewaard.`,
+    visits: (d: number) =>
+      `Bezoeken worden bewaard als één record per bezoek, met de bezoekerscode van die dag: wanneer het bezoek begon en eindigde, de pagina's en eigen gebeurtenissen erin, de eerste en laatste pagina, waar het vandaan kwam (de hostnaam van de verwijzende website en de campagnelabels van het eerste paginabezoek), en het land, de browser, het besturingssysteem, de soort apparaat, de schermformaatklasse, de tijdzone en de taal van dat paginabezoek. Ze worden ${d === 0 ? 'bewaard tot de eigenaar van de site ze verwijdert' : `${d} dagen bewaard`}, even lang als de geaggregeerde statistieken, om bezoeken, bounces en de duur van bezoeken te tellen.`,
     rejections: `Tellingen van geweigerde verzoeken (zoals bots) worden ${REJECTIONS_RETENTION_DAYS} dagen bewaard.`,
     optOutTitle: 'Do Not Track en Global Privacy Control',
     optOut: (dnt: string, gpc: string) =>
@@ -96,7 +100,7 @@ export function privacyStatement(config: StatementConfig, lang: StatementLanguag
     t.ip(config.ipv4Prefix, config.ipv6Prefix),
     t.hash(SALT_KEEP_HOURS_AFTER_DAY),
     header(t.retentionTitle),
-    [t.events(config.eventsRetentionDays), t.rollups(config.rollupRetentionDays), t.rejections].map((s) => `- ${s}`).join('\n'),
+    [t.events(config.eventsRetentionDays), t.rollups(config.rollupRetentionDays), t.visits(config.rollupRetentionDays), t.rejections].map((s) => `- ${s}`).join('\n'),
     header(t.optOutTitle),
     t.optOut(OPT_OUT_HEADERS.dnt, OPT_OUT_HEADERS.gpc),
   ].join('\n\n') + '\n'
