@@ -9,6 +9,7 @@ import { adminRoutes } from './routes/admin.ts'
 import { dashboardRoutes } from './routes/dashboard.ts'
 import { demoRoutes } from './routes/demo.ts'
 import { exportRoutes } from './routes/export.ts'
+import { exportAdminRoutes } from './routes/exports-admin.ts'
 import { allowedOrigin, eventRoutes } from './routes/event.ts'
 import { securityHeaders } from './security-headers.ts'
 import { healthRoutes } from './routes/health.ts'
@@ -84,6 +85,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', statsSitesRoutes(s))
   app.route('/', statsRoutes(s))
   app.route('/', exportRoutes(s))
+  app.route('/', exportAdminRoutes(s))
   app.route('/', dashboardRoutes(s))
 
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404))

@@ -86,6 +86,7 @@ const envSchema = z.object({
     .refine((f) => !f || readableFile(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
   TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
+  TELLEN_EXPORT_EPSILON_BUDGET: z.string().trim().regex(/^\d{1,3}(\.\d{1,3})?$/, 'must be a number with at most three decimals, such as 4 or 2.5').transform((v) => Math.round(Number(v) * 1000)).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -127,6 +128,8 @@ export interface Config {
   visitsIntervalMs: number
   /** The least visitors an exported row may describe (k); no export may ask for less. */
   exportMinVisitors: number
+  /** The epsilon every day of a site may spend on partner datasets together, in thousandths. */
+  exportEpsilonBudgetMilli: number
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
     exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,
+    exportEpsilonBudgetMilli: e.TELLEN_EXPORT_EPSILON_BUDGET,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
   }

@@ -16,9 +16,17 @@ describe('token store', () => {
     const store = createTokenStore(db, 'admin-token-0123456789')
     const { token, info } = await store.create('read', 'example.com')
     expect(token).toMatch(/^tln_[\w-]{32}$/)
-    expect(await store.verify(token)).toEqual({ kind: 'read', id: info.id, site: 'example.com' })
+    expect(await store.verify(token)).toEqual({ kind: 'read', id: info.id, site: 'example.com', datasets: [] })
     expect(await store.verify('admin-token-0123456789')).toEqual({ kind: 'admin' })
     expect(await store.verify(`${token}x`)).toBeUndefined()
+  })
+
+  it('gives a partner token the datasets it was created for', async () => {
+    const store = createTokenStore(db, 'admin-token-0123456789')
+    const { token, info } = await store.create('partner', 'example.com', ['by-country', 'by-device'])
+    expect(info.datasets).toEqual(['by-country', 'by-device'])
+    expect(await store.verify(token)).toEqual({ kind: 'partner', id: info.id, site: 'example.com', datasets: ['by-country', 'by-device'] })
+    expect((await store.list()).find((t) => t.id === info.id)?.datasets).toEqual(['by-country', 'by-device'])
   })
 
   it('keeps only the SHA-256 hash of a token', async () => {

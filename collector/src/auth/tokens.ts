@@ -10,16 +10,18 @@ export interface TokenInfo {
   kind: TokenKind
   /** The only site the token may read, or null for every site. */
   site: string | null
+  /** The datasets of its site a partner token may download, by name; empty for read tokens. */
+  datasets: string[]
   created: string
   revoked: string | null
 }
 
 /** Who a request's bearer token belongs to. */
-export type Principal = { kind: 'admin' } | { kind: TokenKind; id: string; site: string | null }
+export type Principal = { kind: 'admin' } | { kind: TokenKind; id: string; site: string | null; datasets: string[] }
 
 export interface TokenStore {
   /** Creates a token; the returned `token` is shown once and cannot be recovered. */
-  create(kind: TokenKind, site?: string): Promise<{ token: string; info: TokenInfo }>
+  create(kind: TokenKind, site?: string, datasets?: readonly string[]): Promise<{ token: string; info: TokenInfo }>
   list(): Promise<TokenInfo[]>
   /** Revokes a token; false when no token has that id. */
   revoke(id: string): Promise<boolean>
@@ -37,6 +39,7 @@ interface Row {
   hash: string
   kind: TokenKind
   site: string
+  datasets: string[]
   created: string
   revoked: string | null
 }
@@ -56,7 +59,7 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
 
   async function rows(): Promise<Row[]> {
     const rs = await db.query({
-      query: `SELECT id, argMax(hash, updated) AS hash, argMax(kind, updated) AS kind, argMax(site, updated) AS site,
+      query: `SELECT id, argMax(hash, updated) AS hash, argMax(kind, updated) AS kind, argMax(site, updated) AS site, argMax(datasets, updated) AS datasets,
                      toString(argMax(created, updated)) AS created, toString(argMax(revoked, updated)) AS revoked
               FROM tellen.tokens GROUP BY id ORDER BY created, id`,
       format: 'JSONEachRow',
@@ -71,13 +74,13 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       })
       .finally(() => (loading = undefined)))
 
-  const info = (r: Row): TokenInfo => ({ id: r.id, kind: r.kind, site: r.site || null, created: r.created, revoked: r.revoked })
+  const info = (r: Row): TokenInfo => ({ id: r.id, kind: r.kind, site: r.site || null, datasets: r.datasets, created: r.created, revoked: r.revoked })
   const write = (r: Row) => db.insert({ table: 'tellen.tokens', values: [r], format: 'JSONEachRow' })
 
   return {
-    async create(kind, site) {
+    async create(kind, site, datasets = []) {
       const token = `tln_${randomBytes(24).toString('base64url')}`
-      const row: Row = { id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', created: new Date().toISOString(), revoked: null }
+      const row: Row = { id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', datasets: [...datasets], created: new Date().toISOString(), revoked: null }
       await write(row)
       cache = undefined
       return { token, info: info(row) }
@@ -99,7 +102,7 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       let found: Row | undefined
       // Every stored hash is compared, so the time taken does not depend on which one matches.
       for (const r of cache!.rows) if (sameHash(digest, r.digest)) found = r
-      return found ? { kind: found.kind, id: found.id, site: found.site || null } : undefined
+      return found ? { kind: found.kind, id: found.id, site: found.site || null, datasets: found.datasets } : undefined
     },
   }
 }

@@ -6,6 +6,7 @@ import { register as registerPrivacy } from './privacy.ts'
 import { register as registerSites } from './sites.ts'
 import { register as registerDemo } from './demo.ts'
 import { register as registerExport } from './export.ts'
+import { register as registerExports } from './exports.ts'
 import { register as registerTokens } from './tokens.ts'
 
 const program = new Command()
@@ -31,6 +32,7 @@ registerSites(program)
 registerTokens(program)
 registerDemo(program)
 registerExport(program)
+registerExports(program)
 
 try {
   await program.parseAsync(process.argv)
