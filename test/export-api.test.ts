@@ -14,8 +14,16 @@ import { parseIp } from '../collector/src/ingest/ip.ts'
 import { processBatch } from '../collector/src/ingest/pipeline.ts'
 import { runVisitsJob } from '../collector/src/visits/sessionize.ts'
 import { tempDataDir, UA } from './helpers/collector.ts'
+import { seedVisits, type SeedVisit } from './helpers/export-visits.ts'
+import { freezeRelease } from '../collector/src/export/release.ts'
+import { createDatasetStore } from '../collector/src/export/datasets.ts'
+import { addDays } from '../collector/src/stats/range.ts'
+import { halfWidth } from '../collector/src/export/discrete-laplace.ts'
+import { noiseScales } from '../collector/src/export/mechanism.ts'
 
 const OTHER = 'other-export.test'
+/** A site whose closed days partners download as datasets. */
+const PARTNER_SITE = 'partner-export.test'
 /** A site where one person comes back every day and ten people come on one day. */
 const RETURNING = 'returning-export.test'
 const ADMIN = 'export-admin-token-0123456789abcdef'
@@ -86,8 +94,8 @@ let server: RunningServer
 let app: Hono<Env>
 const tokens: Record<string, string> = {}
 
-/** A GET with a bearer token (the unscoped partner's by default; '' for none). */
-const get = (path: string, token = tokens.partner!) => app.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+/** A GET with a bearer token (the admin's by default; '' for none). */
+const get = (path: string, token = tokens.admin!) => app.request(path, { headers: token ? { authorization: `Bearer ${token}` } : {} })
 const url = (q: Record<string, string>, site = SITE) => `/api/export/${site}?${new URLSearchParams({ from: DAY, to: DAY, ...q })}`
 
 /**
@@ -106,7 +114,7 @@ const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSO
 
 beforeAll(async () => {
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER},${RETURNING}`, TELLEN_ADMIN_TOKEN: ADMIN,
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER},${RETURNING},${PARTNER_SITE}`, TELLEN_ADMIN_TOKEN: ADMIN,
     TELLEN_EXPORT_MIN_VISITORS: String(K), TELLEN_VISITS_INTERVAL_MS: '3600000', LOG_LEVEL: 'silent',
   })
   server = await startServer(config, createLogger('silent'))
@@ -121,7 +129,7 @@ afterAll(async () => {
   await server?.close(5000)
 })
 
-describe('GET /api/export/:site', () => {
+describe('the owner\'s ad-hoc export at GET /api/export/:site', () => {
   it('exports pages by day as CSV with only the rows of at least k visitors', async () => {
     const want = expected(['day', 'page'], ['visitors', 'pageviews'])
     expect(want.rows.length).toBeGreaterThan(0)
@@ -192,7 +200,7 @@ describe('GET /api/export/:site', () => {
     const res = await get(url({ dimensions: 'country', metrics: 'visitors', format: 'ndjson', k: '31' }))
     expect(ndjson(await res.text())).toEqual(want.rows)
     expect(res.headers.get('x-tellen-suppressed-rows')).toBe(String(want.suppressed))
-    for (const token of [tokens.partner, tokens.admin]) {
+    for (const token of [tokens.admin]) {
       const low = await get(url({ dimensions: 'country', k: String(K - 1) }), token)
       expect(low.status).toBe(400)
       expect(await low.json()).toEqual({ error: `k must be at least ${K}: no export may describe fewer visitors in a row` })
@@ -235,17 +243,15 @@ describe('GET /api/export/:site', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/not registered/)
   })
 
-  it('needs a partner or the admin token, on the partner token\'s own site', async () => {
+  it('is the owner\'s alone: partner and read tokens get a 403, since any query differenced with another undoes its threshold', async () => {
     expect((await get(url({}), '')).status).toBe(401)
     expect((await get(url({}), 'tln_not-a-real-token-0123456789')).status).toBe(401)
-    const read = await get(url({}), tokens.read)
-    expect(read.status).toBe(403)
-    expect(await read.json()).toEqual({ error: 'a read token may not use this API' })
-    const other = await get(url({}), tokens.otherPartner)
-    expect(other.status).toBe(403)
-    expect(await other.json()).toEqual({ error: `this token may only export the site ${OTHER}` })
-    for (const t of [tokens.partner, tokens.scoped, tokens.admin]) expect((await get(url({}), t)).status).toBe(200)
-    expect((await get(url({}, OTHER), tokens.scoped)).status).toBe(403)
+    for (const t of [tokens.read, tokens.partner, tokens.scoped, tokens.otherPartner]) {
+      const res = await get(url({}), t)
+      expect(res.status).toBe(403)
+      expect(((await res.json()) as { error: string }).error).toMatch(/^a (read|partner) token may not use this API$/)
+    }
+    expect((await get(url({}), tokens.admin)).status).toBe(200)
   })
 })
 
@@ -332,5 +338,165 @@ describe('k-anonymity over several days', () => {
     // A higher k than any day reached leaves it out.
     const strict = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: '', metrics: 'visitors', format: 'ndjson', k: '12' })}`)
     expect(ndjson(await strict.text())).toEqual([])
+  })
+})
+
+describe('partner downloads at GET /api/export/:site/:dataset', () => {
+  const TODAY = new Date().toISOString().slice(0, 10)
+  const DAYS = [addDays(TODAY, -5), addDays(TODAY, -4), addDays(TODAY, -3)]
+  /** Visitors a day by source: one whose name a spreadsheet would run, a large one, and a tiny one. */
+  const SOURCES = { '=cmd|calc': 40, Google: 200, Rare: 2 }
+  const partnerTokens: Record<string, string> = {}
+  let tokenId = ''
+  const download = (dataset: string, q: Record<string, string>, token = partnerTokens.both!) =>
+    get(`/api/export/${PARTNER_SITE}/${dataset}?${new URLSearchParams({ from: DAYS[0]!, to: DAYS[2]!, ...q })}`, token)
+  const define = (body: Record<string, unknown>) =>
+    app.request('/api/admin/exports/datasets', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ site: PARTNER_SITE, ...body }) })
+  const auditLog = async () => ((await (await get(`/api/admin/exports?site=${PARTNER_SITE}`)).json()) as { downloads: Record<string, unknown>[] }).downloads
+
+  beforeAll(async () => {
+    const visits: SeedVisit[] = []
+    for (const day of DAYS) for (const [source, n] of Object.entries(SOURCES)) for (let i = 0; i < n; i++) visits.push({ day, country: 'NL', device: 'desktop', source, pageviews: 3 })
+    await seedVisits(server.services.db, PARTNER_SITE, visits)
+    expect((await define({ name: 'by-source', dimensions: 'source', epsilon: 1 })).status).toBe(201)
+    expect((await define({ name: 'totals', dimensions: [], metrics: ['visitors'], epsilon: 1 })).status).toBe(201)
+    for (const [name, datasets] of [['both', ['by-source', 'totals']], ['totalsOnly', ['totals']]] as const) {
+      const created = await server.services.tokens.create('partner', PARTNER_SITE, datasets)
+      partnerTokens[name] = created.token
+      if (name === 'both') tokenId = created.info.id
+    }
+    partnerTokens.otherSite = (await server.services.tokens.create('partner', OTHER, ['by-source'])).token
+  })
+
+  it('serves one CSV row per day and group, with formula cells neutralised, and says how many rows were withheld', async () => {
+    const res = await download('by-source', { format: 'csv' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${PARTNER_SITE}_by-source_${DAYS[0]}_${DAYS[2]}.csv"`)
+    expect(res.headers.get('x-tellen-min-visitors')).toBe(String(K))
+    const text = await res.text()
+    expect(text.startsWith('"period","source","visitors","pageviews"\r\n')).toBe(true)
+    const records = parseCsv(text, { columns: true, record_delimiter: '\r\n' }) as Record<string, string>[]
+    expect(records.map((r) => `${r.period} ${r.source}`)).toEqual(DAYS.flatMap((d) => [`${d} '=cmd|calc`, `${d} Google`]))
+    expect(Number(res.headers.get('x-tellen-rows'))).toBe(records.length)
+    expect(Number(res.headers.get('x-tellen-withheld-rows'))).toBeGreaterThanOrEqual(0)
+    // The noise stays within the bounds of the mechanism (holding all but once in 10^7), and the tiny source never shows.
+    const scales = noiseScales({ period: 'day', metrics: ['visitors', 'pageviews'], epsilonMilli: 1000 })
+    for (const r of records) {
+      const truth = r.source === 'Google' ? SOURCES.Google : SOURCES['=cmd|calc']
+      expect(Math.abs(Number(r.visitors) - truth)).toBeLessThanOrEqual(halfWidth(scales.visitors, 1 - 1e-7))
+      expect(Math.abs(Number(r.pageviews) - 3 * truth)).toBeLessThanOrEqual(halfWidth(scales.pageviews, 1 - 1e-7))
+    }
+  })
+
+  it('gives NDJSON and Parquet the same rows as CSV, the formula cell unguarded there', async () => {
+    const csv = parseCsv(await (await download('by-source', { format: 'csv' })).text(), { columns: true, record_delimiter: '\r\n' }) as Record<string, string>[]
+    const want = csv.map((r) => ({ period: r.period!, source: r.source!.replace(/^'/, ''), visitors: Number(r.visitors), pageviews: Number(r.pageviews) }))
+    const nd = await download('by-source', { format: 'ndjson' })
+    expect(nd.headers.get('content-type')).toMatch(/^application\/x-ndjson/)
+    expect(ndjson(await nd.text())).toEqual(want)
+    const pq = await download('by-source', { format: 'parquet' })
+    expect(pq.headers.get('content-type')).toBe('application/vnd.apache.parquet')
+    const rows = await readParquet(pq, ['period', 'source', 'visitors', 'pageviews'])
+    expect(rows.map((r) => ({ ...r, visitors: Number(r.visitors), pageviews: Number(r.pageviews) }))).toEqual(want)
+    // A dataset without pageviews has no such column.
+    expect(Object.keys(ndjson(await (await download('totals', { format: 'ndjson' })).text())[0]!)).toEqual(['period', 'visitors'])
+  })
+
+  it('keeps each token to its site and its datasets, and other tokens out', async () => {
+    expect((await download('by-source', {}, '')).status).toBe(401)
+    const read = await download('by-source', {}, tokens.read)
+    expect(read.status).toBe(403)
+    const narrow = await download('by-source', {}, partnerTokens.totalsOnly)
+    expect(narrow.status).toBe(403)
+    expect(((await narrow.json()) as { error: string }).error).toBe('this token may not download the dataset "by-source"; it may download totals')
+    const otherSite = await download('by-source', {}, partnerTokens.otherSite)
+    expect(otherSite.status).toBe(403)
+    expect(((await otherSite.json()) as { error: string }).error).toBe(`this token may only download datasets of ${OTHER}`)
+    expect((await download('by-source', {}, tokens.partner)).status).toBe(403)
+    expect((await download('totals', {}, partnerTokens.totalsOnly)).status).toBe(200)
+    expect((await download('by-source', {}, ADMIN)).status).toBe(200)
+    const unknown = await download('by-browser', {}, ADMIN)
+    expect(unknown.status).toBe(404)
+    expect(((await unknown.json()) as { error: string }).error).toBe(`unknown dataset "by-browser" of ${PARTNER_SITE}`)
+  })
+
+  it('freezes a release: traffic that reaches a released day later changes no download', async () => {
+    const before = await (await download('by-source', { format: 'ndjson' })).text()
+    await seedVisits(server.services.db, PARTNER_SITE, Array.from({ length: 50 }, () => ({ day: DAYS[1]!, country: 'NL', device: 'desktop', source: 'Google' })))
+    expect(await (await download('by-source', { format: 'ndjson' })).text()).toBe(before)
+  })
+
+  it('keeps one release when two collectors freeze the same period at once', async () => {
+    const dataset = (await createDatasetStore(server.services.db, 4000).get(PARTNER_SITE, 'totals'))!
+    const day = addDays(TODAY, -6)
+    await seedVisits(server.services.db, PARTNER_SITE, Array.from({ length: 300 }, () => ({ day, country: 'NL', device: 'desktop' })))
+    await Promise.all([freezeRelease(server.services.db, dataset, day, K), freezeRelease(server.services.db, dataset, day, K), freezeRelease(server.services.db, dataset, day, K)])
+    const bodies = new Set<string>()
+    for (let i = 0; i < 3; i++) bodies.add(await (await get(`/api/export/${PARTNER_SITE}/totals?from=${day}&to=${day}&format=ndjson`, partnerTokens.totalsOnly)).text())
+    expect(bodies.size).toBe(1)
+    // Even a second release written beside the first (no deduplication) is not what readers get.
+    await server.services.db.insert({
+      table: 'tellen.export_releases',
+      values: [{ site: PARTNER_SITE, dataset_id: dataset.id, period: day, release_id: '0', is_seal: 0, groups: [], visitors: 1, pageviews: 0, withheld: 0 }, { site: PARTNER_SITE, dataset_id: dataset.id, period: day, release_id: '0', is_seal: 1, groups: [], visitors: 0, pageviews: 0, withheld: 0 }],
+      format: 'JSONEachRow',
+    })
+    expect(await (await get(`/api/export/${PARTNER_SITE}/totals?from=${day}&to=${day}&format=ndjson`, partnerTokens.totalsOnly)).text()).toBe([...bodies][0])
+  })
+
+  it('records every download with the token id, dataset, span, rows and time, and nothing else', async () => {
+    const before = (await auditLog()).length
+    const res = await download('by-source', { from: DAYS[1]!, to: DAYS[1]!, format: 'ndjson' })
+    const rows = Number(res.headers.get('x-tellen-rows'))
+    const [newest, ...rest] = await auditLog()
+    expect(rest.length).toBe(before)
+    expect(Object.keys(newest!).sort()).toEqual(['at', 'dataset', 'from', 'rows', 'site', 'to', 'tokenId'])
+    expect(newest).toMatchObject({ tokenId, site: PARTNER_SITE, dataset: 'by-source', from: DAYS[1], to: DAYS[1], rows })
+    expect(Date.now() - Date.parse(`${String(newest!.at).replace(' ', 'T')}Z`)).toBeLessThan(600_000)
+    const all = (await (await get('/api/admin/exports?limit=1')).json()) as { downloads: unknown[] }
+    expect(all.downloads).toHaveLength(1)
+    expect((await get('/api/admin/exports', partnerTokens.both)).status).toBe(403)
+  })
+
+  it('refuses a dataset past the epsilon budget, or badly defined, with a 400 that says why, and writes nothing', async () => {
+    const listed = async () => ((await (await get(`/api/admin/exports/datasets?site=${PARTNER_SITE}`)).json()) as { datasets: unknown[]; ledgers: { spentMilli: number; budgetMilli: number }[] })
+    const before = await listed()
+    expect(before.ledgers).toEqual([{ site: PARTNER_SITE, spentMilli: 2000, budgetMilli: 4000 }])
+    const over = await define({ name: 'by-country', dimensions: 'country', epsilon: 2.5 })
+    expect(over.status).toBe(400)
+    expect(((await over.json()) as { error: string }).error).toBe(
+      `epsilon: defining "by-country" with epsilon 2.5 would bring the epsilon spent on each day of ${PARTNER_SITE} to 4.5, past the budget of 4 (TELLEN_EXPORT_EPSILON_BUDGET): ` +
+        "every dataset's releases cover every day, so their epsilons add up (2 is spent already, removed datasets that were released included)",
+    )
+    for (const [body, message] of [
+      [{ name: 'x', dimensions: 'country,planet' }, /dimensions: unknown dimension "planet"/],
+      [{ name: 'x', period: 'year' }, /period: must be one of day, week, month/],
+      [{ name: 'x', epsilon: 0 }, /epsilon: must be more than 0/],
+      [{ name: 'x', epsilon: '1e3' }, /epsilon: must be a number/],
+      [{ name: 'x', metrics: 'pageviews' }, /metrics: must include visitors/],
+      [{ name: 'X Y' }, /name: must be 1 to 63 lowercase/],
+      [{ name: 'by-source' }, /already has a dataset named "by-source"/],
+      [{ name: 'x', filter: 'country=LU' }, /unknown field "filter"/],
+    ] as const) {
+      const res = await define(body)
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      expect(((await res.json()) as { error: string }).error).toMatch(message)
+    }
+    expect(await listed()).toEqual(before)
+  })
+
+  it('stops downloads of a removed dataset, whose releases keep counting against the budget', async () => {
+    expect((await define({ name: 'short-lived', epsilon: 1 })).status).toBe(201)
+    const res = await app.request(`/api/admin/exports/datasets/${PARTNER_SITE}/short-lived`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })
+    expect(res.status).toBe(200)
+    const ledger = (await (await get(`/api/admin/exports/datasets?site=${PARTNER_SITE}`)).json()) as { ledgers: { spentMilli: number }[] }
+    // Never released: its epsilon is given back.
+    expect(ledger.ledgers[0]!.spentMilli).toBe(2000)
+    const store = createDatasetStore(server.services.db, 4000)
+    expect((await define({ name: 'released', epsilon: 1 })).status).toBe(201)
+    expect((await download('released', {}, ADMIN)).status).toBe(200)
+    expect(await store.remove(PARTNER_SITE, 'released')).toBe(true)
+    expect((await download('released', {}, ADMIN)).status).toBe(404)
+    expect((await store.ledger(PARTNER_SITE)).spentMilli).toBe(3000)
   })
 })
