@@ -5,6 +5,8 @@ import { createApp } from '../collector/src/app.ts'
 import { loadConfig } from '../collector/src/config.ts'
 import type { Env } from '../collector/src/context.ts'
 import { EXPORT_DIMENSIONS, EXPORT_FORMATS, EXPORT_METRICS } from '../collector/src/export/params.ts'
+import { createDatasetStore } from '../collector/src/export/datasets.ts'
+import { parseDefinition } from '../collector/src/export/definition.ts'
 import { createLogger } from '../collector/src/log.ts'
 import { startServer, type RunningServer } from '../collector/src/server.ts'
 import { tempDataDir, UA } from './helpers/collector.ts'
@@ -34,6 +36,8 @@ const dates = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: -800, max: 5 }).map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10)) },
   { weight: 2, arbitrary: fc.constantFrom('2026-02-30', '2026-13-01', '9999-99-99', '0000-00-00', '1970-01-01', '2026-1-1', 'yesterday', `${today}T00:00:00Z`, ` ${today}`) },
 )
+/** Whole closed days and weeks, so that partner downloads reach the releases. */
+const closedDay = fc.integer({ min: 3, max: 20 }).map((d) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10))
 const numbers = fc.oneof(
   fc.integer({ min: -5, max: 50 }).map(String),
   fc.constantFrom('0', '1', '2', '9', '10', '-0', '1.5', '1e3', '1e400', '0x10', ' 5', '+5', '010', '9007199254740993', '18446744073709551616', 'NaN', ''),
@@ -43,13 +47,15 @@ const pair = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(fc.constant('dimensions'), names(EXPORT_DIMENSIONS)) },
   { weight: 3, arbitrary: fc.tuple(fc.constant('metrics'), names(EXPORT_METRICS)) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('format'), fc.oneof(fc.constantFrom(...EXPORT_FORMATS, 'CSV', 'json', 'Parquet', 'TabSeparated'), text)) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('from', 'to'), fc.oneof({ weight: 4, arbitrary: dates }, { weight: 1, arbitrary: text })) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('from', 'to'), fc.oneof({ weight: 4, arbitrary: dates }, { weight: 3, arbitrary: closedDay }, { weight: 1, arbitrary: text })) },
   { weight: 2, arbitrary: fc.tuple(fc.constant('k'), fc.oneof(numbers, text)) },
   { weight: 1, arbitrary: fc.tuple(fc.oneof(fc.constantFrom('__proto__', 'constructor', 'k[]', 'dimensions[0]', 'page', 'limit', ''), text), text) },
 )
 const site = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...SITES) }, { weight: 1, arbitrary: fc.constantFrom('EXPORT-FUZZ.TEST', 'unknown.test', 'export-fuzz.test.') }, { weight: 1, arbitrary: text })
 const mutation = fc.record({ at: fc.nat(), insert: fc.constantFrom('%', '%2', '%00', '%FF', '%C3%28', '&', '=', '?', '#', '+', ';', '%2C', ','), cut: fc.boolean() })
-const token = fc.constantFrom('admin', 'partner', 'partner', 'scopedPartner', 'read', 'none', 'wrong')
+const token = fc.constantFrom('admin', 'admin', 'partner', 'scopedPartner', 'datasetPartner', 'datasetPartner', 'read', 'none', 'wrong')
+/** No dataset (the owner's ad-hoc export), a defined one, or anything. */
+const dataset = fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 3, arbitrary: fc.constantFrom('daily', 'weekly', 'undefined-one') }, { weight: 1, arbitrary: text })
 
 /** A lone surrogate becomes its 3-byte WTF-8 form when encoded, which is not valid UTF-8. */
 const enc = (s: string) =>
@@ -59,7 +65,7 @@ const enc = (s: string) =>
     return [0xe0 | (u >> 12), 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('')
   })
 
-const request = fc.tuple(site, fc.array(pair, { maxLength: 6 }), fc.array(mutation, { maxLength: 2 }), fc.nat(9), token).map(([s, ps, ms, odds, who]) => {
+const request = fc.tuple(site, fc.array(pair, { maxLength: 6 }), fc.array(mutation, { maxLength: 2 }), fc.nat(9), token, dataset).map(([s, ps, ms, odds, who, ds]) => {
   let query = ps.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')
   if (odds < 2) {
     for (const m of ms) {
@@ -67,7 +73,7 @@ const request = fc.tuple(site, fc.array(pair, { maxLength: 6 }), fc.array(mutati
       query = m.cut ? query.slice(0, at) : query.slice(0, at) + m.insert + query.slice(at)
     }
   }
-  return { path: `/api/export/${enc(s)}${query ? `?${query}` : ''}`, who }
+  return { path: `/api/export/${enc(s)}${ds === undefined ? '' : `/${enc(ds)}`}${query ? `?${query}` : ''}`, who }
 })
 
 // ---- invariants ---------------------------------------------------------------------------------
@@ -116,6 +122,10 @@ describe('fuzzing the export parameters', () => {
     tokens.partner = (await server.services.tokens.create('partner')).token
     tokens.scopedPartner = (await server.services.tokens.create('partner', SITES[0])).token
     tokens.read = (await server.services.tokens.create('read')).token
+    const datasets = createDatasetStore(server.services.db, config.exportEpsilonBudgetMilli)
+    await datasets.define(parseDefinition({ site: SITES[0], name: 'daily', dimensions: 'country,source' }))
+    await datasets.define(parseDefinition({ site: SITES[0], name: 'weekly', dimensions: [], period: 'week' }))
+    tokens.datasetPartner = (await server.services.tokens.create('partner', SITES[0], ['daily', 'weekly'])).token
     tokens.wrong = 'tln_wrong-token-0123456789abcdef'
     // A few visitors: fewer than k, so every successful export is empty.
     for (const [i, ua] of [UA.chromeMac, UA.safariIphone, UA.firefoxWindows].entries()) {
@@ -139,7 +149,7 @@ describe('fuzzing the export parameters', () => {
     expect(visitors).toBeLessThan(10)
   })
 
-  it(`answers ${RUNS} generated and mutated export requests with 2xx/4xx only, and never a row below k`, async () => {
+  it(`answers ${RUNS} generated and mutated export requests and partner downloads with 2xx/4xx only, and never a row below k`, async () => {
     const samples = fc.sample(request, { numRuns: RUNS, seed: Number(process.env.EXPORT_FUZZ_SEED ?? 20261125) })
     const statuses = new Map<number, number>()
     const bad: string[] = []
@@ -157,5 +167,22 @@ describe('fuzzing the export parameters', () => {
     expect(bad).toEqual([])
     // Both outcomes are exercised: refusals of every kind, and exports that reached the engine.
     for (const status of [200, 400, 401, 403]) expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(RUNS / 100)
-  }, 60_000)
+  }, 120_000)
+
+  it('answers partner downloads of any span and format with frozen empty releases or a 400, never a row below k', async () => {
+    const download = fc.record({ ds: fc.constantFrom('daily', 'weekly'), from: fc.oneof(closedDay, dates), to: closedDay, format: fc.constantFrom(...EXPORT_FORMATS, 'xml') })
+    const statuses = new Map<number, number>()
+    const bad: string[] = []
+    for (const d of fc.sample(download, { numRuns: 80, seed: 20261207 })) {
+      const path = `/api/export/${SITES[0]}/${d.ds}?${new URLSearchParams({ from: d.from, to: d.to, format: d.format })}`
+      const res = await app.request(path, { headers: { authorization: `Bearer ${tokens.datasetPartner}` } })
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+      const p = await problem(res)
+      if (p && bad.length < 10) bad.push(`${path}: ${p}`)
+    }
+    expect(bad).toEqual([])
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(5)
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(5)
+    expect([...statuses.keys()].sort()).toEqual([200, 400])
+  }, 120_000)
 })
