@@ -59,6 +59,32 @@ describe('tellen export', () => {
     expect(r.err).toMatch(/^tellen: .*answered 400: k must be at least 10: no export may describe fewer visitors in a row\n$/)
   })
 
+  it('defines, lists and removes datasets, scopes partner tokens to them, and reads the audit of downloads', async () => {
+    const env = { TELLEN_URL: c!.url, TELLEN_ADMIN_TOKEN: c!.adminToken, DATA_DIR: tempDataDir() }
+    const defined = await tellen(['exports', 'define', '--site', SITE, '--name', 'daily', '--dimensions', 'country,device', '--epsilon', '1.5'], env)
+    expect(defined.err).toBe('')
+    expect(defined.out).toMatch(/^defined example\.com +daily +day +epsilon 1\.5 +dimensions country,device +metrics visitors,pageviews +visitors ±\d+ \(95%\)\n/)
+    expect(defined.out).toContain(`${SITE}: epsilon 1.5 of 4 spent on each day\n`)
+    const over = await tellen(['exports', 'define', '--site', SITE, '--name', 'more', '--epsilon', '3'], env)
+    expect(over.code).toBe(1)
+    expect(over.err).toMatch(/^tellen: .*answered 400: epsilon: defining "more" with epsilon 3 would bring the epsilon spent on each day of example\.com to 4\.5, past the budget of 4 \(TELLEN_EXPORT_EPSILON_BUDGET\)/)
+
+    const created = await tellen(['tokens', 'create', '--kind', 'partner', '--site', SITE, '--datasets', 'daily'], env)
+    expect(created.out).toMatch(/^created partner token (\w+) for example\.com \(datasets daily\); it is shown only now:\n/)
+    const [, id] = /token (\w+)/.exec(created.out)!
+    const token = /^tln_\S+$/m.exec(created.out)![0]
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)
+    const res = await fetch(`${c!.url}/api/export/${SITE}/daily?from=${day}&to=${day}&format=csv`, { headers: { authorization: `Bearer ${token}` } })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('"period","country","device","visitors","pageviews"\r\n')
+    expect((await tellen(['exports', 'log'], env)).out).toMatch(new RegExp(`^20\\S+ \\S+  ${id} +example\\.com +daily +${day}\\.\\.${day}  0 rows\\n$`))
+
+    expect((await tellen(['exports', 'remove', '--site', SITE, '--name', 'daily'], env)).out).toBe(`removed daily of ${SITE}\n`)
+    expect((await fetch(`${c!.url}/api/export/${SITE}/daily?from=${day}&to=${day}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404)
+    // Released once, it keeps its epsilon on the ledger.
+    expect((await tellen(['exports', 'list', '--site', SITE], env)).out).toBe(`no datasets\n${SITE}: epsilon 1.5 of 4 spent on each day\n`)
+  }, 180_000)
+
   it('exports from DATA_DIR when no server runs', async () => {
     await c!.stop()
     const env = { DATA_DIR: c!.dataDir, PORT: '1', TELLEN_SITES: SITE }
@@ -68,5 +94,9 @@ describe('tellen export', () => {
     const bad = await tellen(['export', '--site', SITE, '--dimensions', 'planet'], env)
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/^tellen: dimensions: unknown dimension "planet"/)
-  }, 60_000)
+    const defined = await tellen(['exports', 'define', '--site', SITE, '--name', 'weekly', '--period', 'week', '--metrics', 'visitors'], env)
+    expect(defined.out).toMatch(/^defined example\.com +weekly +week +epsilon 2 +dimensions \(none\) +metrics visitors /)
+    const wrong = await tellen(['exports', 'define', '--site', SITE, '--name', 'x', '--period', 'year'], env)
+    expect(wrong.err).toBe('tellen: period: must be one of day, week, month\n')
+  }, 120_000)
 })

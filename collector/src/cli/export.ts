@@ -27,11 +27,11 @@ async function save(source: Readable, out: string | undefined): Promise<void> {
   await pipeline(source, sink, { end: Boolean(out) })
 }
 
-/** `tellen export`: the export a partner gets, through the running server's API or on DATA_DIR. */
+/** `tellen export`: the owner's exact, thresholded export, through the running server's API or on DATA_DIR. */
 export function register(program: Command): void {
   program
     .command('export')
-    .description('export rows of at least k visitors on one day, as a partner gets them (CSV, NDJSON or Parquet)')
+    .description('the owner\'s ad-hoc export: rows of at least k visitors on one day (CSV, NDJSON or Parquet); partners download datasets instead (tellen exports)')
     .requiredOption('--site <domain>', 'the site to export')
     .option('--from <day>', 'first day, YYYY-MM-DD (default: 29 days before --to)')
     .option('--to <day>', 'last day, YYYY-MM-DD (default: today in the site\'s time zone)')
