@@ -485,6 +485,13 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     expect(await listed()).toEqual(before)
   })
 
+  it('names the datasets partners receive in the privacy statement', async () => {
+    const statement = await (await get('/api/admin/privacy-statement?lang=en')).text()
+    expect(statement).toMatch(/^# Website statistics\n/)
+    expect(statement).toContain(`- \`by-source\` (${PARTNER_SITE}): visitors and pageviews per day, by source; ε = 1`)
+    expect(statement).toContain(`- \`totals\` (${PARTNER_SITE}): visitors per day; ε = 1`)
+  })
+
   it('stops downloads of a removed dataset, whose releases keep counting against the budget', async () => {
     expect((await define({ name: 'short-lived', epsilon: 1 })).status).toBe(201)
     const res = await app.request(`/api/admin/exports/datasets/${PARTNER_SITE}/short-lived`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } })

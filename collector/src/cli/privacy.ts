@@ -1,8 +1,12 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import readline from 'node:readline/promises'
 import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import { describeIssues } from '../ingest/schema.ts'
 import { forgetRequestSchema, forgetSite, type ForgetResult } from '../privacy/forget.ts'
+import { migrate } from '../db/migrate.ts'
+import { partnerSection, partnerStatement } from '../export/statement.ts'
 import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
 import { CliError, runningCollector, withBackend } from './backend.ts'
 
@@ -56,9 +60,21 @@ export function register(program: Command): void {
       }
       const config = loadConfig()
       const api = await runningCollector(config)
-      const text = api
-        ? await (await api.download(`/api/admin/privacy-statement?lang=${options.lang}`)).text()
-        : privacyStatement(config, options.lang as StatementLanguage)
+      const lang = options.lang as StatementLanguage
+      // Without a collector, the datasets are read from DATA_DIR when it holds a database; none are defined otherwise.
+      const partners = async () =>
+        fs.existsSync(path.join(config.dataDir, 'clickhouse'))
+          ? withBackend(config, {
+              remote: async () => {
+                throw new CliError('a collector started while the statement was written: run the command again')
+              },
+              local: async (db) => {
+                await migrate(db)
+                return partnerStatement(db, config.exportMinVisitors, lang)
+              },
+            })
+          : partnerSection([], config.exportMinVisitors, lang)
+      const text = api ? await (await api.download(`/api/admin/privacy-statement?lang=${options.lang}`)).text() : `${privacyStatement(config, lang)}\n${await partners()}`
       process.stdout.write(text)
     })
 }

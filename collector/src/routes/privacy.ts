@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
 import { describeIssues } from '../ingest/schema.ts'
 import { forgetRequestSchema, forgetSite } from '../privacy/forget.ts'
+import { partnerStatement } from '../export/statement.ts'
 import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
 
 /**
@@ -20,11 +21,11 @@ export function privacyRoutes(s: Services): Hono<Env> {
     return c.json(result)
   })
   // `tellen privacy-statement` asks here, so the statement describes the configuration that runs.
-  app.get('/api/admin/privacy-statement', (c) => {
+  app.get('/api/admin/privacy-statement', async (c) => {
     const lang = c.req.query('lang') ?? 'en'
     if (!(STATEMENT_LANGUAGES as readonly string[]).includes(lang)) return c.json({ error: `lang must be ${STATEMENT_LANGUAGES.join(' or ')}` }, 400)
     c.header('Content-Type', 'text/markdown; charset=utf-8')
-    return c.body(privacyStatement(s.config, lang as StatementLanguage))
+    return c.body(`${privacyStatement(s.config, lang as StatementLanguage)}\n${await partnerStatement(s.db, s.config.exportMinVisitors, lang as StatementLanguage)}`)
   })
   return app
 }
