@@ -19,7 +19,7 @@ import { freezeRelease } from '../collector/src/export/release.ts'
 import { createDatasetStore } from '../collector/src/export/datasets.ts'
 import { addDays } from '../collector/src/stats/range.ts'
 import { halfWidth } from '../collector/src/export/discrete-laplace.ts'
-import { noiseScales } from '../collector/src/export/mechanism.ts'
+import { noiseScales, releaseThreshold } from '../collector/src/export/mechanism.ts'
 
 const OTHER = 'other-export.test'
 /** A site whose closed days partners download as datasets. */
@@ -373,7 +373,9 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${PARTNER_SITE}_by-source_${DAYS[0]}_${DAYS[2]}.csv"`)
-    expect(res.headers.get('x-tellen-min-visitors')).toBe(String(K))
+    // At epsilon 1 the noise is wide enough that the threshold rises above k (see releaseThreshold).
+    expect(res.headers.get('x-tellen-min-visitors')).toBe(String(releaseThreshold({ period: 'day', metrics: ['visitors', 'pageviews'], epsilonMilli: 1000 }, K)))
+    expect(Number(res.headers.get('x-tellen-min-visitors'))).toBe(24)
     const text = await res.text()
     expect(text.startsWith('"period","source","visitors","pageviews"\r\n')).toBe(true)
     const records = parseCsv(text, { columns: true, record_delimiter: '\r\n' }) as Record<string, string>[]
@@ -488,8 +490,8 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
   it('names the datasets partners receive in the privacy statement', async () => {
     const statement = await (await get('/api/admin/privacy-statement?lang=en')).text()
     expect(statement).toMatch(/^# Website statistics\n/)
-    expect(statement).toContain(`- \`by-source\` (${PARTNER_SITE}): visitors and pageviews per day, by source; ε = 1`)
-    expect(statement).toContain(`- \`totals\` (${PARTNER_SITE}): visitors per day; ε = 1`)
+    expect(statement).toContain(`- \`by-source\` (${PARTNER_SITE}): visitors and pageviews per day, by source; ε = 1; rows of fewer than 24 visitors (after noise) are left out`)
+    expect(statement).toContain(`- \`totals\` (${PARTNER_SITE}): visitors per day; ε = 1; rows of fewer than 16 visitors (after noise) are left out`)
   })
 
   it('stops downloads of a removed dataset, whose releases keep counting against the budget', async () => {

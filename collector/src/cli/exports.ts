@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate.ts'
 import { downloadLog, MAX_AUDIT_RECORDS, type DownloadRecord } from '../export/audit.ts'
 import { createDatasetStore, type BudgetLedger, type ExportDataset } from '../export/datasets.ts'
 import { DATASET_DIMENSIONS, DATASET_METRICS, formatEpsilon, parseDefinition } from '../export/definition.ts'
-import { DEFAULT_EPSILON, visitorError } from '../export/mechanism.ts'
+import { DEFAULT_EPSILON, releaseThreshold, visitorError } from '../export/mechanism.ts'
 import { PERIOD_KINDS } from '../export/periods.ts'
 import { createSiteRegistry } from '../sites.ts'
 import { ParamError } from '../stats/params.ts'
@@ -27,7 +27,7 @@ const describeDataset = (d: ExportDataset) =>
   [
     d.site.padEnd(24), d.name.padEnd(20), d.period.padEnd(5), `epsilon ${formatEpsilon(d.epsilonMilli)}`.padEnd(13),
     `dimensions ${d.dimensions.join(',') || '(none)'}`, `metrics ${d.metrics.join(',')}`,
-    `visitors ±${visitorError(d, CONFIDENCE)} (95%)`,
+    `visitors ±${visitorError(d, CONFIDENCE)} (95%)`, `rows of ${releaseThreshold(d, loadConfig().exportMinVisitors)}+ visitors`,
   ].join('  ')
 const describeLedger = (l: BudgetLedger) => `${l.site}: epsilon ${formatEpsilon(l.spentMilli)} of ${formatEpsilon(l.budgetMilli)} spent on each day`
 const describeDownload = (r: DownloadRecord) => [r.at, r.tokenId.padEnd(12), r.site.padEnd(24), r.dataset.padEnd(20), `${r.from}..${r.to}`, `${r.rows} rows`].join('  ')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { halfWidth } from './discrete-laplace.ts'
-import { DEFAULT_EPSILON, EPSILON_UNIT, noiseScales, visitorError } from './mechanism.ts'
+import { DEFAULT_EPSILON, EPSILON_UNIT, EXPORT_DELTA, noiseScales, releaseThreshold, visitorError } from './mechanism.ts'
 
 const DEFAULTS = { period: 'day', metrics: ['visitors', 'pageviews'], epsilonMilli: DEFAULT_EPSILON * EPSILON_UNIT } as const
 
@@ -37,5 +37,23 @@ describe('usefulness at the default settings', () => {
     expect(visitorError({ ...DEFAULTS, period: 'week' }, 0.95)).toBe(17)
     expect(visitorError({ ...DEFAULTS, period: 'month' }, 0.95)).toBe(77)
     expect(halfWidth(noiseScales(DEFAULTS).pageviews, 0.95)).toBe(50)
+  })
+})
+
+describe('releaseThreshold', () => {
+  it('raises k where the noise is wide, so one person\'s group shows with a chance of at most EXPORT_DELTA', () => {
+    const day = { ...DEFAULTS, period: 'day' } as const
+    expect(releaseThreshold(day, 10)).toBe(13)
+    expect(releaseThreshold(day, 50)).toBe(50)
+    for (const period of ['day', 'week', 'month'] as const) {
+      const d = { ...DEFAULTS, period }
+      const threshold = releaseThreshold(d, 10)
+      const days = { day: 1, week: 7, month: 31 }[period]
+      // The largest count one person can give a group of their own is the days of the period.
+      const scale = noiseScales(d).visitors
+      const p = Math.exp(-scale.denominator / scale.numerator)
+      expect(p ** (threshold - days) / (1 + p)).toBeLessThanOrEqual(EXPORT_DELTA)
+      expect(p ** (threshold - 1 - days) / (1 + p)).toBeGreaterThan(EXPORT_DELTA)
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { halfWidth, type Scale } from './discrete-laplace.ts'
+import { decay, halfWidth, type Scale } from './discrete-laplace.ts'
 import { MAX_DAYS_IN_PERIOD, type PeriodKind } from './periods.ts'
 
 /** Rows of a dataset one visitor code counts in per UTC day: the group of its first visit that day. */
@@ -50,6 +50,25 @@ export function noiseScales(d: MechanismInput): NoiseScales {
     pageviews: over(contributions * PAGEVIEWS_PER_VISITOR_DAY, Math.max(pageviewsShare, 1)),
     groups: over(contributions, GROUPS_SHARE),
   }
+}
+
+/**
+ * The chance, at most, that a group made by one person alone shows in a release (the delta of the
+ * noisy threshold): its true count is at most the period's days, and it shows only when noise lifts
+ * that to the threshold.
+ */
+export const EXPORT_DELTA = 1e-6
+
+/**
+ * The noisy visitor count a row needs to be released: the configured k, or higher when the noise of
+ * the dataset is wide enough that one person's group would pass k more often than EXPORT_DELTA.
+ * P(noise ≥ t) = p^t / (1 + p) for the discrete Laplace distribution, p = exp(-1/scale).
+ * @example releaseThreshold({ period: 'day', metrics: ['visitors', 'pageviews'], epsilonMilli: 2000 }, 10) // 13
+ */
+export function releaseThreshold(d: MechanismInput, k: number): number {
+  const p = decay(noiseScales(d).visitors)
+  const onePerson = MAX_DAYS_IN_PERIOD[d.period] * ROWS_PER_VISITOR_DAY
+  return Math.max(k, onePerson + Math.ceil(Math.log(EXPORT_DELTA * (1 + p)) / Math.log(p)))
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import { cryptoSource, discreteLaplace, type Scale, type UniformSource } from './discrete-laplace.ts'
 import type { ExportDataset } from './datasets.ts'
-import { noiseScales } from './mechanism.ts'
+import { noiseScales, releaseThreshold } from './mechanism.ts'
 import { nextPeriod } from './periods.ts'
 import { releaseCounts } from './release-counts.ts'
 
@@ -58,7 +58,8 @@ export function addNoise(
 }
 
 /**
- * Computes and freezes the release of the period starting on `start`, unless it exists. The rows and
+ * Computes and freezes the release of the period starting on `start`, unless it exists, keeping the
+ * rows whose noisy visitor count reaches `releaseThreshold` (k, or more for wide noise). The rows and
  * the seal go in one insert with a deduplication token of the dataset and period, so a retry or a
  * second collector racing this one adds nothing that readers would take.
  * @example await freezeRelease(db, dataset, '2026-11-30', 10)
@@ -66,7 +67,7 @@ export function addNoise(
 export async function freezeRelease(db: Db, dataset: ExportDataset, start: string, k: number): Promise<void> {
   if ((await releasedPeriods(db, dataset, [start])).has(start)) return
   const counts = await releaseCounts(db, dataset.site, dataset.dimensions, start, nextPeriod(start, dataset.period))
-  const { rows, withheld } = addNoise(counts, noiseScales(dataset), k)
+  const { rows, withheld } = addNoise(counts, noiseScales(dataset), releaseThreshold(dataset, k))
   const release = randomBytes(8).toString('hex')
   const base = { site: dataset.site, dataset_id: dataset.id, period: start, release_id: release }
   await db.insert({

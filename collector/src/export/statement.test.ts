@@ -10,12 +10,10 @@ describe('partnerSection', () => {
   it('names every dataset partners receive, its figures, grouping, period and epsilon, and how it is protected', () => {
     const en = partnerSection([DATASET], 10, 'en')
     expect(en).toMatch(/^## Figures shared with partners\n\n/)
-    expect(en).toContain('- `by-country` (example.com): visitors and pageviews per week (Monday to Sunday, UTC), by country, device; ε = 1.5')
+    expect(en).toContain('- `by-country` (example.com): visitors and pageviews per week (Monday to Sunday, UTC), by country, device; ε = 1.5; rows of fewer than 110 visitors (after noise) are left out')
     expect(en).toContain('discrete Laplace mechanism of differential privacy')
-    expect(en).toContain('below 10 are left out')
     const nl = partnerSection([DATASET], 25, 'nl')
-    expect(nl).toContain('- `by-country` (example.com): bezoekers en paginaweergaven per week (maandag tot en met zondag, UTC), naar country, device; ε = 1.5')
-    expect(nl).toContain('minder dan 25 bezoekers')
+    expect(nl).toContain('- `by-country` (example.com): bezoekers en paginaweergaven per week (maandag tot en met zondag, UTC), naar country, device; ε = 1.5; rijen met minder dan 110 bezoekers (na de ruis) vallen weg')
   })
 
   it('says that nothing is shared when no dataset is defined', () => {

@@ -6,6 +6,7 @@ import { recordDownload } from '../export/audit.ts'
 import { createDatasetStore } from '../export/datasets.ts'
 import { parseExport, type ExportFormat } from '../export/params.ts'
 import { downloadRelease, parseDownload } from '../export/partner-download.ts'
+import { releaseThreshold } from '../export/mechanism.ts'
 import { exportRows } from '../export/query.ts'
 import { ParamError } from '../stats/params.ts'
 import { requireToken } from './auth.ts'
@@ -60,7 +61,7 @@ export function exportRoutes(s: Services): Hono<Env> {
       'Cache-Control': 'no-store',
       'X-Tellen-Rows': String(result.rows),
       'X-Tellen-Withheld-Rows': String(result.withheld),
-      'X-Tellen-Min-Visitors': String(s.config.exportMinVisitors),
+      'X-Tellen-Min-Visitors': String(releaseThreshold(dataset, s.config.exportMinVisitors)),
     })
   })
 
