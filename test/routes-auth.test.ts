@@ -183,18 +183,26 @@ describe('every registered route', () => {
     }
   })
 
-  it('lets a partner token export, and a site-scoped one only its own site', async () => {
+  it('lets a partner token download only the datasets of its own site it names, and keeps the ad-hoc export for the admin', async () => {
     const exports = probes(app, SITE).filter((p) => p.registered === 'GET' && p.method === 'GET' && p.route.startsWith('/api/export/'))
-    expect(exports.map((p) => p.route)).toEqual(['/api/export/:site'])
-    for (const p of exports) {
-      expect((await call('GET', p.path, issued.partner)).status, p.path).toBe(200)
-      expect((await call('GET', p.path, issued.scopedPartner)).status, p.path).toBe(200)
-      expect((await call('GET', p.path, ADMIN)).status, p.path).toBe(200)
-      const other = await call('GET', expand(p.route, OTHER), issued.scopedPartner)
-      expect(other.status, p.route).toBe(403)
-      expect(((await other.json()) as { error: string }).error).toMatch(/may only export the site walk\.test/)
-      for (const kind of ['read', 'scoped']) expect((await call('GET', p.path, issued[kind])).status, `${kind} ${p.path}`).toBe(403)
-    }
+    expect(exports.map((p) => p.route).sort()).toEqual(['/api/export/:site', '/api/export/:site/:dataset'])
+    // The probes name the dataset x1: define it, and a partner token for it.
+    const defined = await call('POST', '/api/admin/exports/datasets', ADMIN, { site: SITE, name: 'x1', dimensions: ['country'] })
+    expect(defined.status).toBe(201)
+    const named = ((await (await call('POST', '/api/admin/tokens', ADMIN, { kind: 'partner', site: SITE, datasets: ['x1'] })).json()) as { token: string }).token
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10)
+    const span = `?from=${day}&to=${day}`
+    const adHoc = exports.find((p) => p.route === '/api/export/:site')!
+    const dataset = exports.find((p) => p.route === '/api/export/:site/:dataset')!
+    expect((await call('GET', adHoc.path, ADMIN)).status).toBe(200)
+    for (const kind of ['partner', 'scopedPartner', 'read', 'scoped']) expect((await call('GET', adHoc.path, issued[kind])).status, kind).toBe(403)
+    expect((await call('GET', adHoc.path, named)).status).toBe(403)
+    expect((await call('GET', `${dataset.path}${span}`, named)).status).toBe(200)
+    expect((await call('GET', `${dataset.path}${span}`, ADMIN)).status).toBe(200)
+    for (const kind of ['partner', 'scopedPartner', 'read', 'scoped']) expect((await call('GET', `${dataset.path}${span}`, issued[kind])).status, kind).toBe(403)
+    const other = await call('GET', `${expand(dataset.route, OTHER)}${span}`, named)
+    expect(other.status).toBe(403)
+    expect(((await other.json()) as { error: string }).error).toBe(`this token may only download datasets of ${SITE}`)
   })
 
   it('keeps no token in plain text: not in any table and not in any file', async () => {
