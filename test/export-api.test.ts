@@ -460,6 +460,18 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     expect((await get('/api/admin/exports', partnerTokens.both)).status).toBe(403)
   })
 
+  it('logs no request line for a download, only the audit record', async () => {
+    const lines: string[] = []
+    const log = createLogger('info', { write: (line: string) => lines.push(line) })
+    const logged = createApp({ ...server.services, log })
+    const res = await logged.request(`/api/export/${PARTNER_SITE}/totals?from=${DAYS[0]}&to=${DAYS[0]}`, { headers: { authorization: `Bearer ${partnerTokens.both}`, 'x-forwarded-for': '203.0.113.9' } })
+    expect(res.status).toBe(200)
+    await res.text()
+    expect((await logged.request('/healthz')).status).toBeLessThan(500)
+    expect(lines.join('')).toContain('/healthz')
+    expect(lines.join('')).not.toContain('/api/export/')
+  })
+
   it('refuses a dataset past the epsilon budget, or badly defined, with a 400 that says why, and writes nothing', async () => {
     const listed = async () => ((await (await get(`/api/admin/exports/datasets?site=${PARTNER_SITE}`)).json()) as { datasets: unknown[]; ledgers: { spentMilli: number; budgetMilli: number }[] })
     const before = await listed()

@@ -54,7 +54,8 @@ export function createApp(s: Services): Hono<Env> {
     await next()
     // Set on the response's headers in place: c.header() after next() would rebuild the response.
     c.res.headers.set('Tk', TRACKING_STATUS)
-    if (s.log.isLevelEnabled('info')) {
+    // A partner download leaves only its audit record (token id, dataset, span, rows, time): no request line.
+    if (s.log.isLevelEnabled('info') && !c.req.path.startsWith('/api/export/')) {
       // A visitor who opted out leaves not even a prefix in the log.
       const prefix = optOutSignal((name) => c.req.header(name)) ? undefined : c.var.ipPrefix
       s.log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), prefix }, 'request')
