@@ -63,7 +63,7 @@ describe('tellen export', () => {
     const env = { TELLEN_URL: c!.url, TELLEN_ADMIN_TOKEN: c!.adminToken, DATA_DIR: tempDataDir() }
     const defined = await tellen(['exports', 'define', '--site', SITE, '--name', 'daily', '--dimensions', 'country,device', '--epsilon', '1.5'], env)
     expect(defined.err).toBe('')
-    expect(defined.out).toMatch(/^defined example\.com +daily +day +epsilon 1\.5 +dimensions country,device +metrics visitors,pageviews +visitors ±\d+ \(95%\)\n/)
+    expect(defined.out).toMatch(/^defined example\.com +daily +day +epsilon 1\.5 +dimensions country,device +metrics visitors,pageviews +visitors ±\d+ \(95%\) +rows of 16\+ visitors\n/)
     expect(defined.out).toContain(`${SITE}: epsilon 1.5 of 4 spent on each day\n`)
     const over = await tellen(['exports', 'define', '--site', SITE, '--name', 'more', '--epsilon', '3'], env)
     expect(over.code).toBe(1)

@@ -476,6 +476,7 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     const listed = async () => ((await (await get(`/api/admin/exports/datasets?site=${PARTNER_SITE}`)).json()) as { datasets: unknown[]; ledgers: { spentMilli: number; budgetMilli: number }[] })
     const before = await listed()
     expect(before.ledgers).toEqual([{ site: PARTNER_SITE, spentMilli: 2000, budgetMilli: 4000 }])
+    expect(before.datasets).toContainEqual(expect.objectContaining({ name: 'by-source', epsilonMilli: 1000, minVisitors: 24 }))
     const over = await define({ name: 'by-country', dimensions: 'country', epsilon: 2.5 })
     expect(over.status).toBe(400)
     expect(((await over.json()) as { error: string }).error).toBe(

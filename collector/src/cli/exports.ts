@@ -23,11 +23,12 @@ interface DefineOptions {
   epsilon?: string
 }
 
-const describeDataset = (d: ExportDataset) =>
+/** A dataset as `exports` prints it; `minVisitors` comes from the collector that answered, else from this environment. */
+const describeDataset = (d: ExportDataset & { minVisitors?: number }) =>
   [
     d.site.padEnd(24), d.name.padEnd(20), d.period.padEnd(5), `epsilon ${formatEpsilon(d.epsilonMilli)}`.padEnd(13),
     `dimensions ${d.dimensions.join(',') || '(none)'}`, `metrics ${d.metrics.join(',')}`,
-    `visitors ±${visitorError(d, CONFIDENCE)} (95%)`, `rows of ${releaseThreshold(d, loadConfig().exportMinVisitors)}+ visitors`,
+    `visitors ±${visitorError(d, CONFIDENCE)} (95%)`, `rows of ${d.minVisitors ?? releaseThreshold(d, loadConfig().exportMinVisitors)}+ visitors`,
   ].join('  ')
 const describeLedger = (l: BudgetLedger) => `${l.site}: epsilon ${formatEpsilon(l.spentMilli)} of ${formatEpsilon(l.budgetMilli)} spent on each day`
 const describeDownload = (r: DownloadRecord) => [r.at, r.tokenId.padEnd(12), r.site.padEnd(24), r.dataset.padEnd(20), `${r.from}..${r.to}`, `${r.rows} rows`].join('  ')

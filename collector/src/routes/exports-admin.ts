@@ -1,8 +1,9 @@
 import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
 import { downloadLog, MAX_AUDIT_RECORDS } from '../export/audit.ts'
-import { createDatasetStore } from '../export/datasets.ts'
+import { createDatasetStore, type ExportDataset } from '../export/datasets.ts'
 import { parseDefinition } from '../export/definition.ts'
+import { releaseThreshold } from '../export/mechanism.ts'
 import { ParamError } from '../stats/params.ts'
 import { requireToken } from './auth.ts'
 
@@ -14,6 +15,8 @@ import { requireToken } from './auth.ts'
 export function exportAdminRoutes(s: Services): Hono<Env> {
   const app = new Hono<Env>()
   const datasets = createDatasetStore(s.db, s.config.exportEpsilonBudgetMilli)
+  /** A dataset with the noisy visitor count its rows need on this collector. */
+  const described = (d: ExportDataset) => ({ ...d, minVisitors: releaseThreshold(d, s.config.exportMinVisitors) })
   app.use('/api/admin/exports', requireToken(s, ['admin']))
   app.use('/api/admin/exports/*', requireToken(s, ['admin']))
 
@@ -24,7 +27,7 @@ export function exportAdminRoutes(s: Services): Hono<Env> {
       const definition = parseDefinition(body)
       if (!s.sites.get(definition.site)) return c.json({ error: `site: "${definition.site}" is not registered with this collector` }, 400)
       const dataset = await datasets.define(definition)
-      return c.json({ dataset, ledger: await datasets.ledger(dataset.site) }, 201)
+      return c.json({ dataset: described(dataset), ledger: await datasets.ledger(dataset.site) }, 201)
     } catch (err) {
       if (err instanceof ParamError) return c.json({ error: err.message }, 400)
       throw err
@@ -34,7 +37,7 @@ export function exportAdminRoutes(s: Services): Hono<Env> {
     const site = c.req.query('site')?.toLowerCase()
     const list = await datasets.list(site)
     const sites = [...new Set([...(site ? [site] : []), ...list.map((d) => d.site)])]
-    return c.json({ datasets: list, ledgers: await Promise.all(sites.map((d) => datasets.ledger(d))) })
+    return c.json({ datasets: list.map(described), ledgers: await Promise.all(sites.map((d) => datasets.ledger(d))) })
   })
   app.delete('/api/admin/exports/datasets/:site/:name', async (c) => {
     const site = c.req.param('site').toLowerCase()
