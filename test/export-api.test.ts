@@ -437,6 +437,12 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     const bodies = new Set<string>()
     for (let i = 0; i < 3; i++) bodies.add(await (await get(`/api/export/${PARTNER_SITE}/totals?from=${day}&to=${day}&format=ndjson`, partnerTokens.totalsOnly)).text())
     expect(bodies.size).toBe(1)
+    // The deduplication token let only one of the racing inserts in.
+    const stored = await server.services.db.query({
+      query: 'SELECT uniqExact(release_id) AS releases FROM tellen.export_releases WHERE dataset_id = {id:String} AND period = {day:Date}',
+      query_params: { id: dataset.id, day }, format: 'JSONEachRow',
+    })
+    expect((await stored.json<{ releases: number }>())[0]?.releases).toBe(1)
     // Even a second release written beside the first (no deduplication) is not what readers get.
     await server.services.db.insert({
       table: 'tellen.export_releases',
