@@ -42,8 +42,8 @@ export const TAB_GROUPS = {
 export type TabGroup = keyof typeof TAB_GROUPS
 export type Tabs = { [G in TabGroup]?: (typeof TAB_GROUPS)[G][number] }
 
-/** The kinds of the download errors panel; none shows errors and downloads together. */
-export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other', 'download'] as const
+/** The kinds of resource the failed resources panel narrows to; started downloads have a panel of their own. */
+export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other'] as const
 export type ErrorKind = (typeof ERROR_KINDS)[number]
 
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
@@ -68,8 +68,14 @@ export interface ViewState {
   table: boolean
   /** The tab chosen in each breakdown panel that has tabs; a panel not named shows its first. */
   tabs: Tabs
-  /** The kind of resource the download errors panel is narrowed to. */
+  /** The kind of resource the failed resources panel is narrowed to. */
   errors: ErrorKind | undefined
+  /** The id of the goal whose conversions the breakdowns show. */
+  goal: string | undefined
+  /** The funnel's steps as the API takes them: `/,/pricing,event:signup`. */
+  funnel: string | undefined
+  /** The page whose journeys (before and after) are shown. */
+  journey: string | undefined
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string | null): T | undefined =>
@@ -106,6 +112,9 @@ export function parseState(search: string): ViewState {
     table: q.get('table') === '1',
     tabs,
     errors: oneOf(ERROR_KINDS, q.get('errors')),
+    goal: q.get('goal') || undefined,
+    funnel: q.get('funnel') || undefined,
+    journey: q.get('journey') || undefined,
   }
 }
 
@@ -132,6 +141,9 @@ export function stateQuery(s: ViewState): string {
     if (d && d !== TAB_GROUPS[g][0]) q.set(g, d)
   }
   if (s.errors) q.set('errors', s.errors)
+  if (s.goal) q.set('goal', s.goal)
+  if (s.funnel) q.set('funnel', s.funnel)
+  if (s.journey) q.set('journey', s.journey)
   const text = q.toString()
   return text ? `?${text}` : ''
 }

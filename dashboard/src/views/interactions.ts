@@ -28,7 +28,7 @@ function heatGrid(title: string, unit: string, counts: readonly number[]) {
     setVar(cell, '--heat', n / max)
     return cell
   })
-  return h('figure', { class: 'heat' },
+  return h('figure', { class: `heat ${unit}` },
     h('div', { class: 'grid', role: 'img', 'aria-label': summary }, cells),
     h('figcaption', null, h('strong', null, title), ` · ${formatCount(total)} ${unit}`))
 }
