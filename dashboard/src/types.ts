@@ -85,3 +85,4 @@ export interface GoalColumns {
   conversions?: number
   conversion_rate?: number
 }
+export type { SiteStatus } from '../../collector/src/routes/sites.ts'

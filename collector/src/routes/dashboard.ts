@@ -21,7 +21,7 @@ export const DASHBOARD_CSP = {
 }
 
 /**
- * `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
+ * `GET /`: the start page. `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
  * `GET /dashboard/assets/<name>.<hash>.<ext>`: its script and style sheet, cached for a year.
  * The page holds no data: it asks for a token and reads `/api/stats/*` with it.
  */
@@ -45,6 +45,9 @@ export function dashboardRoutes(s: Services): Hono<Env> {
   app.use('/dashboard', headers, etag())
   app.use('/dashboard/*', headers, etag())
   app.get('/dashboard', async (c) => send(c, (await dashboardAssets()).html, 'no-cache'))
+  // The start page: what Tellen is, the collector's health, the dashboard, and for the admin the sites.
+  app.use('/', headers, etag())
+  app.get('/', async (c) => send(c, (await dashboardAssets()).home, 'no-cache'))
   app.get('/dashboard/', (c) => c.redirect('/dashboard', 301))
   app.get('/dashboard/assets/:name', async (c) => {
     const f = (await dashboardAssets()).assets.get(c.req.param('name'))
