@@ -133,10 +133,10 @@ export function createChart() {
     // The bucket still under way is drawn dashed from the last whole one, not as a fall.
     const n = r.points.length
     const partialSeries: uPlot.Series[] = r.partial && n > 1
-      ? [{ label: 'So far', stroke: accent, width: 2, dash: [4, 4], points: { show: true, size: 5 }, value: (_u, x) => (x == null ? '–' : fmt(x)) }]
+      ? [{ label: 'So far', stroke: accent, width: 0, paths: () => null, points: { show: true, size: 9, width: 2, fill: cssVar('--surface') || '#fff' }, value: (_u, x) => (x == null ? '–' : fmt(x)) }]
       : []
     const wholeValues = r.points.map((p, i) => (partialSeries.length && i === n - 1 ? null : p.value))
-    const partialValues = r.points.map((p, i) => (i >= n - 2 ? p.value : null))
+    const partialValues = r.points.map((p, i) => (i === n - 1 ? p.value : null))
     const previousSeries: uPlot.Series[] = before
       ? [{ label: 'Previous period', stroke: muted, width: 1.5, dash: [5, 4], points: { show: false }, value: (_u, n) => (n == null ? '–' : fmt(n)) }]
       : []
@@ -175,7 +175,7 @@ export function createChart() {
     // The legend is the values under the cursor: it shows while hovering, and a key says what the lines are.
     plotBox.append(h('p', { class: 'chart-key', 'aria-hidden': 'true' },
       h('span', { class: 'key-line' }), label,
-      partialSeries.length ? [h('span', { class: 'key-line dashed' }), r.interval === 'day' ? 'today so far' : `this ${r.interval} so far`] : null,
+      partialSeries.length ? [h('span', { class: 'key-dot' }), r.interval === 'day' ? 'today so far' : `this ${r.interval} so far`] : null,
       before ? [h('span', { class: 'key-line previous' }), 'previous period'] : null))
   }
 
@@ -189,6 +189,7 @@ export function createChart() {
       compare.checked = v.state.compare
       if (dataTable) dataTable.open = v.state.table
       const params = { ...v.params, metric: v.state.metric, interval: v.interval }
+      panel.setDownload({ path: sitePath(v.site, 'timeseries'), params, filename: `${v.site.domain}-${v.state.metric}-per-${v.interval}.csv` })
       const series = (range: { from: string; to: string }, metric: SeriesMetric = v.state.metric) =>
         get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range, metric })
       // A bounce rate or a duration is only drawn where there were visits.

@@ -75,6 +75,7 @@ export function createInteractions() {
         const pages = listed.rows.map((row) => row.value)
         const page = chosen ?? pages[0]
         if (page && !pages.includes(page)) pages.unshift(page)
+        if (page) panel.setDownload({ path: sitePath(v.site, 'interactions'), params: { ...v.params, page }, filename: `${v.site.domain}-interactions.csv` })
         const result = page ? await get<InteractionsResult>(sitePath(v.site, 'interactions'), { ...v.params, page }) : undefined
         return { source: result?.source, pages, page, result }
       }, ({ pages, page, result }) => {

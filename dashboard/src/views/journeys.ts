@@ -1,4 +1,4 @@
-import { get } from '../api.ts'
+import { ApiError, get } from '../api.ts'
 import { h, replace, setVar } from '../dom.ts'
 import { formatCount, formatExact } from '../format.ts'
 import { createPanel, empty } from '../panel.ts'
@@ -57,11 +57,16 @@ export function createJourneys() {
         if (!page) return { source: listed.source, pages, page, result: undefined }
         const params = { ...v.params, page, limit: TOP }
         panel.setDownload({ path: sitePath(v.site, 'journeys'), params, filename: `${v.site.domain}-journeys.csv` })
-        const result = await get<JourneysResult>(sitePath(v.site, 'journeys'), params)
-        return { source: result.source, pages, page, result }
-      }, ({ pages, page, result }) => {
+        const result = await get<JourneysResult>(sitePath(v.site, 'journeys'), params).catch((err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) return undefined
+          throw err
+        })
+        if (!result) panel.setDownload(undefined)
+        return { source: result?.source, pages, page, result, unavailable: !result }
+      }, ({ pages, page, result, unavailable }) => {
         replace(select, pages.map((p) => h('option', { value: p }, p)))
         select.value = page ?? ''
+        if (unavailable) return replace(panel.body, empty('This collector does not answer journeys yet.'))
         if (!result) return replace(panel.body, empty('No pages were viewed in this period.'))
         replace(panel.body, h('div', { class: 'journey-pair' },
           side('Came from', result.previous.slice(0, TOP), previousLabel),

@@ -1,4 +1,4 @@
-import { admin } from '../api.ts'
+import { admin, ApiError } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
 import { todayIn } from '../period.ts'
@@ -68,6 +68,10 @@ export function createShares() {
             onclick: () => admin(`shares/${encodeURIComponent(s.id)}`, 'DELETE').then(() => list(v), (err: unknown) => replace(created, h('span', { class: 'error' }, `Not revoked: ${errorText(err)}`))),
           }, 'Revoke')))))))
     } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        form.hidden = true
+        return replace(listed, empty('This collector does not offer shared links yet.'))
+      }
       replace(listed, h('p', { class: 'error' }, `Could not list the shared links: ${errorText(err)}`))
     }
   }
