@@ -6,7 +6,7 @@ describe('dashboard view state in the URL', () => {
     const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
     expect(s).toEqual({
       site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
-      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false, table: false, tabs: {}, errors: undefined,
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, overlay: false, compare: false, table: false, tabs: {}, errors: undefined,
       goal: undefined, funnel: undefined, journey: undefined,
     })
   })

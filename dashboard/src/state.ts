@@ -62,6 +62,8 @@ export interface ViewState {
   filters: Filters
   /** The page whose clicks and mouse movement are shown. */
   heatmap: string | undefined
+  /** Whether the heatmaps are drawn over the live page in a frame, rather than over a neutral one. */
+  overlay: boolean
   /** Whether the chart also draws the previous period. */
   compare: boolean
   /** Whether the chart's numbers are shown as a table. */
@@ -108,6 +110,7 @@ export function parseState(search: string): ViewState {
     interval: oneOf(INTERVALS, q.get('interval')),
     filters,
     heatmap: q.get('heatmap') || undefined,
+    overlay: q.get('overlay') === '1',
     compare: q.get('compare') === '1',
     table: q.get('table') === '1',
     tabs,
@@ -136,6 +139,7 @@ export function stateQuery(s: ViewState): string {
     if (v !== undefined) q.set(d, v)
   }
   if (s.heatmap) q.set('heatmap', s.heatmap)
+  if (s.overlay) q.set('overlay', '1')
   for (const g of Object.keys(TAB_GROUPS) as TabGroup[]) {
     const d = s.tabs[g]
     if (d && d !== TAB_GROUPS[g][0]) q.set(g, d)

@@ -7,13 +7,16 @@ import type { Env, Services } from '../context.ts'
 
 /**
  * The dashboard's Content-Security-Policy: its own script and style sheet only (no inline code),
- * requests to its own origin only, and no framing.
+ * requests to its own origin only, frames of https pages only (a site's page under the heatmaps), and
+ * no framing of the dashboard itself.
  */
 export const DASHBOARD_CSP = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", 'data:'],
+  // The heatmaps may be drawn over a site's live page, framed sandboxed without scripts.
+  frameSrc: ['https:'],
   connectSrc: ["'self'"],
   baseUri: ["'none'"],
   formAction: ["'none'"],
