@@ -1,6 +1,6 @@
 /**
- * `npm run screenshot`: starts a collector on a temporary DATA_DIR, fills `demo.local` with a month of
- * demo traffic, and photographs the start page and the dashboard in Chromium, wide (1400 px) and on a
+ * `npm run screenshot`: starts a collector on a temporary DATA_DIR, fills `demo.local` with two months of
+ * demo traffic (the dashboard shows the last 30 days against the 30 before), and photographs the start page and the dashboard in Chromium, wide (1400 px) and on a
  * phone (390 px), into docs/img/. Set CHROMIUM_PATH for another browser, SCREENSHOT_EVENTS for more traffic.
  * @example npm run screenshot
  */
@@ -9,8 +9,8 @@ import { chromium, type Browser } from 'playwright-core'
 import { ROOT, startCollector } from '../test/helpers/collector.ts'
 
 const SITE = 'demo.local'
-const DAYS = 30
-const EVENTS = Number(process.env.SCREENSHOT_EVENTS ?? 120_000)
+const DAYS = 60
+const EVENTS = Number(process.env.SCREENSHOT_EVENTS ?? 150_000)
 const OUT = path.join(ROOT, 'docs/img')
 const WIDE = { width: 1400, height: 900 }
 const PHONE = { width: 390, height: 844 }
@@ -43,6 +43,8 @@ try {
       await page.locator('.site').first().waitFor()
     }
     await page.waitForFunction(() => document.querySelectorAll('.panel[aria-busy]').length === 0, undefined, { timeout: 60_000 })
+    // No cursor over the chart: its legend of hovered values stays hidden.
+    await page.mouse.move(0, 0)
     await page.waitForTimeout(500)
     const file = path.join(OUT, `${name}.png`)
     await page.screenshot({ path: file, fullPage: true })

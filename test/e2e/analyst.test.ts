@@ -148,8 +148,11 @@ describe('the start page and the analyst views in Chromium against the real coll
     expect(await page.locator('.security .networks').textContent()).toMatch(/66\.249\.66\.0\/24/)
     // Nothing was refused for Do Not Track: no line says "0 requests".
     expect(await page.locator('.honoured:not(.compared)').isHidden()).toBe(true)
-    // The legend of values under the cursor is not shown without a cursor.
+    // The legend of values under the cursor shows while hovering the chart only.
+    await page.mouse.move(0, 0)
     expect(await page.locator('.u-legend').evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden')
+    await page.locator('.chart .plot').hover()
+    expect(await page.locator('.u-legend').evaluate((el) => getComputedStyle(el).visibility)).toBe('visible')
     expect(await page.locator('#help-retention').textContent()).toMatch(/no retention cohorts.*privacy choice/)
     expect(problems).toEqual([])
     await page.context().close()
