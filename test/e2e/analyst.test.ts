@@ -245,6 +245,43 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
+  it('opens a read token given in the fragment as a read-only view, and takes it out of the address', async () => {
+    const created = await fetch(`${c.url}/api/admin/tokens`, {
+      method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'read', site: SITE }),
+    }).then((r) => r.json() as Promise<{ token: string }>)
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    const page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    const requests: string[] = []
+    page.on('request', (r) => requests.push(r.url()))
+    await page.goto(`${c.url}/dashboard/?site=${SITE}#share=${created.token}`)
+    await poll(() => page.locator('.card[data-metric="visitors"] .card-value').textContent()).toBe('3')
+    expect(new URL(page.url()).hash).toBe('')
+    expect(await page.getByLabel('Token').count()).toBe(0)
+    expect(await page.getByRole('button', { name: 'Forget token' }).count()).toBe(0)
+    expect(await page.getByRole('link', { name: 'Sites and snippets' }).count()).toBe(0)
+    expect(await page.locator('.shared-badge').textContent()).toBe('Shared view · read only')
+    expect(await page.locator('.goal-editor').isHidden()).toBe(true)
+    expect(await page.locator('.panel.shares').count()).toBe(0)
+    expect(requests.some((u) => u.includes(created.token))).toBe(false)
+    // The tab keeps the view through a reload; another tab of the same browser does not get it.
+    await page.reload()
+    await poll(() => page.locator('.card[data-metric="visitors"] .card-value').textContent()).toBe('3')
+    const other = await context.newPage()
+    await other.goto(`${c.url}/dashboard`)
+    await poll(() => other.getByLabel('Token').count()).toBe(1)
+
+    // A secret that is not (or no longer) valid says so, without a token prompt.
+    const stale = await (await browser.newContext()).newPage()
+    await stale.goto(`${c.url}/dashboard?site=${SITE}#share=not-a-valid-secret`)
+    await poll(() => stale.locator('[role="alert"]').textContent()).toMatch(/^This shared link does not open: /)
+    expect(await stale.getByLabel('Token').count()).toBe(0)
+    expect(problems).toEqual([])
+    await stale.context().close()
+    await context.close()
+  })
+
   it('opens a shared link read-only in a fresh browser, without the secret in the address, until it is revoked', async (ctx) => {
     await needs(ctx, '/api/admin/shares')
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })

@@ -327,7 +327,7 @@ describe('the dashboard in Chromium against the real collector', () => {
       body: JSON.stringify({ kind: 'read', site: SITE }),
     }).then((r) => r.json() as Promise<{ token: string }>)
     const all = await fetch(`${c.url}/api/stats/sites`, { headers: { authorization: `Bearer ${c.adminToken}` } }).then((r) => r.json())
-    expect(all).toEqual({ sites: [{ domain: SITE, timezone: 'UTC' }, { domain: 'shop.test', timezone: 'UTC' }] })
+    expect(all).toEqual({ sites: [{ domain: SITE, timezone: 'UTC', events_retention_days: 30 }, { domain: 'shop.test', timezone: 'UTC', events_retention_days: 30 }] })
     expect((await fetch(`${c.url}/api/stats/sites`)).status).toBe(401)
 
     const { page } = await open(`?site=shop.test&period=7d`, { viewport: { width: 375, height: 800 }, colorScheme: 'dark' })

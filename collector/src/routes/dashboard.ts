@@ -51,7 +51,8 @@ export function dashboardRoutes(s: Services): Hono<Env> {
   // The start page: what Tellen is, the collector's health, the dashboard, and for the admin the sites.
   app.use('/', headers, etag())
   app.get('/', async (c) => send(c, (await dashboardAssets()).home, 'no-cache'))
-  app.get('/dashboard/', (c) => c.redirect('/dashboard', 301))
+  // The query is kept (a shared link is `/dashboard/?site=...#share=...`; browsers keep the fragment).
+  app.get('/dashboard/', (c) => c.redirect(`/dashboard${new URL(c.req.url).search}`, 301))
   app.get('/dashboard/assets/:name', async (c) => {
     const f = (await dashboardAssets()).assets.get(c.req.param('name'))
     if (!f) return c.json({ error: `no dashboard asset ${c.req.param('name')}` }, 404)
