@@ -93,7 +93,8 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
   const el = h(
     'section',
     { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },
-    h('header', { class: 'panel-head' }, heading, h('span', { class: 'head-gap' }), ...(opts.controls ?? []), csv, csvStatus),
+    // The download comes before the controls: after a panel's tabs, the Tab key goes to what they show.
+    h('header', { class: 'panel-head' }, heading, h('span', { class: 'head-gap' }), csv, ...(opts.controls ?? []), csvStatus),
     source,
     body,
   )

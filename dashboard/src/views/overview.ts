@@ -47,7 +47,7 @@ async function comparison(v: View, now = new Date()): Promise<Compared | undefin
 export function createOverview() {
   const panel = createPanel('Overview', { className: 'overview' })
   const honoured = h('p', { class: 'honoured', hidden: true })
-  const foot = h('p', { class: 'honoured compared', hidden: true })
+  const foot = h('p', { class: 'compared', hidden: true })
   // The answer's source goes under the cards, beside the Do Not Track count.
   panel.el.append(h('div', { class: 'overview-foot' }, foot, honoured, panel.el.querySelector('.source')))
   let view: View | undefined
