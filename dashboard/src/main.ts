@@ -49,7 +49,12 @@ function showShareRefused(message: string) {
 
 whenUnauthorized((message) => {
   if (!token.get()) return
-  if (isShared()) return showShareRefused(message)
+  if (isShared()) {
+    // Forgotten, so that what was loading stops there and a reload asks for a token again.
+    token.clear()
+    clearCache()
+    return showShareRefused(message)
+  }
   token.clear()
   clearCache()
   showPrompt(`The token was not accepted: ${message}. Paste a valid admin or read token.`)

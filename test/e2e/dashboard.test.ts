@@ -802,5 +802,6 @@ describe('the dashboard in Chromium against the real collector', () => {
       expect(await audit()).toEqual([])
       await page.context().close()
     }
-  })
+    // Two audits of the whole dashboard, in two colour schemes, on a shared machine.
+  }, 150_000)
 })
