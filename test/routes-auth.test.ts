@@ -15,7 +15,7 @@ const ADMIN = 'route-walk-admin-token-0123456789'
 
 /**
  * What answers without a token: the event endpoint and its CORS preflight, the scripts, the
- * well-known files, the health checks, and the dashboard's page and assets (which hold no data).
+ * well-known files, the health checks, the start page, and the dashboard's page and assets (which hold no data).
  * Keys are `METHOD path` as the route is registered.
  */
 const PUBLIC = new Set([
@@ -28,6 +28,8 @@ const PUBLIC = new Set([
   'GET /.well-known/gpc.json',
   'GET /healthz',
   'GET /readyz',
+  // The start page: what Tellen is and the health; the sites it lists come from the admin API, with the token.
+  'GET /',
 ])
 const isPublic = (method: string, route: string) =>
   PUBLIC.has(`${method} ${route}`) || (method === 'GET' && (route === '/dashboard' || route.startsWith('/dashboard/')))

@@ -25,7 +25,10 @@ describe('tellen sites', () => {
   it('registers a site with its time zone and allowed parameters on DATA_DIR', async () => {
     const added = await tellen(['sites', 'add', 'Shop.Test', '--timezone', 'Europe/Amsterdam', '--allow-params', 'q,Lang'], { DATA_DIR: dataDir })
     expect(added).toMatchObject({ code: 0, stdout: 'registered shop.test (time zone Europe/Amsterdam, keeps lang, q)\n' })
-    expect((await tellen(['sites', 'list'], { DATA_DIR: dataDir })).stdout).toBe('shop.test\tEurope/Amsterdam\tlang,q\n')
+    expect((await tellen(['sites', 'list'], { DATA_DIR: dataDir })).stdout).toBe(
+      'DOMAIN     TIME ZONE         PARAMETERS  FROM\n' +
+      'shop.test  Europe/Amsterdam  lang,q      registered\n',
+    )
   })
 
   it('refuses a bad time zone or parameter name with one clear line', async () => {
@@ -36,13 +39,20 @@ describe('tellen sites', () => {
 
   it("keeps the site's own parameters and applies changes made while the collector runs", async () => {
     c = await startCollector({ TELLEN_SITES: 'example.com' }, dataDir)
+    expect(c.output()).toContain(`"dashboard":"${c.url}/dashboard"`)
     const remote = { TELLEN_URL: c.url }
     const shop = await postEvents(c.url, { v: 1, site: 'shop.test', events: [{ type: 'pageview', url: 'https://shop.test/search?q=shoes&lang=nl&email=jan%40example.nl&sid=abc' }] })
     expect(shop.json).toEqual({ accepted: 1 })
     expect((await postEvents(c.url, { v: 1, site: 'blog.test', events: [{ type: 'pageview', url: 'https://blog.test/' }] })).status).toBe(403)
     expect((await tellen(['sites', 'add', 'blog.test'], remote)).code).toBe(0)
     expect((await postEvents(c.url, { v: 1, site: 'blog.test', events: [{ type: 'pageview', url: 'https://blog.test/' }] })).json).toEqual({ accepted: 1 })
-    expect((await tellen(['sites', 'list'], remote)).stdout).toBe('blog.test\tUTC\t\nshop.test\tEurope/Amsterdam\tlang,q\n')
+    // The running collector is found from DATA_DIR's lock file, without TELLEN_URL or PORT; its TELLEN_SITES are listed too.
+    expect((await tellen(['sites', 'list'], { DATA_DIR: dataDir })).stdout).toBe(
+      'DOMAIN       TIME ZONE         PARAMETERS  FROM\n' +
+      'blog.test    UTC                           registered\n' +
+      'example.com  UTC                           TELLEN_SITES\n' +
+      'shop.test    Europe/Amsterdam  lang,q      registered\n',
+    )
     expect((await tellen(['sites', 'remove', 'blog.test'], remote)).stdout).toBe('removed blog.test\n')
     expect((await postEvents(c.url, { v: 1, site: 'blog.test', events: [{ type: 'pageview', url: 'https://blog.test/' }] })).status).toBe(403)
     expect(await c.stop()).toBe(0)

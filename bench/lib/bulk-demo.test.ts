@@ -93,7 +93,11 @@ describe('bulk demo loader', () => {
     // Places and browsers are drawn per person, a few thousand of them here: their shares vary more.
     const cases: [Row[], Row[], (r: Row) => string, number][] = [
       [expected, stored, (r) => String(r.type), 0.02],
-      ...(['source', 'country', 'device'] as const).map((c): [Row[], Row[], (r: Row) => string, number] => [pageviews(expected), pageviews(stored), (r) => String(r[c]), 0.05]),
+      ...(['source', 'country', 'device', 'timezone', 'language'] as const).map((c): [Row[], Row[], (r: Row) => string, number] => [pageviews(expected), pageviews(stored), (r) => String(r[c]), 0.05]),
+      // Where clicks land, how deep pages are read, and which resource fails as which kind.
+      [expected.filter((r) => r.type === 'click'), stored.filter((r) => r.type === 'click'), (r) => String(r.cell_x), 0.05],
+      [expected.filter((r) => r.type === 'leave'), stored.filter((r) => r.type === 'leave'), (r) => String(Math.floor(Number(r.scroll) / 10)), 0.05],
+      [expected.filter((r) => r.type === 'error'), stored.filter((r) => r.type === 'error'), (r) => `${String(r.name)} ${String(r.target)}`, 0.08],
     ]
     for (const [want, got, key, tolerance] of cases) {
       const a = shares(want, key)

@@ -14,7 +14,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../../collector/src/db/client.ts'
 import {
-  DEMO_ELEMENTS, DEMO_EVENTS_PER_VISIT, DEMO_EXITS, DEMO_HOURS, DEMO_OUTBOUND, DEMO_PAGES, DEMO_PLACES, DEMO_SOURCES, DEMO_TIMINGS, dayStarts, dayWeights,
+  DEMO_ELEMENTS, DEMO_EVENTS_PER_VISIT, DEMO_EXITS, DEMO_FAILURES, DEMO_HOURS, DEMO_MAIN_LANG, DEMO_MAIN_TZ, DEMO_OUTBOUND, DEMO_PAGES, DEMO_PLACES,
+  DEMO_SOURCES, DEMO_TIMINGS, dayStarts, dayWeights,
 } from '../../collector/src/demo/traffic.ts'
 import { USER_AGENTS } from '../../collector/src/demo/user-agents.ts'
 import { eventRowObject } from '../../collector/src/ingest/event-row.ts'
@@ -61,12 +62,15 @@ function cumulative(weights: readonly number[]): number[] {
 function tables(site: string, now: number) {
   const url = `https://${site}/`
   const agents = USER_AGENTS.map((a) => pipelineRows(site, [{ type: 'pageview', url, ts: now }], { ua: a.ua, sw: a.width, now })[0]!)
-  const places = DEMO_PLACES.map(([p]) => pipelineRows(site, [{ type: 'pageview', url, ts: now }], { ip: `${p.prefix}1`, tz: p.tz, lang: p.lang, now })[0]!)
+  const places = DEMO_PLACES.map(([p]) => pipelineRows(site, [{ type: 'pageview', url, ts: now }], { ip: `${p.prefix}1`, tz: p.tzs[0], lang: p.langs[0], now })[0]!)
+  const locale = (tz: string, lang: string) => pipelineRows(site, [{ type: 'pageview', url, ts: now }], { tz, lang, now })[0]!
+  const placeTimezones = DEMO_PLACES.map(([p]) => p.tzs.map((tz) => str(locale(tz, 'en-US').timezone)))
+  const placeLanguages = DEMO_PLACES.map(([p]) => p.langs.map((lang) => str(locale('UTC', lang).language)))
   const sources = DEMO_SOURCES.map(([s]) => pipelineRows(site, [{ type: 'pageview', url: `${url}${s.query}`, ts: now, referrer: s.referrer }], { now })[0]!)
   const [internal] = pipelineRows(site, [{ type: 'pageview', url: `${url}pricing`, ts: now, referrer: url }], { now })
   const paths = pipelineRows(site, DEMO_PAGES.map((p) => ({ type: 'pageview', url: `https://${site}${p}`, ts: now })), { now }).map((r) => str(r.path))
   const targets = (events: Record<string, unknown>[]) => pipelineRows(site, events, { now }).map((r) => str(r.target))
-  const errorTargets = targets(['hero.webp', 'chart.js'].map((f) => ({ type: 'error', url, ts: now, kind: 'img', resource: `https://${site}/static/${f}` })))
+  const errorTargets = targets(DEMO_FAILURES.map(([kind, file]) => ({ type: 'error', url, ts: now, kind, resource: `https://${site}/${file}` })))
   const downloadTargets = targets(['whitepaper.pdf', 'tellen-1.0.tar.gz'].map((f) => ({ type: 'download', url, ts: now, resource: `https://${site}/files/${f}` })))
   const callTargets = targets(['+31 20 123 4567', '+1 415 555 0100'].map((number) => ({ type: 'call', url, ts: now, number })))
   const outboundTargets = targets(DEMO_OUTBOUND.map((target) => ({ type: 'leave', url, ts: now, exit: 'outbound', target })))
@@ -80,9 +84,14 @@ function tables(site: string, now: number) {
     agent_cum: cumulative(USER_AGENTS.map((a) => a.weight)),
     ...Object.fromEntries(['browser', 'browser_version', 'os', 'os_version', 'device', 'screen'].map((c) => [`agent_${c}`, agents.map((r) => str(r[c]))])),
     place_cum: cumulative(DEMO_PLACES.map(([, w]) => w)),
-    ...Object.fromEntries(['country', 'timezone', 'language'].map((c) => [`place_${c}`, places.map((r) => str(r[c]))])),
+    place_country: places.map((r) => str(r.country)),
+    place_timezones: placeTimezones,
+    place_languages: placeLanguages,
     source_cum: cumulative(DEMO_SOURCES.map(([, w]) => w)),
     ...Object.fromEntries(['query', 'referrer_host', 'source', 'utm_source', 'utm_medium', 'utm_campaign'].map((c) => [`source_${c}`, sources.map((r) => str(r[c]))])),
+    source_stay: DEMO_SOURCES.map(([x]) => x.stay),
+    source_dwell: DEMO_SOURCES.map(([x]) => x.dwell),
+    failure_kinds: DEMO_FAILURES.map(([kind]) => kind),
     internal_referrer_host: str(internal!.referrer_host),
     internal_source: str(internal!.source),
     metrics: DEMO_TIMINGS.map(([m]) => m),
@@ -102,13 +111,18 @@ function tables(site: string, now: number) {
 const PARAM_TYPES: Record<string, string> = {
   site: 'String', hostname: 'String', internal_referrer_host: 'String', internal_source: 'String',
   page_cum: 'Array(Float64)', hour_cum: 'Array(Float64)', agent_cum: 'Array(Float64)', place_cum: 'Array(Float64)', source_cum: 'Array(Float64)',
-  exit_cum: 'Array(Float64)', medians: 'Array(Float64)', spreads: 'Array(Float64)',
+  exit_cum: 'Array(Float64)', medians: 'Array(Float64)', spreads: 'Array(Float64)', source_stay: 'Array(Float64)', source_dwell: 'Array(Float64)',
+  place_timezones: 'Array(Array(String))', place_languages: 'Array(Array(String))', main_tz: 'Float64', main_lang: 'Float64',
   day: 'UInt32', visits: 'UInt64', people: 'UInt64', day_start: 'Int64', end: 'Int64', seed: 'UInt64', salt: 'UInt64',
 }
 const param = (name: string) => `{${name}:${PARAM_TYPES[name] ?? 'Array(String)'}}`
 
 /** A uniform draw in [0, 1) from a hash of an integer expression. */
 const u = (expr: string) => `(intHash64(${expr}) / 18446744073709551616.)`
+/** The 1-based index of a person's time zone or language (`localeIndex` of the demo, plus one). */
+const localePick = (list: string, draw: string, main: string) =>
+  `if(length(${list}) = 1 OR ${draw} < ${main}, 1, least(length(${list}), 2 + toUInt32(floor((${draw} - ${main}) / (1 - ${main}) * (length(${list}) - 1)))))`
+
 /** The 1-based index picked by a draw from cumulative shares. */
 const pick = (cum: string, r: string) => `arrayFirstIndex(c -> ${r} <= c, ${param(cum)})`
 
@@ -136,11 +150,12 @@ SELECT
   ${param('agent_browser')}[ag] AS browser, ${param('agent_browser_version')}[ag] AS browser_version,
   ${param('agent_os')}[ag] AS os, ${param('agent_os_version')}[ag] AS os_version,
   ${param('agent_device')}[ag] AS device, ${param('agent_screen')}[ag] AS screen,
-  ${param('place_timezone')}[pl] AS timezone, ${param('place_language')}[pl] AS language,
+  ${param('place_timezones')}[pl][${localePick(`${param('place_timezones')}[pl]`, '((person * 6007) % 1009) / 1009', param('main_tz'))}] AS timezone,
+  ${param('place_languages')}[pl][${localePick(`${param('place_languages')}[pl]`, '((person * 7727) % 1013) / 1013', param('main_lang'))}] AS language,
   ${param('place_country')}[pl] AS country,
   multiIf(
     s BETWEEN 1 AND 7, ${param('metrics')}[s],
-    s = 11, if(${u('hp + 30')} < 0.6, 'img', 'script'),
+    s = 11, ${param('failure_kinds')}[if(${u('hp + 31')} < 0.5, 1, 2)],
     s = 14, if(${u('hp + 40')} < 0.6, 'signup', 'trial'),
     s = 15, exit_kind,
     '') AS name,
@@ -156,10 +171,10 @@ SELECT
     s = 15 AND exit_kind = 'internal', ${param('internal_targets')}[next_page],
     s = 15 AND exit_kind = 'outbound', ${param('outbound_targets')}[1 + toUInt32(floor(${u('hp + 34')} * 4))],
     '') AS target,
-  if(s = 15, toUInt8(least(100, floor(${u('hp + 35')} * 110))), 0) AS scroll,
-  if(s BETWEEN 8 AND 10, toUInt8(least(9, floor(${u('hp + 150 + s')} * ${u('hp + 160 + s')} * 10 + 2))), 0) AS cell_x,
+  if(s = 15, toUInt8(if(${u('hp + 36')} < 0.15, 100, least(100, floor((${u('hp + 35')} + ${u('hp + 37')} + ${u('hp + 38')}) / 3 * 110)))), 0) AS scroll,
+  if(s BETWEEN 8 AND 10, toUInt8(least(9, floor((${u('hp + 150 + s')} + ${u('hp + 160 + s')}) * 5))), 0) AS cell_x,
   if(s BETWEEN 8 AND 10, toUInt8(floor(${u('hp + 170 + s')} * ${u('hp + 180 + s')} * 10)), 0) AS cell_y,
-  if(s = 15, arrayMap(i -> if(abs((i % 10) - 4.5) < 3 AND intDiv(i, 10) < 6, toUInt32(floor(${u('hp + 1000 + i')} * 6)), toUInt32(0)), range(100)), []) AS grid,
+  if(s = 15, arrayMap(i -> toUInt32(floor(${u('hp + 1000 + i')} * 8 * exp(-pow((i % 10) - 4.5, 2) / 10) * exp(-intDiv(i, 10) / 3.5))), range(100)), []) AS grid,
   if(s = 14, map('plan', if(${u('hp + 41')} < 0.7, 'free', 'pro'), 'from', ${param('paths')}[page]), map()) AS props
 FROM
 (
@@ -183,7 +198,7 @@ FROM
   (
     SELECT *,
       arrayMap(i -> ${pick('page_cum', u('hv + 100 + i'))}, range(pv + 1)) AS pages,
-      arrayMap(i -> toInt64(8000 + floor(${u('hv + 200 + i')} * ${u('hv + 300 + i')} * 240000)), range(pv)) AS dwells,
+      arrayMap(i -> toInt64(8000 + floor(${u('hv + 200 + i')} * ${u('hv + 300 + i')} * 240000 * ${param('source_dwell')}[src])), range(pv)) AS dwells,
       arrayMap((c, w) -> start + c - w - 1000, arrayCumSum(arrayMap(w -> w + 1000, dwells)), dwells) AS starts
     FROM
     (
@@ -195,7 +210,7 @@ FROM
         cityHash64(${param('salt')}, pl, person % 250, ag) AS visitor,
         ${param('day_start')} + (${pick('hour_cum', u('hv + 2'))} - 1) * 3600000 + toInt64(floor(${u('hv + 3')} * 3600000)) AS start,
         ${pick('source_cum', u('hv + 4'))} AS src,
-        toUInt32(least(12, 1 + floor(log(1 - ${u('hv + 5')}) / log(0.55)))) AS pv
+        toUInt32(least(12, 1 + floor(log(1 - ${u('hv + 5')}) / log(${param('source_stay')}[src])))) AS pv
       FROM numbers(${param('visits')})
     )
     WHERE start < ${param('end')} - 3600000
@@ -236,6 +251,8 @@ export async function loadBulkDemo(db: Db, o: BulkDemoOptions, onDay: (day: numb
         seed,
         // A fresh salt per day, as the collector's daily salts: hashes do not carry across midnight.
         salt: randomBytes(6).readUIntBE(0, 6),
+        main_tz: DEMO_MAIN_TZ,
+        main_lang: DEMO_MAIN_LANG,
       },
       clickhouse_settings: {
         insert_deduplication_token: `bulk-demo-${o.site}-${seed}-${end}-${first + d}`,

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { tempDataDir } from '../../test/helpers/collector.ts'
-import { DataDirInUseError, lockDataDir, lockFile } from './data-dir-lock.ts'
+import { DataDirInUseError, lockDataDir, lockFile, runningUrl } from './data-dir-lock.ts'
 
 const elsewhere = (dir: string) => fs.writeFileSync(lockFile(dir), JSON.stringify({ pid: 1, host: 'another-machine', boot: 'x' }))
 
@@ -38,5 +38,20 @@ describe('lockDataDir', () => {
     fs.writeFileSync(lockFile(dir), JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname(), boot: fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() }))
     await expect(lockDataDir(dir)).rejects.toThrow(`is in use by another collector (process ${process.ppid} on`)
     expect(fs.existsSync(lockFile(dir))).toBe(true)
+  })
+
+  it('tells the CLI where the collector answers while its lock is fresh, and nothing once it is stale or gone', async () => {
+    const dir = tempDataDir()
+    expect(runningUrl(dir)).toBeUndefined()
+    const lock = await lockDataDir(dir)
+    expect(runningUrl(dir)).toBeUndefined()
+    lock.announce('http://127.0.0.1:8123')
+    expect(runningUrl(dir)).toBe('http://127.0.0.1:8123')
+    expect(JSON.parse(fs.readFileSync(lockFile(dir), 'utf8'))).toMatchObject({ pid: process.pid, url: 'http://127.0.0.1:8123' })
+    const old = new Date(Date.now() - 60_000)
+    fs.utimesSync(lockFile(dir), old, old)
+    expect(runningUrl(dir)).toBeUndefined()
+    lock.release()
+    expect(fs.existsSync(lockFile(dir))).toBe(false)
   })
 })

@@ -15,11 +15,28 @@ interface Owner {
   host: string
   /** The kernel's boot id: a pid means the same process only within one boot of one machine. */
   boot: string
+  /** Where the owner answers HTTP, once it listens: the CLI finds the running collector by it. */
+  url?: string
 }
 
 export interface DataDirLock {
   /** Stops the heartbeat and removes the lock. */
   release(): void
+  /** Records in the lock the address at which this collector answers. */
+  announce(url: string): void
+}
+
+/**
+ * The address the collector that holds `dataDir` announced in its lock, if one does and the lock is
+ * fresh (touched within `staleMs`); whether it answers there is for the caller to find out.
+ * @example runningUrl('./data') // 'http://127.0.0.1:8080'
+ */
+export function runningUrl(dataDir: string, staleMs = 15_000): string | undefined {
+  const file = lockFile(dataDir)
+  const seen = mtime(file)
+  if (seen === undefined || Date.now() - seen > staleMs) return undefined
+  const owner = readOwner(file)
+  return typeof owner?.url === 'string' && /^https?:\/\//.test(owner.url) ? owner.url : undefined
 }
 
 export interface LockOptions {
@@ -111,6 +128,12 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
   }, heartbeatMs)
   beat.unref()
   return {
+    announce(url) {
+      // Written beside and renamed over the lock: a reader never sees half of it.
+      const next = `${file}.${process.pid}.url`
+      fs.writeFileSync(next, JSON.stringify({ ...me, url }))
+      fs.renameSync(next, file)
+    },
     release() {
       clearInterval(beat)
       const owner = readOwner(file)

@@ -40,7 +40,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   prepareDataDir(config.dataDir)
   const lock = await lockDataDir(config.dataDir)
   try {
-    return await start(config, log, lock.release)
+    const running = await start(config, log, lock.release)
+    lock.announce(running.url)
+    return running
   } catch (err) {
     lock.release()
     throw err
@@ -129,11 +131,12 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   }
   const port = (server.address() as AddressInfo).port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  log.info({ port, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
+  const url = `http://${host}:${port}`
+  log.info({ port, url, dashboard: `${url}/dashboard`, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
 
   let closing: Promise<void> | undefined
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     services,
     close(timeoutMs = 10_000) {

@@ -1,6 +1,7 @@
-import { clearCache, get, token, whenUnauthorized } from './api.ts'
+import { adoptSharedSecret, clearCache, get, isAdmin, isShared, token, whenUnauthorized } from './api.ts'
 import { h, replace } from './dom.ts'
-import { errorText, renderAfresh } from './panel.ts'
+import { errorText, renderAfresh, setCoverage } from './panel.ts'
+import { todayIn } from './period.ts'
 import { keepScrollAcrossReload } from './scroll.ts'
 import { parseState, stateQuery, type ViewState } from './state.ts'
 import type { SiteInfo, SitesResult } from './types.ts'
@@ -12,7 +13,13 @@ import { createHeader } from './views/header.ts'
 import { createInteractions } from './views/interactions.ts'
 import { createOverview } from './views/overview.ts'
 import { tokenPrompt } from './views/prompt.ts'
-import { createCalls, createErrors, createExits, createProperties } from './views/tables.ts'
+import { createFunnel } from './views/funnel.ts'
+import { createGoals } from './views/goals.ts'
+import { createHelp } from './views/help.ts'
+import { createJourneys } from './views/journeys.ts'
+import { createSecurity } from './views/security.ts'
+import { createShares } from './views/shares.ts'
+import { createCalls, createDownloads, createErrors, createExits, createProperties } from './views/tables.ts'
 import { createVitals } from './views/vitals.ts'
 
 const root = document.getElementById('app')!
@@ -30,8 +37,24 @@ function showPrompt(message?: string) {
   }))
 }
 
+/** A shared link that no longer opens: said plainly, without a token prompt. */
+function showShareRefused(message: string) {
+  stopDashboard?.()
+  stopDashboard = undefined
+  document.title = 'Tellen: shared link'
+  replace(root, h('main', { id: 'main', class: 'prompt' },
+    h('h1', null, h('span', { class: 'logo', 'aria-hidden': 'true' }), 'Tellen'),
+    h('p', { class: 'error', role: 'alert' }, `This shared link does not open: ${message}. It may have expired or been revoked; ask for a new one.`)))
+}
+
 whenUnauthorized((message) => {
   if (!token.get()) return
+  if (isShared()) {
+    // Forgotten, so that what was loading stops there and a reload asks for a token again.
+    token.clear()
+    clearCache()
+    return showShareRefused(message)
+  }
   token.clear()
   clearCache()
   showPrompt(`The token was not accepted: ${message}. Paste a valid admin or read token.`)
@@ -53,18 +76,19 @@ async function start() {
     return
   }
   if (!sites.length) {
-    replace(root, h('main', { id: 'main', class: 'prompt' }, h('p', { role: 'status' }, 'This token may not read any site yet. Register a site with `tellen sites add` or set TELLEN_SITES.')))
+    replace(root, h('main', { id: 'main', class: 'prompt' }, h('p', { role: 'status' }, 'This token may not read any site yet. Add a site on the ', h('a', { href: '/' }, 'start page'), ', with `tellen sites add`, or set TELLEN_SITES.')))
     return
   }
-  openDashboard(sites)
+  openDashboard(sites, await isAdmin())
 }
 
-function openDashboard(sites: SiteInfo[]) {
+function openDashboard(sites: SiteInfo[], canAdmin: boolean) {
+  const shared = isShared()
   const header = createHeader(sites, () => {
     token.clear()
     clearCache()
     showPrompt()
-  })
+  }, { shared, admin: canAdmin })
   const filters = createFilters()
   const overview = createOverview()
   const chart = createChart()
@@ -72,10 +96,17 @@ function openDashboard(sites: SiteInfo[]) {
   const vitals = createVitals()
   const interactions = createInteractions()
   const errors = createErrors()
+  const downloads = createDownloads()
   const exits = createExits()
   const calls = createCalls()
   const properties = createProperties()
+  const goals = createGoals(() => canAdmin)
+  const funnel = createFunnel()
+  const journeys = createJourneys()
+  const security = createSecurity()
+  const shares = canAdmin ? createShares() : undefined
   const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' })
+  const [pages, sources, locations, tech, events] = breakdowns.els
 
   replace(root,
     header.el,
@@ -83,8 +114,12 @@ function openDashboard(sites: SiteInfo[]) {
       filters.el,
       overview.el,
       chart.el,
-      h('div', { class: 'panels' }, breakdowns.els, properties.el,
-        h('div', { class: 'column' }, vitals.el, calls.el), interactions.el, errors.el, exits.el)),
+      h('div', { class: 'panels' },
+        pages, sources, goals.el, funnel.el, locations, tech,
+        h('div', { class: 'column' }, events, properties.el), journeys.el,
+        interactions.el, h('div', { class: 'column' }, vitals.el, calls.el),
+        errors.el, downloads.el, security.el, exits.el, shares?.el,
+        createHelp())),
     announce)
 
   const siteOf = (s: ViewState) => sites.find((x) => x.domain === s.site) ?? sites[0]!
@@ -93,6 +128,7 @@ function openDashboard(sites: SiteInfo[]) {
     const site = siteOf(state)
     const view: View = viewOf({ ...state, site: site.domain }, site, navigate)
     document.title = `${site.domain} · Tellen`
+    setCoverage(view.range, site.events_retention_days, todayIn(site.timezone))
     header.update(view)
     filters.update(view)
     overview.update(view)
@@ -104,6 +140,12 @@ function openDashboard(sites: SiteInfo[]) {
     exits.update(view)
     calls.update(view)
     properties.update(view)
+    goals.update(view)
+    funnel.update(view)
+    journeys.update(view)
+    security.update(view)
+    downloads.update(view)
+    shares?.update(view)
     return view
   }
 
@@ -156,5 +198,6 @@ document.querySelector('a.skip')?.addEventListener('click', (e) => {
   main.focus()
 })
 
+adoptSharedSecret()
 keepScrollAcrossReload()
 void start()

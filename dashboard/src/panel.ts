@@ -1,5 +1,6 @@
-import { ApiError } from './api.ts'
+import { ApiError, downloadCsv } from './api.ts'
 import { h, replace, uid } from './dom.ts'
+import { addDays, describeRange, type Range } from './period.ts'
 import type { AnswerSource } from './types.ts'
 
 /** A titled section that loads one answer of the API and shows it, its source, or its error. */
@@ -7,12 +8,35 @@ export interface Panel {
   el: HTMLElement
   body: HTMLElement
   /** Loads and renders unless `key` is what is shown already; stale answers are dropped. */
-  load<T extends { source?: AnswerSource }>(key: string, fetch: () => Promise<T>, render: (data: T) => void): void
+  load<T extends { source?: AnswerSource | string }>(key: string, fetch: () => Promise<T>, render: (data: T) => void): void
+  /** What the panel's "CSV" button downloads (the same question with `format=csv`); undefined hides it. */
+  setDownload(download: Download | undefined): void
 }
 
-const SOURCE_TEXT: Record<AnswerSource, [string, string]> = {
-  rollup: ['rollups', 'Answered from the aggregates, which are kept for as long as the site keeps its rollups.'],
-  events: ['events', 'Answered from the anonymised events, because no aggregate holds this combination of filters; it only covers the days the events are kept.'],
+/** A panel's data as a CSV file: the stats endpoint, its parameters and the file's name. */
+export interface Download {
+  path: string
+  params: Record<string, string | number | undefined>
+  filename: string
+}
+
+/** The days asked for, and the first day the anonymised events still hold (undefined: all of them). */
+let coverage: { range: Range; eventsFrom: string | undefined } | undefined
+
+/**
+ * Tells the panels which days are asked for and how long the site keeps its events, so a panel that
+ * is answered from the events can say when it covers fewer days than asked.
+ * @example setCoverage({ from: '2026-01-01', to: '2026-03-31' }, 30, '2026-03-31')
+ */
+export function setCoverage(range: Range, eventsRetentionDays: number | undefined, today: string): void {
+  coverage = { range, eventsFrom: eventsRetentionDays === undefined ? undefined : addDays(today, 1 - Math.max(0, eventsRetentionDays)) }
+}
+
+/** The note of a panel answered from the events over a range that starts before the events kept. */
+function shortfall(source: string | undefined): string | undefined {
+  if (source !== 'events' || !coverage?.eventsFrom || coverage.range.from >= coverage.eventsFrom) return undefined
+  const kept = { from: coverage.eventsFrom > coverage.range.to ? coverage.range.to : coverage.eventsFrom, to: coverage.range.to }
+  return `Covers ${describeRange(kept)} only: with these filters this panel reads the detailed events, which are kept for fewer days than asked.`
 }
 
 let generation = 0
@@ -51,13 +75,27 @@ function sameAs(focused: Element): string | undefined {
  */
 export function createPanel(title: string, opts: { controls?: Node[]; className?: string } = {}): Panel {
   const headingId = uid('panel')
-  const source = h('span', { class: 'source', hidden: true })
+  const source = h('p', { class: 'source', hidden: true })
   const body = h('div', { class: 'panel-body' }, h('p', { class: 'empty' }, 'Loading…'))
   const heading = h('h2', { id: headingId, tabindex: '-1' }, title)
+  let download: Download | undefined
+  const csvStatus = h('span', { class: 'csv-status', role: 'status' })
+  const csv = h('button', {
+    type: 'button', class: 'csv', hidden: true, title: `Download ${title.toLowerCase()} as CSV`, 'aria-label': `Download ${title.toLowerCase()} as CSV`,
+    onclick: () => {
+      if (!download) return
+      csvStatus.textContent = ''
+      downloadCsv(download.path, download.params, download.filename).catch((err: unknown) => {
+        csvStatus.textContent = `CSV: ${errorText(err)}`
+      })
+    },
+  }, 'CSV')
   const el = h(
     'section',
     { class: `panel ${opts.className ?? ''}`.trim(), 'aria-labelledby': headingId },
-    h('header', { class: 'panel-head' }, heading, source, ...(opts.controls ?? [])),
+    // The download comes before the controls: after a panel's tabs, the Tab key goes to what they show.
+    h('header', { class: 'panel-head' }, heading, h('span', { class: 'head-gap' }), csv, ...(opts.controls ?? []), csvStatus),
+    source,
     body,
   )
   let shown: string | undefined
@@ -72,13 +110,10 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
     fetch()
       .then((data) => {
         if (wanted !== key) return
-        const src = data.source
-        source.hidden = !src
-        if (src) {
-          source.textContent = `from ${SOURCE_TEXT[src][0]}`
-          source.title = SOURCE_TEXT[src][1]
-          source.dataset.source = src
-        }
+        const note = shortfall(data.source)
+        source.hidden = !note
+        source.textContent = note ?? ''
+        if (data.source) source.dataset.source = data.source
         const focused = body.contains(document.activeElement) ? document.activeElement : null
         const again = focused && sameAs(focused)
         render(data)
@@ -109,7 +144,11 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
         el.classList.remove('loading')
       })
   }
-  return { el, body, load }
+  const setDownload = (d: Download | undefined) => {
+    download = d
+    csv.hidden = !d
+  }
+  return { el, body, load, setDownload }
 }
 
 /** The "nothing here" line of an empty panel. */

@@ -46,3 +46,12 @@ describe('dashboard periods', () => {
     expect(describeRange({ from: today, to: today })).toBe('15 Mar 2026')
   })
 })
+
+describe('the current hour of a site', () => {
+  it('is labelled the way the API labels hourly buckets, in the site’s time zone', async () => {
+    const { hourIn } = await import('./period.ts')
+    expect(hourIn('Europe/Amsterdam', new Date('2026-01-01T12:30:00Z'))).toBe('2026-01-01 13:00')
+    expect(hourIn('Pacific/Auckland', new Date('2026-01-01T12:30:00Z'))).toBe('2026-01-02 01:00')
+    expect(hourIn('UTC', new Date('2026-01-01T00:05:00Z'))).toBe('2026-01-01 00:00')
+  })
+})

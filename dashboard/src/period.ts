@@ -96,3 +96,17 @@ export function describeRange(r: Range): string {
   if (r.from === r.to) return withYear.format(to)
   return `${(r.from.slice(0, 4) === r.to.slice(0, 4) ? short : withYear).format(from)} – ${withYear.format(to)}`
 }
+
+/**
+ * The current hour in a time zone, as the stats API labels hourly buckets.
+ * @example hourIn('Europe/Amsterdam', new Date('2026-01-01T12:30:00Z')) // '2026-01-01 13:00'
+ */
+export function hourIn(timeZone: string, now = new Date()): string {
+  let hour: string
+  try {
+    hour = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(now)
+  } catch {
+    hour = String(now.getUTCHours()).padStart(2, '0')
+  }
+  return `${todayIn(timeZone, now)} ${hour.padStart(2, '0')}:00`
+}

@@ -6,14 +6,25 @@ describe('dashboard view state in the URL', () => {
     const s = parseState('?site=example.com&period=7d&metric=pageviews&interval=hour&country=NL&page=%2Fpricing')
     expect(s).toEqual({
       site: 'example.com', period: '7d', from: undefined, to: undefined, metric: 'pageviews', interval: 'hour',
-      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, compare: false, table: false, tabs: {}, errors: undefined,
+      filters: { country: 'NL', page: '/pricing' }, heatmap: undefined, overlay: false, compare: false, table: false, tabs: {}, errors: undefined,
+      goal: undefined, funnel: undefined, journey: undefined,
     })
   })
 
-  it('reads the chosen tab of each breakdown panel and the kind of download errors', () => {
-    const s = parseState('?pages=exit_page&sources=utm_campaign&locations=language&tech=os_version&errors=download')
+  it('reads the chosen tab of each breakdown panel and the kind of failed resources', () => {
+    const s = parseState('?pages=exit_page&sources=utm_campaign&locations=language&tech=os_version&errors=script')
     expect(s.tabs).toEqual({ pages: 'exit_page', sources: 'utm_campaign', locations: 'language', tech: 'os_version' })
-    expect(s.errors).toBe('download')
+    expect(s.errors).toBe('script')
+  })
+
+  it('does not take started downloads as a kind of failure', () => {
+    expect(parseState('?errors=download').errors).toBeUndefined()
+  })
+
+  it('keeps the chosen goal, the funnel and the journey page in the URL', () => {
+    const query = '?goal=g1&funnel=%2F%2C%2Fpricing%2Cevent%3Asignup&journey=%2Fpricing'
+    expect(parseState(query)).toMatchObject({ goal: 'g1', funnel: '/,/pricing,event:signup', journey: '/pricing' })
+    expect(stateQuery(parseState(query))).toBe(query)
   })
 
   it('ignores a tab of another panel, an unknown tab or kind, and a tab that is the default', () => {

@@ -42,8 +42,8 @@ export const TAB_GROUPS = {
 export type TabGroup = keyof typeof TAB_GROUPS
 export type Tabs = { [G in TabGroup]?: (typeof TAB_GROUPS)[G][number] }
 
-/** The kinds of the download errors panel; none shows errors and downloads together. */
-export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other', 'download'] as const
+/** The kinds of resource the failed resources panel narrows to; started downloads have a panel of their own. */
+export const ERROR_KINDS = ['img', 'script', 'css', 'media', 'fetch', 'other'] as const
 export type ErrorKind = (typeof ERROR_KINDS)[number]
 
 export const SERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
@@ -62,14 +62,22 @@ export interface ViewState {
   filters: Filters
   /** The page whose clicks and mouse movement are shown. */
   heatmap: string | undefined
+  /** Whether the heatmaps are drawn over the live page in a frame, rather than over a neutral one. */
+  overlay: boolean
   /** Whether the chart also draws the previous period. */
   compare: boolean
   /** Whether the chart's numbers are shown as a table. */
   table: boolean
   /** The tab chosen in each breakdown panel that has tabs; a panel not named shows its first. */
   tabs: Tabs
-  /** The kind of resource the download errors panel is narrowed to. */
+  /** The kind of resource the failed resources panel is narrowed to. */
   errors: ErrorKind | undefined
+  /** The id of the goal whose conversions the breakdowns show. */
+  goal: string | undefined
+  /** The funnel's steps as the API takes them: `/,/pricing,event:signup`. */
+  funnel: string | undefined
+  /** The page whose journeys (before and after) are shown. */
+  journey: string | undefined
 }
 
 const oneOf = <T extends string>(list: readonly T[], v: string | null): T | undefined =>
@@ -102,10 +110,14 @@ export function parseState(search: string): ViewState {
     interval: oneOf(INTERVALS, q.get('interval')),
     filters,
     heatmap: q.get('heatmap') || undefined,
+    overlay: q.get('overlay') === '1',
     compare: q.get('compare') === '1',
     table: q.get('table') === '1',
     tabs,
     errors: oneOf(ERROR_KINDS, q.get('errors')),
+    goal: q.get('goal') || undefined,
+    funnel: q.get('funnel') || undefined,
+    journey: q.get('journey') || undefined,
   }
 }
 
@@ -127,11 +139,15 @@ export function stateQuery(s: ViewState): string {
     if (v !== undefined) q.set(d, v)
   }
   if (s.heatmap) q.set('heatmap', s.heatmap)
+  if (s.overlay) q.set('overlay', '1')
   for (const g of Object.keys(TAB_GROUPS) as TabGroup[]) {
     const d = s.tabs[g]
     if (d && d !== TAB_GROUPS[g][0]) q.set(g, d)
   }
   if (s.errors) q.set('errors', s.errors)
+  if (s.goal) q.set('goal', s.goal)
+  if (s.funnel) q.set('funnel', s.funnel)
+  if (s.journey) q.set('journey', s.journey)
   const text = q.toString()
   return text ? `?${text}` : ''
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseState } from './state.ts'
 import { viewOf } from './view.ts'
 
-const site = { domain: 'example.com', timezone: 'Pacific/Auckland' }
+const site = { domain: 'example.com', timezone: 'Pacific/Auckland', events_retention_days: 30 }
 const now = new Date('2026-03-15T20:00:00Z') // already the 16th in Auckland
 const navigate = () => {}
 

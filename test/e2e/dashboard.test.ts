@@ -111,7 +111,9 @@ describe('the dashboard in Chromium against the real collector', () => {
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(e.message))
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) problems.push(m.text())
+      // Until this collector answers goals, funnels, journeys and shared links, their panels meet a 404 and say so.
+      const pending = /\/api\/(stats\/[^/]+\/(goals|funnel|journeys)|admin\/shares)\b/.test(m.location().url)
+      if (m.type() === 'error' && !/401|Unauthorized/.test(m.text()) && !pending) problems.push(m.text())
     })
     await page.goto(`${c.url}/dashboard${query}`)
     return { page, problems }
@@ -244,7 +246,11 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.locator('table.rows[data-dimension="page"] button[data-value="/"]').click()
     await poll(() => new URL(page.url()).searchParams.get('page')).toBe('/')
     await poll(() => page.locator('.overview .source').getAttribute('data-source')).toBe('events')
-    expect(await page.locator('.overview .source').textContent()).toBe('from events')
+    // Seven days are within the events kept: no jargon badge and no note.
+    expect(await page.locator('.overview .source').isHidden()).toBe(true)
+    // Ninety days are not: the panel says which days it covers.
+    await page.getByLabel('Range').selectOption('90d')
+    await poll(() => page.locator('.overview .source').textContent()).toMatch(/^Covers .* only: with these filters this panel reads the detailed events, which are kept for fewer days than asked\.$/)
     expect(await card(page, 'pageviews').textContent()).toBe('2')
     expect(await page.locator('.chip').count()).toBe(2)
 
@@ -323,7 +329,7 @@ describe('the dashboard in Chromium against the real collector', () => {
       body: JSON.stringify({ kind: 'read', site: SITE }),
     }).then((r) => r.json() as Promise<{ token: string }>)
     const all = await fetch(`${c.url}/api/stats/sites`, { headers: { authorization: `Bearer ${c.adminToken}` } }).then((r) => r.json())
-    expect(all).toEqual({ sites: [{ domain: SITE, timezone: 'UTC' }, { domain: 'shop.test', timezone: 'UTC' }] })
+    expect(all).toEqual({ sites: [{ domain: SITE, timezone: 'UTC', events_retention_days: 30 }, { domain: 'shop.test', timezone: 'UTC', events_retention_days: 30 }] })
     expect((await fetch(`${c.url}/api/stats/sites`)).status).toBe(401)
 
     const { page } = await open(`?site=shop.test&period=7d`, { viewport: { width: 375, height: 800 }, colorScheme: 'dark' })
@@ -495,7 +501,7 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
-  it('keeps the chosen tabs and kind of download errors in the URL, through Back, Forward and a reload', async () => {
+  it('keeps the chosen tabs and kind of failed resources in the URL, through Back, Forward and a reload', async () => {
     const { page, problems } = await open('?period=7d')
     await signIn(page, c.adminToken)
     const param = (name: string) => new URL(page.url()).searchParams.get(name)
@@ -532,13 +538,13 @@ describe('the dashboard in Chromium against the real collector', () => {
     expect(await selected('page')).toBe('Exit pages')
     expect(new URL(page.url()).search).toBe(`?site=${SITE}&period=7d&pages=exit_page&sources=utm_source`)
 
-    // The kind of download errors narrows what the API is asked for, and survives a reload.
-    const askedFor = page.waitForRequest((r) => /\/errors\?/.test(r.url()) && new URL(r.url()).searchParams.get('kind') === 'download')
-    await page.getByLabel('Kind').selectOption('download')
-    await poll(() => param('errors')).toBe('download')
+    // The kind of failed resources narrows what the API is asked for, and survives a reload.
+    const askedFor = page.waitForRequest((r) => /\/errors\?/.test(r.url()) && new URL(r.url()).searchParams.get('kind') === 'script')
+    await page.getByLabel('Kind').selectOption('script')
+    await poll(() => param('errors')).toBe('script')
     await askedFor
     await page.reload()
-    await poll(() => page.locator('.errors select').inputValue()).toBe('download')
+    await poll(() => page.locator('.errors select').inputValue()).toBe('script')
     await poll(() => selected('source')).toBe('UTM source')
     expect(await selected('page')).toBe('Exit pages')
     await page.goBack()
@@ -796,5 +802,6 @@ describe('the dashboard in Chromium against the real collector', () => {
       expect(await audit()).toEqual([])
       await page.context().close()
     }
-  })
+    // Two audits of the whole dashboard, in two colour schemes, on a shared machine.
+  }, 150_000)
 })

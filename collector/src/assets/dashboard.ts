@@ -17,11 +17,14 @@ export interface DashboardFile {
 /** The page and its assets; assets are named by content hash, so they can be cached for good. */
 export interface DashboardAssets {
   html: DashboardFile
+  /** The start page served at `/`. */
+  home: DashboardFile
   /** By file name under `/dashboard/assets/`, e.g. `app.3f9c1a2b7d4e.js`. */
   assets: ReadonlyMap<string, DashboardFile>
 }
 
 const TEMPLATE = fileURLToPath(new URL('../../../dashboard/index.html', import.meta.url))
+const HOME_TEMPLATE = fileURLToPath(new URL('../../../dashboard/home.html', import.meta.url))
 
 const hashOf = (body: Uint8Array) => createHash('sha256').update(body).digest('base64url').slice(0, 16)
 const file = (body: Uint8Array, type: string): DashboardFile => ({ body, gzip: gzipSync(body, { level: 9 }), type, etag: `"${hashOf(body)}"` })
@@ -32,14 +35,15 @@ export async function buildDashboardAssets(): Promise<DashboardAssets> {
   const js = file(bundle.js, 'text/javascript; charset=utf-8')
   const css = file(bundle.css, 'text/css; charset=utf-8')
   const jsName = `app.${js.etag.slice(1, 13)}.js`
+  const home = file(bundle.home, 'text/javascript; charset=utf-8')
   const cssName = `style.${css.etag.slice(1, 13)}.css`
-  const html = fs
-    .readFileSync(TEMPLATE, 'utf8')
-    .replace('{{script}}', `/dashboard/assets/${jsName}`)
-    .replace('{{style}}', `/dashboard/assets/${cssName}`)
+  const homeName = `home.${home.etag.slice(1, 13)}.js`
+  const page = (template: string, script: string) =>
+    file(new TextEncoder().encode(fs.readFileSync(template, 'utf8').replace('{{script}}', `/dashboard/assets/${script}`).replace('{{style}}', `/dashboard/assets/${cssName}`)), 'text/html; charset=utf-8')
   return {
-    html: file(new TextEncoder().encode(html), 'text/html; charset=utf-8'),
-    assets: new Map([[jsName, js], [cssName, css]]),
+    html: page(TEMPLATE, jsName),
+    home: page(HOME_TEMPLATE, homeName),
+    assets: new Map([[jsName, js], [homeName, home], [cssName, css]]),
   }
 }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import { readAdminToken } from '../admin-token.ts'
-import { DataDirInUseError, lockDataDir } from '../data-dir-lock.ts'
+import { DataDirInUseError, lockDataDir, runningUrl } from '../data-dir-lock.ts'
 import type { Config } from '../config.ts'
 import { openDb, type Db } from '../db/client.ts'
 
@@ -19,9 +19,12 @@ export interface AdminApi {
   download(path: string): Promise<Response>
 }
 
-/** The address of a running collector: TELLEN_URL, or this machine's PORT. */
+/**
+ * The address of a running collector: TELLEN_URL, else the one the collector holding DATA_DIR wrote
+ * in its lock file (so PORT need not be repeated), else this machine's PORT.
+ */
 export function serverUrl(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  return (env.TELLEN_URL ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '')
+  return (env.TELLEN_URL ?? runningUrl(config.dataDir) ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '')
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -48,8 +48,13 @@ export function register(program: Command): void {
             // The collector's own spool: what is not inserted here is replayed when it starts.
             const spoolDir = path.join(config.dataDir, 'spool', 'events')
             const writer = createBatchWriter(db, 'tellen.events_in', { batchRows: 10_000, flushIntervalMs: 1000, spoolDir, maxSpoolBytes: config.spoolMaxBytes }, createLogger('error'))
-            const r = await runDemo(o, writer, progress)
+            const refused = new Map<string, { site: string; day: string; reason: string; ip_prefix: string; count: number }>()
+            const r = await runDemo(o, writer, progress, (key, count) => {
+              const id = `${key.day}|${key.reason}|${key.ip_prefix}`
+              refused.set(id, { ...key, count: (refused.get(id)?.count ?? 0) + count })
+            })
             await writer.close(60_000)
+            if (refused.size) await db.insert({ table: 'tellen.rejections', values: [...refused.values()], format: 'JSONEachRow' })
             await runVisitsJob(db)
             return r
           },

@@ -4,6 +4,8 @@ import type { Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { addSite, listSites, removeSite, SiteError, validateSite, type SiteRecord } from '../sites.ts'
 import { CliError, withBackend } from './backend.ts'
+import { formatTable } from './table.ts'
+import type { SiteStatus } from '../routes/sites.ts'
 
 /** Runs `fn` on a database opened by the CLI, after bringing its schema up to date. */
 const migrated = <T>(fn: (db: Db) => Promise<T>) => async (db: Db) => {
@@ -34,14 +36,29 @@ export function register(program: Command): void {
 
   sites
     .command('list')
-    .description('list the registered sites')
+    .description('list the sites that may send events: those registered and those in TELLEN_SITES')
     .action(async () => {
-      const list = await withBackend<SiteRecord[]>(loadConfig(), {
-        remote: async (api) => (await api.call<{ sites: SiteRecord[] }>('GET', '/api/admin/sites')).sites,
-        local: migrated((db) => listSites(db)),
+      const config = loadConfig()
+      // The running collector says which sites its own TELLEN_SITES names; without one, this environment's do.
+      const rowsOf = (registered: SiteRecord[], configured: string[]) => {
+        const known = new Set(registered.map((s) => s.domain))
+        return [
+          ...registered.map((s) => [s.domain, s.timezone, s.query_allowlist.join(','), 'registered']),
+          ...configured.filter((d) => !known.has(d)).map((d) => [d, 'UTC', '', 'TELLEN_SITES']),
+        ].sort((a, b) => a[0]!.localeCompare(b[0]!))
+      }
+      const rows = await withBackend<string[][]>(config, {
+        remote: async (api) => {
+          const [registered, status] = await Promise.all([
+            api.call<{ sites: SiteRecord[] }>('GET', '/api/admin/sites'),
+            api.call<{ sites: SiteStatus[] }>('GET', '/api/admin/sites/status'),
+          ])
+          return rowsOf(registered.sites, status.sites.filter((s) => s.origin === 'configured').map((s) => s.domain))
+        },
+        local: migrated(async (db) => rowsOf(await listSites(db), config.defaultSites ? [] : config.sites)),
       })
-      if (!list.length) console.log('no sites registered (TELLEN_SITES may still name some)')
-      for (const s of list) console.log(`${s.domain}\t${s.timezone}\t${s.query_allowlist.join(',')}`)
+      if (!rows.length) return console.log('no sites registered, and TELLEN_SITES names none')
+      process.stdout.write(formatTable(['DOMAIN', 'TIME ZONE', 'PARAMETERS', 'FROM'], rows))
     })
 
   sites

@@ -12,6 +12,14 @@ export interface DemoResult {
   events: number
 }
 
+/** A request the pipeline kept out (a crawler, a foreign origin), as `tellen.rejections` counts it. */
+export interface DemoRefusal {
+  site: string
+  day: string
+  reason: string
+  ip_prefix: string
+}
+
 /** Registers the demo site (UTC days) unless it is registered already. */
 export async function registerDemoSite(db: Db, site: string): Promise<void> {
   if (!(await listSites(db)).some((s) => s.domain === site)) await addSite(db, { domain: site, timezone: 'UTC', query_allowlist: [] })
@@ -22,7 +30,12 @@ export async function registerDemoSite(db: Db, site: string): Promise<void> {
  * and the batch writer, reporting progress in events. Past days get random salts that live only in
  * this process, as expired salts would.
  */
-export async function runDemo(o: DemoOptions, writer: BatchWriter, onProgress: (events: number) => void = () => {}): Promise<DemoResult> {
+export async function runDemo(
+  o: DemoOptions,
+  writer: BatchWriter,
+  onProgress: (events: number) => void = () => {},
+  onRefused: (refusal: DemoRefusal, count: number) => void = () => {},
+): Promise<DemoResult> {
   const salts = new Map<string, Buffer>()
   const saltFor = (now: number) => {
     const day = utcDay(now)
@@ -56,9 +69,14 @@ export async function runDemo(o: DemoOptions, writer: BatchWriter, onProgress: (
     await new Promise((r) => setImmediate(r))
   }
   for (const req of demoTraffic(o)) {
-    const result = processBatch(req.body, { ip: parseIp(req.ip), userAgent: req.userAgent, origin: undefined, now: req.now }, deps)
-    if (!result.ok) throw new Error(`demo batch refused: ${result.error}`)
+    const result = processBatch(req.body, { ip: parseIp(req.ip), userAgent: req.userAgent, origin: req.origin, now: req.now }, deps)
+    if (!result.ok) {
+      if (result.reason !== 'bad_origin') throw new Error(`demo batch refused: ${result.error}`)
+      onRefused({ site: o.site, day: utcDay(req.now), reason: result.reason, ip_prefix: result.ipPrefix }, 1)
+      continue
+    }
     if (result.errors.length) throw new Error(`demo event refused: ${result.errors[0]!.error}`)
+    if (result.dropped) onRefused({ site: o.site, day: utcDay(req.now), reason: result.dropped.reason, ip_prefix: result.ipPrefix }, result.dropped.events)
     for (const row of result.rows) pending.push(row)
     events += result.rows.length
     requests++

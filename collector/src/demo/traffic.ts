@@ -7,6 +7,8 @@ export interface DemoRequest {
   userAgent: string
   /** Time of receipt, just after the batch's last event. */
   now: number
+  /** The page's origin, for the few requests a foreign page sends (refused as `bad_origin`). */
+  origin?: string
 }
 
 export interface DemoOptions {
@@ -36,37 +38,59 @@ function weighted<T>(items: readonly (readonly [T, number])[]): (r: number) => T
   return (r) => cumulative.find(([, c]) => r <= c)?.[0] ?? items.at(-1)![0]
 }
 
-/** Places: a public address prefix the country database knows, with the browsers' time zone and language. */
+/**
+ * Places: a public address prefix the country database knows, with the time zones and languages of
+ * browsers there, the most common first: a country is not one language or one time zone.
+ */
 export const DEMO_PLACES = [
-  [{ prefix: '145.14.1.', tz: 'Europe/Amsterdam', lang: 'nl-NL' }, 24],
-  [{ prefix: '8.8.8.', tz: 'America/New_York', lang: 'en-US' }, 22],
-  [{ prefix: '151.101.1.', tz: 'America/Los_Angeles', lang: 'en-US' }, 8],
-  [{ prefix: '46.4.0.', tz: 'Europe/Berlin', lang: 'de-DE' }, 12],
-  [{ prefix: '62.210.16.', tz: 'Europe/Paris', lang: 'fr-FR' }, 7],
-  [{ prefix: '81.2.69.', tz: 'Europe/London', lang: 'en-GB' }, 9],
-  [{ prefix: '24.48.0.', tz: 'America/Toronto', lang: 'en-CA' }, 4],
-  [{ prefix: '49.44.0.', tz: 'Asia/Kolkata', lang: 'en-IN' }, 5],
-  [{ prefix: '177.0.0.', tz: 'America/Sao_Paulo', lang: 'pt-BR' }, 3],
-  [{ prefix: '133.242.0.', tz: 'Asia/Tokyo', lang: 'ja-JP' }, 3],
-  [{ prefix: '1.1.1.', tz: 'Australia/Sydney', lang: 'en-AU' }, 3],
+  [{ prefix: '145.14.1.', tzs: ['Europe/Amsterdam'], langs: ['nl-NL', 'en-US', 'en-GB'] }, 24],
+  [{ prefix: '8.8.8.', tzs: ['America/New_York', 'America/Chicago'], langs: ['en-US', 'es-US'] }, 22],
+  [{ prefix: '151.101.1.', tzs: ['America/Los_Angeles', 'America/Denver'], langs: ['en-US', 'es-US', 'zh-CN'] }, 8],
+  [{ prefix: '46.4.0.', tzs: ['Europe/Berlin'], langs: ['de-DE', 'en-US', 'tr-TR'] }, 12],
+  [{ prefix: '62.210.16.', tzs: ['Europe/Paris'], langs: ['fr-FR', 'en-US'] }, 7],
+  [{ prefix: '81.2.69.', tzs: ['Europe/London'], langs: ['en-GB', 'en-US', 'pl-PL'] }, 9],
+  [{ prefix: '24.48.0.', tzs: ['America/Toronto', 'America/Vancouver'], langs: ['en-CA', 'fr-CA'] }, 4],
+  [{ prefix: '49.44.0.', tzs: ['Asia/Kolkata'], langs: ['en-IN', 'hi-IN', 'en-US'] }, 5],
+  [{ prefix: '177.0.0.', tzs: ['America/Sao_Paulo'], langs: ['pt-BR', 'en-US'] }, 3],
+  [{ prefix: '133.242.0.', tzs: ['Asia/Tokyo'], langs: ['ja-JP', 'en-US'] }, 3],
+  [{ prefix: '1.1.1.', tzs: ['Australia/Sydney', 'Australia/Melbourne'], langs: ['en-AU', 'en-GB'] }, 3],
 ] as const
 const PLACES = weighted<(typeof DEMO_PLACES)[number][0]>(DEMO_PLACES)
 
+/** Shares of a place's first time zone and first language; the others share the rest. */
+export const DEMO_MAIN_TZ = 0.8
+export const DEMO_MAIN_LANG = 0.7
+
+/**
+ * The 0-based index of a person's time zone or language among `count`, from a draw `r` in [0, 1): the
+ * first with share `main`, the others evenly.
+ * @example localeIndex(0.9, 3, 0.7) // 2
+ */
+export const localeIndex = (r: number, count: number, main: number) =>
+  count === 1 || r < main ? 0 : Math.min(count - 1, 1 + Math.floor(((r - main) / (1 - main)) * (count - 1)))
+
+/** A person's draws for the time zone and the language: stable per person, like the place. */
+export const personTzDraw = (person: number) => ((person * 6007) % 1009) / 1009
+export const personLangDraw = (person: number) => ((person * 7727) % 1013) / 1013
+
 const AGENTS = weighted(USER_AGENTS.map((a) => [a, a.weight] as const))
 
-/** Where visits come from: referrer and campaign tags. */
+/**
+ * Where visits come from: referrer and campaign tags, with how engaged those visitors are: `stay` is
+ * the chance to view one more page (so bounce rates differ), `dwell` scales the time on each page.
+ */
 export const DEMO_SOURCES = [
-  [{ referrer: '', query: '' }, 35],
-  [{ referrer: 'https://www.google.com/', query: '' }, 28],
-  [{ referrer: 'https://news.ycombinator.com/item?id=40000000', query: '' }, 7],
-  [{ referrer: 'https://www.reddit.com/r/selfhosted/', query: '' }, 5],
-  [{ referrer: 'https://t.co/abc', query: '' }, 4],
-  [{ referrer: 'https://duckduckgo.com/', query: '' }, 4],
-  [{ referrer: 'https://www.bing.com/', query: '' }, 3],
-  [{ referrer: 'https://github.com/tellen/tellen', query: '' }, 3],
-  [{ referrer: 'https://www.linkedin.com/', query: '' }, 3],
-  [{ referrer: '', query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring' }, 5],
-  [{ referrer: 'https://www.facebook.com/', query: '?utm_source=facebook&utm_medium=social&utm_campaign=launch' }, 3],
+  [{ referrer: '', query: '', stay: 0.55, dwell: 1 }, 35],
+  [{ referrer: 'https://www.google.com/', query: '', stay: 0.58, dwell: 1.1 }, 28],
+  [{ referrer: 'https://news.ycombinator.com/item?id=40000000', query: '', stay: 0.35, dwell: 0.6 }, 7],
+  [{ referrer: 'https://www.reddit.com/r/selfhosted/', query: '', stay: 0.4, dwell: 0.8 }, 5],
+  [{ referrer: 'https://t.co/abc', query: '', stay: 0.3, dwell: 0.5 }, 4],
+  [{ referrer: 'https://duckduckgo.com/', query: '', stay: 0.6, dwell: 1.2 }, 4],
+  [{ referrer: 'https://www.bing.com/', query: '', stay: 0.57, dwell: 1 }, 3],
+  [{ referrer: 'https://github.com/tellen/tellen', query: '', stay: 0.65, dwell: 1.4 }, 3],
+  [{ referrer: 'https://www.linkedin.com/', query: '', stay: 0.45, dwell: 0.9 }, 3],
+  [{ referrer: '', query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring', stay: 0.7, dwell: 1.5 }, 5],
+  [{ referrer: 'https://www.facebook.com/', query: '?utm_source=facebook&utm_medium=social&utm_campaign=launch', stay: 0.38, dwell: 0.7 }, 3],
 ] as const
 const SOURCES = weighted<(typeof DEMO_SOURCES)[number][0]>(DEMO_SOURCES)
 
@@ -88,6 +112,32 @@ export const DEMO_EXITS = [['hidden', 40], ['outbound', 18], ['back_forward', 12
 const EXITS = weighted<(typeof DEMO_EXITS)[number][0]>(DEMO_EXITS)
 export const DEMO_OUTBOUND = ['https://github.com/tellen/tellen', 'https://clickhouse.com/docs', 'https://twitter.com/tellen', 'https://www.youtube.com/watch?v=x']
 export const DEMO_ELEMENTS = ['a#cta-signup', 'button#buy', 'a.nav-docs', 'a.nav-pricing', 'button.copy-snippet', 'a[data-tellen=github]', 'summary.faq', 'img.hero']
+/** Resources that fail to load, each with its own kind. */
+export const DEMO_FAILURES = [['img', 'static/hero.webp'], ['script', 'static/chart.js']] as const
+
+/**
+ * Mouse movement in a cell of the 10 × 10 grid for a draw `r`: most over the middle columns and the
+ * top of the page, less towards the edges and the bottom, none nowhere.
+ * @example moveCount(0.5, 4, 0) // 3
+ */
+export const moveCount = (r: number, x: number, y: number) => Math.floor(r * 8 * Math.exp(-((x - 4.5) ** 2) / 10) * Math.exp(-y / 3.5))
+/** The deepest scroll of a page view from four draws: a hump around the middle, and short pages read to the end. */
+export const scrollDepth = (end: number, a: number, b: number, c: number) => (end < 0.15 ? 100 : Math.min(100, Math.floor(((a + b + c) / 3) * 110)))
+/** The column of a click from two draws: any column, most in the middle. */
+export const clickColumn = (a: number, b: number) => Math.min(9, Math.floor((a + b) * 5))
+
+/** Crawlers that announce themselves: dropped as bots, counted in the security view. */
+export const DEMO_BOTS = [
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+  'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+]
+/** Shares of page views that come from a crawler, and from a foreign page copying the script. */
+const BOT_SHARE = 0.01
+const FOREIGN_SHARE = 0.002
+/** Visitors whose page views arrive in the last minutes, for the realtime count. */
+const REALTIME_VISITORS = 4
+const REALTIME_WINDOW_MS = 4 * 60_000
 
 /** Events per visit on average, from the probabilities of the generator. */
 export const DEMO_EVENTS_PER_VISIT = 16
@@ -148,14 +198,16 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
     // A pool of people per day: some come back for a second visit the same day.
     const people = Math.max(1, Math.floor(starts.length * 0.8))
     for (const start of starts) {
-      if (sent >= cap) return
+      if (sent >= cap) break
       const person = Math.floor(rnd() * people)
       const place = PLACES(((person * 7919) % 1000) / 1000)
       const agent = AGENTS(((person * 104729) % 997) / 997)
+      const tz = place.tzs[localeIndex(personTzDraw(person), place.tzs.length, DEMO_MAIN_TZ)]!
+      const lang = place.langs[localeIndex(personLangDraw(person), place.langs.length, DEMO_MAIN_LANG)]!
       const ip = `${place.prefix}${(person % 250) + 1}`
       const source = SOURCES(rnd())
       let pageviews = 1
-      while (pageviews < 12 && rnd() < 0.55) pageviews++
+      while (pageviews < 12 && rnd() < source.stay) pageviews++
       let t = start
       let path = PAGE(rnd())
       for (let p = 0; p < pageviews; p++) {
@@ -166,29 +218,47 @@ export function* demoTraffic(o: DemoOptions): Generator<DemoRequest> {
         }
         const clicks = Math.floor(rnd() * rnd() * 4)
         for (let k = 0; k < clicks; k++) {
-          events.push({ type: 'click', url, ts: t + 3000 + k * 2000, el: DEMO_ELEMENTS[Math.floor(rnd() * rnd() * DEMO_ELEMENTS.length)], cx: Math.min(9, Math.floor(rnd() * rnd() * 10 + 2)), cy: Math.floor(rnd() * rnd() * 10) })
+          events.push({ type: 'click', url, ts: t + 3000 + k * 2000, el: DEMO_ELEMENTS[Math.floor(rnd() * rnd() * DEMO_ELEMENTS.length)], cx: clickColumn(rnd(), rnd()), cy: Math.floor(rnd() * rnd() * 10) })
         }
-        if (rnd() < 0.04) events.push({ type: 'error', url, ts: t + 900, kind: rnd() < 0.6 ? 'img' : 'script', resource: `https://${o.site}/static/${rnd() < 0.5 ? 'hero.webp' : 'chart.js'}` })
+        if (rnd() < 0.04) {
+          const [kind, file] = DEMO_FAILURES[rnd() < 0.5 ? 0 : 1]
+          events.push({ type: 'error', url, ts: t + 900, kind, resource: `https://${o.site}/${file}` })
+        }
         if (rnd() < 0.05) events.push({ type: 'download', url, ts: t + 5000, resource: `https://${o.site}/files/${rnd() < 0.7 ? 'whitepaper.pdf' : 'tellen-1.0.tar.gz'}` })
         if (rnd() < 0.015) events.push({ type: 'call', url, ts: t + 6000, number: rnd() < 0.7 ? '+31 20 123 4567' : '+1 415 555 0100' })
         if (rnd() < 0.06) events.push({ type: 'custom', url, ts: t + 7000, name: rnd() < 0.6 ? 'signup' : 'trial', props: { plan: rnd() < 0.7 ? 'free' : 'pro', from: path } })
-        const dwell = 8000 + Math.floor(rnd() * rnd() * 240_000)
+        const dwell = 8000 + Math.floor(rnd() * rnd() * 240_000 * source.dwell)
         const last = p === pageviews - 1
         const next = last ? '' : PAGE(rnd())
         const exit = last ? EXITS(rnd()) : 'internal'
         const target = exit === 'internal' ? `https://${o.site}${next}` : exit === 'outbound' ? DEMO_OUTBOUND[Math.floor(rnd() * DEMO_OUTBOUND.length)] : undefined
-        const grid = Array.from({ length: 100 }, (_, i) => (Math.abs((i % 10) - 4.5) < 3 && Math.floor(i / 10) < 6 ? Math.floor(rnd() * 6) : 0))
-        events.push({ type: 'leave', url, ts: t + dwell, exit, ...(target ? { target } : {}), engaged: Math.floor(dwell * 0.7), scroll: Math.min(100, Math.floor(rnd() * 110)), grid })
+        const grid = Array.from({ length: 100 }, (_, i) => moveCount(rnd(), i % 10, Math.floor(i / 10)))
+        events.push({ type: 'leave', url, ts: t + dwell, exit, ...(target ? { target } : {}), engaged: Math.floor(dwell * 0.7), scroll: scrollDepth(rnd(), rnd(), rnd(), rnd()), grid })
         sent += events.length
         yield {
-          body: { v: 1, site: o.site, sw: agent.width, tz: place.tz, lang: place.lang, events },
+          body: { v: 1, site: o.site, sw: agent.width, tz, lang, events },
           ip,
           userAgent: agent.ua,
           now: t + dwell + 1000,
+        }
+        // A few crawlers fetch the same page, and now and then a foreign page sends with a copied script.
+        if (rnd() < BOT_SHARE) {
+          yield { body: { v: 1, site: o.site, sw: 1920, tz: 'UTC', lang: 'en-US', events: [{ type: 'pageview', url, ts: t }] }, ip: `66.249.66.${(person % 200) + 1}`, userAgent: DEMO_BOTS[person % DEMO_BOTS.length]!, now: t + 500 }
+        }
+        if (rnd() < FOREIGN_SHARE) {
+          yield { body: { v: 1, site: o.site, sw: 1920, tz, lang, events: [{ type: 'pageview', url, ts: t }] }, ip: '185.220.101.7', userAgent: agent.ua, now: t + 500, origin: 'https://copycat.example' }
         }
         t += dwell + 1000
         path = next
       }
     }
+  }
+  // A handful of visitors on the site right now, for the realtime count.
+  for (let k = 0; k < REALTIME_VISITORS; k++) {
+    const agent = AGENTS(rnd())
+    const place = PLACES(rnd())
+    const ts = end - REALTIME_WINDOW_MS + Math.floor(((k + rnd()) * REALTIME_WINDOW_MS) / (REALTIME_VISITORS + 1))
+    const url = `https://${o.site}${PAGE(rnd())}`
+    yield { body: { v: 1, site: o.site, sw: agent.width, tz: place.tzs[0], lang: place.langs[0], events: [{ type: 'pageview', url, ts }] }, ip: `${place.prefix}${251 + k}`, userAgent: agent.ua, now: ts + 1000 }
   }
 }

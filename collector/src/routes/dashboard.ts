@@ -7,13 +7,16 @@ import type { Env, Services } from '../context.ts'
 
 /**
  * The dashboard's Content-Security-Policy: its own script and style sheet only (no inline code),
- * requests to its own origin only, and no framing.
+ * requests to its own origin only, frames of https pages only (a site's page under the heatmaps), and
+ * no framing of the dashboard itself.
  */
 export const DASHBOARD_CSP = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", 'data:'],
+  // The heatmaps may be drawn over a site's live page, framed sandboxed without scripts.
+  frameSrc: ['https:'],
   connectSrc: ["'self'"],
   baseUri: ["'none'"],
   formAction: ["'none'"],
@@ -21,7 +24,7 @@ export const DASHBOARD_CSP = {
 }
 
 /**
- * `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
+ * `GET /`: the start page. `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
  * `GET /dashboard/assets/<name>.<hash>.<ext>`: its script and style sheet, cached for a year.
  * The page holds no data: it asks for a token and reads `/api/stats/*` with it.
  */
@@ -45,7 +48,11 @@ export function dashboardRoutes(s: Services): Hono<Env> {
   app.use('/dashboard', headers, etag())
   app.use('/dashboard/*', headers, etag())
   app.get('/dashboard', async (c) => send(c, (await dashboardAssets()).html, 'no-cache'))
-  app.get('/dashboard/', (c) => c.redirect('/dashboard', 301))
+  // The start page: what Tellen is, the collector's health, the dashboard, and for the admin the sites.
+  app.use('/', headers, etag())
+  app.get('/', async (c) => send(c, (await dashboardAssets()).home, 'no-cache'))
+  // The query is kept (a shared link is `/dashboard/?site=...#share=...`; browsers keep the fragment).
+  app.get('/dashboard/', (c) => c.redirect(`/dashboard${new URL(c.req.url).search}`, 301))
   app.get('/dashboard/assets/:name', async (c) => {
     const f = (await dashboardAssets()).assets.get(c.req.param('name'))
     if (!f) return c.json({ error: `no dashboard asset ${c.req.param('name')}` }, 404)

@@ -26,7 +26,7 @@ export function demoRoutes(s: Services): Hono<Env> {
             last = events
             void out.write(`${JSON.stringify({ events })}\n`)
           }
-        })
+        }, (refusal, count) => s.rejections.add({ ...refusal }, count))
         await out.write(`${JSON.stringify({ events: result.events, visits: 'cutting' })}\n`)
         await s.visits.runNow()
         await out.write(`${JSON.stringify({ done: true, ...result })}\n`)

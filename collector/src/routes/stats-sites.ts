@@ -7,6 +7,8 @@ export interface SiteInfo {
   domain: string
   /** IANA time zone in which the site's days are cut. */
   timezone: string
+  /** How many days the anonymised events are kept: a panel answered from them covers no more. */
+  events_retention_days: number
 }
 
 export interface SitesResult {
@@ -25,7 +27,7 @@ export function statsSitesRoutes(s: Services): Hono<Env> {
     const sites: SiteInfo[] = s.sites
       .all()
       .filter((site) => only === null || site.domain === only)
-      .map((site) => ({ domain: site.domain, timezone: site.timezone }))
+      .map((site) => ({ domain: site.domain, timezone: site.timezone, events_retention_days: s.config.eventsRetentionDays }))
       .sort((a, b) => a.domain.localeCompare(b.domain))
     return c.json({ sites } satisfies SitesResult)
   })

@@ -3,7 +3,7 @@ import { h, replace, setVar, uid } from '../dom.ts'
 import { formatCount, formatExact, formatShare } from '../format.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
 import { DIMENSION_LABELS, TAB_GROUPS, type Dimension, type TabGroup, type ViewState } from '../state.ts'
-import type { BreakdownResult, BreakdownRow } from '../types.ts'
+import type { BreakdownResult, BreakdownRow as ApiRow, GoalColumns } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 import { valueCode, valueLabel } from './labels.ts'
 
@@ -33,13 +33,23 @@ export const GROUPS: Group[] = [
   { title: 'Custom events', tabs: [['event', 'Custom events']] },
 ]
 
+/** A row of a breakdown, with the conversions of the chosen goal when one is chosen. */
+type BreakdownRow = ApiRow & GoalColumns
+
 const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => string }[] = [
   { key: 'visitors', label: 'Visitors', format: formatCount },
   { key: 'visits', label: 'Visits', format: formatCount },
   { key: 'pageviews', label: 'Pageviews', format: formatCount },
   { key: 'events', label: 'Events', format: formatCount },
   { key: 'bounce_rate', label: 'Bounce', format: formatShare },
+  { key: 'conversions', label: 'Converted', format: formatCount },
+  { key: 'conversion_rate', label: 'Conv. rate', format: formatShare },
 ]
+/** The columns of a goal: shown before the others on a narrow screen, which has room for two. */
+const GOAL_KEYS: readonly (keyof BreakdownRow)[] = ['conversion_rate', 'conversions']
+
+/** The parameters of a breakdown: the view's, and the chosen goal's. */
+const breakdownParams = (v: View) => (v.state.goal ? { ...v.params, goal: v.state.goal } : v.params)
 
 /**
  * One breakdown panel: tabs of related dimensions, rows that add a filter when clicked, and "Show more".
@@ -78,9 +88,11 @@ function createGroup(group: Group) {
   }
 
   function render(v: View, d: Dimension, first: BreakdownResult) {
-    const rows = first.rows.slice(0, PAGE_SIZE)
+    const rows: BreakdownRow[] = first.rows.slice(0, PAGE_SIZE)
     let more = first.rows.length > PAGE_SIZE
-    const columns = COLUMNS.filter((c) => first.rows.some((r) => r[c.key] !== undefined && r[c.key] !== null))
+    const present = COLUMNS.filter((c) => first.rows.some((r) => (r as BreakdownRow)[c.key] !== undefined && (r as BreakdownRow)[c.key] !== null))
+    const goal = present.some((c) => GOAL_KEYS.includes(c.key))
+    const columns = goal ? [present[0]!, ...GOAL_KEYS.flatMap((k) => present.filter((c) => c.key === k)), ...present.slice(1).filter((c) => !GOAL_KEYS.includes(c.key))] : present
     const tbody = h('tbody')
     const max = () => Math.max(1, ...rows.map((r) => r.visitors))
     const status = h('p', { class: 'more-status', role: 'status' })
@@ -113,7 +125,7 @@ function createGroup(group: Group) {
       const from = rows.length
       moreButton.disabled = true
       status.textContent = 'Loading more…'
-      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: rows.length })
+      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...breakdownParams(v), limit: PAGE_SIZE + 1, offset: rows.length })
         .then((r) => {
           const added = r.rows.slice(0, PAGE_SIZE)
           rows.push(...added)
@@ -154,7 +166,9 @@ function createGroup(group: Group) {
     }
     if (tablist) panel.body.setAttribute('aria-labelledby', `tab-${dim}`)
     const d = dim
-    panel.load(`${v.key}#${d}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...v.params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
+    const params = breakdownParams(v)
+    panel.setDownload({ path: sitePath(v.site, `breakdown/${d}`), params, filename: `${v.site.domain}-${d}.csv` })
+    panel.load(`${v.key}#${d}#${v.state.goal ?? ''}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
       render(v, d, r)
       // A tab panel with nothing to focus ("No data", or rows without a value) is a stop of its own,
       // so that the Tab key after the tabs reaches what it says.

@@ -3,7 +3,7 @@ import { get } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { formatExact, formatMetric } from '../format.ts'
 import { createPanel, empty } from '../panel.ts'
-import { intervalsFor, previousRange, type Interval } from '../period.ts'
+import { hourIn, intervalsFor, previousRange, todayIn, type Interval } from '../period.ts'
 import { SERIES_METRICS, type SeriesMetric } from '../state.ts'
 import type { TimeseriesResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
@@ -60,7 +60,19 @@ interface Point {
   /** Null for a rate or a mean in a bucket without visits: there is no such value, rather than 0. */
   value: number | null
 }
-type Series = Omit<TimeseriesResult, 'points'> & { points: Point[]; previous?: Point[] | undefined }
+type Series = Omit<TimeseriesResult, 'points'> & { points: Point[]; previous?: Point[] | undefined; partial: boolean }
+
+/**
+ * The points of a range up to now: hours still to come are not drawn (they are not zeros), and the
+ * last bucket is partial when the range ends today.
+ */
+export function pointsSoFar(points: Point[], interval: Interval, rangeTo: string, timeZone: string, now = new Date()): { points: Point[]; partial: boolean } {
+  if (rangeTo < todayIn(timeZone, now)) return { points, partial: false }
+  if (interval !== 'hour') return { points, partial: points.length > 0 }
+  const hour = hourIn(timeZone, now)
+  const past = points.filter((p) => p.bucket <= hour)
+  return { points: past, partial: past.length > 0 }
+}
 
 const cssVar = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 
@@ -89,6 +101,7 @@ export function createChart() {
 
   function draw(v: View, r: Series) {
     last = { v, r }
+    plotBox.querySelector('.chart-key')?.remove()
     plot?.destroy()
     plot = undefined
     const m = r.metric
@@ -117,6 +130,13 @@ export function createChart() {
     const grid = cssVar('--grid') || '#eee'
     const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '12px system-ui, sans-serif' }
     const few = r.points.length <= 2
+    // The bucket still under way is drawn dashed from the last whole one, not as a fall.
+    const n = r.points.length
+    const partialSeries: uPlot.Series[] = r.partial && n > 1
+      ? [{ label: 'So far', stroke: accent, width: 0, paths: () => null, points: { show: true, size: 9, width: 2, fill: cssVar('--surface') || '#fff' }, value: (_u, x) => (x == null ? '–' : fmt(x)) }]
+      : []
+    const wholeValues = r.points.map((p, i) => (partialSeries.length && i === n - 1 ? null : p.value))
+    const partialValues = r.points.map((p, i) => (i === n - 1 ? p.value : null))
     const previousSeries: uPlot.Series[] = before
       ? [{ label: 'Previous period', stroke: muted, width: 1.5, dash: [5, 4], points: { show: false }, value: (_u, n) => (n == null ? '–' : fmt(n)) }]
       : []
@@ -134,6 +154,7 @@ export function createChart() {
             label, stroke: accent, width: 2, fill: `${accent}22`, points: { show: few || r.points.length <= 31, size: few ? 8 : 5 },
             value: (_u, n) => (n == null ? '–' : fmt(n)),
           },
+          ...partialSeries,
           ...previousSeries,
         ],
         axes: [
@@ -147,10 +168,15 @@ export function createChart() {
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
       },
-      [r.points.map((p) => bucketTime(p.bucket)), r.points.map((p) => p.value), ...(before ? [r.points.map((_p, i) => before[i]?.value ?? null)] : [])],
+      [r.points.map((p) => bucketTime(p.bucket)), wholeValues, ...(partialSeries.length ? [partialValues] : []), ...(before ? [r.points.map((_p, i) => before[i]?.value ?? null)] : [])],
       plotBox,
     )
     plot.root.setAttribute('aria-hidden', 'true')
+    // The legend is the values under the cursor: it shows while hovering, and a key says what the lines are.
+    plotBox.append(h('p', { class: 'chart-key', 'aria-hidden': 'true' },
+      h('span', { class: 'key-line' }), label,
+      partialSeries.length ? [h('span', { class: 'key-dot' }), r.interval === 'day' ? 'today so far' : `this ${r.interval} so far`] : null,
+      before ? [h('span', { class: 'key-line previous' }), 'previous period'] : null))
   }
 
   return {
@@ -163,6 +189,7 @@ export function createChart() {
       compare.checked = v.state.compare
       if (dataTable) dataTable.open = v.state.table
       const params = { ...v.params, metric: v.state.metric, interval: v.interval }
+      panel.setDownload({ path: sitePath(v.site, 'timeseries'), params, filename: `${v.site.domain}-${v.state.metric}-per-${v.interval}.csv` })
       const series = (range: { from: string; to: string }, metric: SeriesMetric = v.state.metric) =>
         get<TimeseriesResult>(sitePath(v.site, 'timeseries'), { ...params, ...range, metric })
       // A bounce rate or a duration is only drawn where there were visits.
@@ -174,7 +201,8 @@ export function createChart() {
       }
       panel.load(`${v.key}#${v.state.metric}#${v.interval}#${v.state.compare}`, async (): Promise<Series> => {
         const [current, previous] = await Promise.all([points(v.range), v.state.compare ? points(previousRange(v.range)) : undefined])
-        return { ...current.r, points: current.points, previous: previous?.points }
+        const sofar = pointsSoFar(current.points, v.interval, v.range.to, v.site.timezone)
+        return { ...current.r, points: sofar.points, partial: sofar.partial, previous: previous?.points.slice(0, sofar.points.length) }
       }, (r) => draw(v, r))
     },
   }

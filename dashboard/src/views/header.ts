@@ -8,8 +8,11 @@ import { sitePath, type View } from '../view.ts'
 
 const REALTIME_MS = 30_000
 
-/** The top bar: site picker, date range, realtime visitors and sign out. */
-export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
+/**
+ * The top bar: site picker, date range, realtime visitors and sign out. A shared link's view says it
+ * is read-only and has no sign out; the admin gets a link to the sites on the start page.
+ */
+export function createHeader(sites: SiteInfo[], onSignOut: () => void, mode: { shared: boolean; admin: boolean } = { shared: false, admin: false }) {
   let view: View | undefined
 
   const site = h('select', {
@@ -60,7 +63,10 @@ export function createHeader(sites: SiteInfo[], onSignOut: () => void) {
       rangeText,
     ),
     realtime,
-    h('button', { type: 'button', class: 'link sign-out', onclick: onSignOut }, 'Forget token'),
+    mode.shared
+      ? h('p', { class: 'shared-badge', title: 'Opened from a shared link: the statistics of this site, read-only' }, 'Shared view · read only')
+      : [mode.admin ? h('a', { class: 'admin-link', href: '/' }, 'Sites and snippets') : null,
+          h('button', { type: 'button', class: 'link sign-out', onclick: onSignOut }, 'Forget token')],
   )
 
   // The page scrolls what is focused clear of the bar, whose height changes as it wraps.

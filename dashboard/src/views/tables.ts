@@ -5,6 +5,8 @@ import { createPanel, empty, errorText, type Panel } from '../panel.ts'
 import { ERROR_KINDS, type ErrorKind, type ViewState } from '../state.ts'
 import type { AnswerSource, CallsResult, ErrorsResult, ExitsResult, PropertiesResult } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
+import { EXIT_KINDS } from './exit-kinds.ts'
+import { urlText } from './url-text.ts'
 
 interface Column<R> {
   label: string
@@ -20,6 +22,8 @@ interface Choice {
   label: string
   /** The options; the first, of value '', is the default. */
   options: [value: string, label: string][]
+  /** What the API is asked for when the default is chosen (nothing when undefined). */
+  byDefault?: string
   /** The chosen value in a view's state, and the change of state that chooses another. */
   get: (s: ViewState) => string
   set: (value: string) => Partial<ViewState>
@@ -31,12 +35,16 @@ interface Choice {
  */
 function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], emptyText: string, className: string, choice?: Choice) {
   let view: View | undefined
-  const select = choice
+  const select = choice && choice.options.length > 1
     ? h('select', { id: `${className}-${choice.param}`, onchange: () => view?.navigate(choice.set(select!.value)) }, choice.options.map(([value, label]) => h('option', { value }, label)))
     : undefined
   const controls = choice && select ? [h('div', { class: 'controls' }, h('label', { for: select.id, class: 'sr-only' }, choice.label), select)] : []
   const panel: Panel = createPanel(title, { className, controls })
-  const extra = (v: View): Record<string, string> => (choice && choice.get(v.state) ? { [choice.param]: choice.get(v.state) } : {})
+  const extra = (v: View): Record<string, string> => {
+    if (!choice) return {}
+    const value = choice.get(v.state) || choice.byDefault
+    return value ? { [choice.param]: value } : {}
+  }
   const render = (v: View, first: R[]) => {
     const rows = first.slice(0, PAGE)
     const tbody = h('tbody')
@@ -81,37 +89,51 @@ function tablePanel<R>(title: string, endpoint: string, columns: Column<R>[], em
     const chosen = choice?.get(v.state) ?? ''
     if (select) select.value = chosen
     const params = { ...v.params, ...extra(v), limit: PAGE + 1, offset: 0 }
+    panel.setDownload({ path: sitePath(v.site, endpoint), params: { ...v.params, ...extra(v) }, filename: `${v.site.domain}-${className}.csv` })
     panel.load(`${v.key}#${chosen}`, () => get<{ source: AnswerSource; rows: R[] }>(sitePath(v.site, endpoint), params), (r) => render(v, r.rows))
   }
   return { el: panel.el, update }
 }
 
 const count = (n: number) => h('span', { title: formatExact(n) }, formatCount(n))
-const code = (s: string) => h('code', { title: s }, s)
-
-const EXIT_KINDS: Record<string, string> = {
-  internal: 'Link on the site', outbound: 'Outbound link', download: 'Download', tel: 'Phone link', mailto: 'Email link',
-  form: 'Form sent', reload: 'Reload', back_forward: 'Back or forward', hidden: 'Tab hidden or closed',
-}
+const code = (s: string) => h('code', { title: s }, urlText(s))
 
 const ERROR_KIND_LABELS: Record<ErrorKind, string> = {
-  img: 'Images', script: 'Scripts', css: 'Style sheets', media: 'Media', fetch: 'Fetches', other: 'Other resources', download: 'Downloads started',
+  img: 'Images', script: 'Scripts', css: 'Style sheets', media: 'Media', fetch: 'Fetches', other: 'Other resources',
 }
+const KIND_WORDS: Record<string, string> = { img: 'Image', script: 'Script', css: 'Style sheet', media: 'Media', fetch: 'Fetch', other: 'Other' }
 
-/** Resources that failed to load and files whose download started, by page, kind and resource. */
+/** Resources that failed to load, by page, kind and resource; started downloads are not failures. */
 export const createErrors = () =>
-  tablePanel<ErrorsResult['rows'][number]>('Download errors', 'errors', [
+  tablePanel<ErrorsResult['rows'][number]>('Failed resources', 'errors', [
     { label: 'Resource', cell: (r) => code(r.resource) },
-    { label: 'Kind', cell: (r) => r.kind },
+    { label: 'Kind', cell: (r) => KIND_WORDS[r.kind] ?? r.kind },
     { label: 'Page', cell: (r) => code(r.page) },
-    { label: 'Errors', cell: (r) => count(r.count), numeric: true },
+    { label: 'Failures', cell: (r) => count(r.count), numeric: true },
     { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
-  ], 'Nothing failed to load, and no file was downloaded, in this period.', 'errors', {
+  ], 'Nothing failed to load in this period.', 'errors', {
     param: 'kind',
     label: 'Kind',
-    options: [['', 'Errors and downloads'], ...ERROR_KINDS.map((k): [string, string] => [k, ERROR_KIND_LABELS[k]])],
+    options: [['', 'All kinds'], ...ERROR_KINDS.map((k): [string, string] => [k, ERROR_KIND_LABELS[k]])],
+    byDefault: 'failed',
     get: (s) => s.errors ?? '',
     set: (value) => ({ errors: value ? (value as ErrorKind) : undefined }),
+  })
+
+/** Files whose download started (links to PDFs, archives and the like), by file and page. */
+export const createDownloads = () =>
+  tablePanel<ErrorsResult['rows'][number]>('Downloads', 'errors', [
+    { label: 'File', cell: (r) => code(r.resource) },
+    { label: 'Page', cell: (r) => code(r.page) },
+    { label: 'Downloads', cell: (r) => count(r.count), numeric: true },
+    { label: 'Visitors', cell: (r) => count(r.visitors), numeric: true },
+  ], 'No file was downloaded in this period.', 'downloads', {
+    param: 'kind',
+    label: 'Kind',
+    options: [['', 'Downloads started']],
+    byDefault: 'download',
+    get: () => '',
+    set: () => ({}),
   })
 
 /** How visitors left pages: by page, way of leaving and target. */

@@ -50,6 +50,7 @@ export function createVitals() {
   return {
     el: panel.el,
     update(v: View) {
+      panel.setDownload({ path: sitePath(v.site, 'vitals'), params: v.params, filename: `${v.site.domain}-vitals.csv` })
       panel.load(v.key, () => get<VitalsResult>(sitePath(v.site, 'vitals'), v.params), (r) => {
         const rows = [...r.metrics].filter((m) => m.samples > 0).sort((a, b) => (ORDER.indexOf(a.metric) + 1 || 99) - (ORDER.indexOf(b.metric) + 1 || 99))
         if (!rows.length) return replace(panel.body, empty('No timings for this period.'))

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture, fixtureQuery, openStatsDb, type SentEvent, type StatsDb } from '../../../../test/helpers/stats-fixture.ts'
-import { errors } from './errors.ts'
+import { errors, FAILED_KINDS } from './errors.ts'
 
 const events = buildFixture()
 let s: StatsDb
@@ -41,5 +41,13 @@ describe('errors', () => {
     const firefox = await errors(s.db, fixtureQuery({ filters: { browser: 'Firefox' } }), { limit: 1000, offset: 0 })
     expect(firefox.source).toBe('events')
     expect(firefox.rows).toEqual(expected((e) => e.browser === 'Firefox'))
+  })
+
+  it('keeps failures apart from downloads when asked for the failed kinds', async () => {
+    const failed = await errors(s.db, fixtureQuery(), { limit: 1000, offset: 0 }, FAILED_KINDS)
+    expect(failed.rows).toEqual(expected((e) => e.type === 'error'))
+    expect(failed.rows.length).toBeGreaterThan(0)
+    const firefox = await errors(s.db, fixtureQuery({ filters: { browser: 'Firefox' } }), { limit: 1000, offset: 0 }, FAILED_KINDS)
+    expect(firefox.rows).toEqual(expected((e) => e.type === 'error' && e.browser === 'Firefox'))
   })
 })

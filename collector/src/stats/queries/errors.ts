@@ -20,13 +20,17 @@ export interface ErrorsResult {
 
 const order = 'GROUP BY page, kind, resource ORDER BY count DESC, page, kind, resource LIMIT {limit:UInt32} OFFSET {offset:UInt32}'
 
+/** The `kind` that keeps every failed resource and leaves out the downloads that were started. */
+export const FAILED_KINDS = 'failed'
+
 /**
  * Resources that failed to load and files whose download started, by page, kind and resource, most
- * frequent first; `?kind=download` (a filter on kind) is applied by the caller through `kind`.
+ * frequent first; `?kind=download` (a filter on kind) is applied by the caller through `kind`, and
+ * `?kind=failed` keeps every kind but `download`.
  */
 export async function errors(db: Db, q: StatsQuery, paging: Page, kind?: string): Promise<ErrorsResult> {
   const rollup = onlyPageFilter(q.filters)
-  const kindWhere = kind ? ' AND kind = {kind:String}' : ''
+  const kindWhere = kind === FAILED_KINDS ? " AND kind != 'download'" : kind ? ' AND kind = {kind:String}' : ''
   const query = rollup
     ? `SELECT path AS page, kind, resource, sum(count) AS count, ${VISITORS_MERGED} AS visitors FROM ${pageOfSpan('tellen.rollup_errors', `${pageWhere(q.filters)}${kindWhere}`, ['path', 'kind', 'resource'], 'sum(count)')} ${withoutPage(order)}`
     : `SELECT page, kind, resource, count() AS count, ${VISITORS_COUNTED} AS visitors
@@ -35,7 +39,7 @@ export async function errors(db: Db, q: StatsQuery, paging: Page, kind?: string)
        WHERE 1${kindWhere} ${order}`
   const rs = await db.query({
     query,
-    query_params: { ...baseParams(q), ...filterParams(q.filters), limit: paging.limit, offset: paging.offset, ...(kind ? { kind } : {}) },
+    query_params: { ...baseParams(q), ...filterParams(q.filters), limit: paging.limit, offset: paging.offset, ...(kind && kind !== FAILED_KINDS ? { kind } : {}) },
     format: 'JSONEachRow',
   })
   const rows = (await rs.json<ErrorRow>()).map((r) => ({ ...r, count: Number(r.count), visitors: Number(r.visitors) }))
