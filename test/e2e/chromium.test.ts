@@ -42,6 +42,8 @@ describe('the browser the tests find', () => {
       const page = await browser.newPage()
       await page.setContent('<p id="p">rendered</p>')
       expect(await page.textContent('#p')).toBe('rendered')
+      // Its language is a tag that Intl takes, whatever the locale of the environment.
+      expect(await page.evaluate(() => Intl.getCanonicalLocales(navigator.language))).toEqual(['en-US'])
       await browser.close()
     } finally {
       await server.close()

@@ -12,7 +12,7 @@ const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'tellen-chromium')
 
 export interface NpmChromium {
   executablePath: string
-  /** Added to the browser's environment: where its libraries and fonts are. */
+  /** Added to the browser's environment: its locale, and where its libraries and fonts are. */
   env: Record<string, string>
 }
 
@@ -34,6 +34,11 @@ export async function npmChromium(): Promise<NpmChromium> {
   return {
     executablePath: path.join(dir, 'chromium'),
     env: {
+      // In a C or POSIX locale (LANG=C.UTF-8, as in most containers) the headless shell says its
+      // language is "en-US@posix", which is no language tag: Intl refuses it and the dashboard cannot
+      // draw. Desktop Chromium says "en-US" there. The shell gets the locale a person's machine has.
+      LANG: 'en_US.UTF-8',
+      LC_ALL: 'en_US.UTF-8',
       LD_LIBRARY_PATH: [path.join(dir, 'al2023', 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
       FONTCONFIG_FILE: path.join(dir, 'fonts.conf'),
     },
