@@ -231,7 +231,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
   async function strict(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
     page.on('pageerror', (err) => seen.strict.errors.push(err.message))
-    const loaded = page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: 10_000 })
+    const loaded = page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: 60_000 })
     await page.goto(`${c.url}/test-pages/strict.html?utm_source=strict`)
     await loaded
     await page.waitForTimeout(300)
