@@ -1,11 +1,12 @@
 /**
  * `npm run screenshot`: starts a collector on a temporary DATA_DIR, fills `demo.local` with two months of
  * demo traffic (the dashboard shows the last 30 days against the 30 before), and photographs the start page and the dashboard in Chromium, wide (1400 px) and on a
- * phone (390 px), into docs/img/. Set CHROMIUM_PATH for another browser, SCREENSHOT_EVENTS for more traffic.
+ * phone (390 px), into docs/img/. The browser is found as the browser tests find it (test/e2e/chromium.ts), SCREENSHOT_EVENTS for more traffic.
  * @example npm run screenshot
  */
 import path from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from '../test/e2e/chromium.ts'
 import { ROOT, startCollector } from '../test/helpers/collector.ts'
 
 const SITE = 'demo.local'
@@ -28,7 +29,7 @@ try {
     await fetch(`${collector.url}/api/admin/goals`, { method: 'POST', headers: auth, body: JSON.stringify(goal) })
   }
 
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] })
+  browser = await launchChromium()
   const shoot = async (name: string, viewport: { width: number; height: number }, url: string, signIn: boolean) => {
     const context = await browser!.newContext({ viewport, deviceScaleFactor: 1, colorScheme: 'light' })
     const page = await context.newPage()

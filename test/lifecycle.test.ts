@@ -87,7 +87,7 @@ describe('collector lifecycle', () => {
     expect(r.stderr).toBe(`tellen: could not start: connect ECONNREFUSED 127.0.0.1:${port}\n`)
   })
 
-  it('prints a generated admin token once and keeps it in DATA_DIR', async () => {
+  it('prints a generated admin token once, keeps it in DATA_DIR, and says at every start where it and the addresses are', async () => {
     const first = await startCollector({ TELLEN_ADMIN_TOKEN: '' })
     await first.stop()
     const token = /admin token .*shown once\):\n\s+(\S+)/.exec(first.output())?.[1]
@@ -95,6 +95,14 @@ describe('collector lifecycle', () => {
     const second = await startCollector({ TELLEN_ADMIN_TOKEN: '' }, first.dataDir)
     try {
       expect(second.output()).not.toContain(token)
+      // Every start says in one line where everything is, and where the token is kept.
+      const line = /^tellen is running: .*$/m.exec(second.output())?.[0]
+      const port = new URL(second.url).port
+      expect(line).toBe(
+        `tellen is running: collector http://127.0.0.1:${port}, dashboard http://127.0.0.1:${port}/dashboard, script http://127.0.0.1:${port}/t.js; admin token in ${first.dataDir}/admin-token`,
+      )
+      const [, collector, dashboard, script] = /collector (\S+), dashboard (\S+), script (\S+);/.exec(line!)!
+      for (const address of [`${collector}/healthz`, dashboard!, script!]) expect((await fetch(address)).status, address).toBe(200)
       const res = await fetch(`${second.url}/api/admin/migrate`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
       expect(res.status).toBe(200)
     } finally {

@@ -20,6 +20,7 @@ import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
+import { startupLine } from './startup-line.ts'
 import { createMetrics } from './metrics.ts'
 import { createSiteRegistry } from './sites.ts'
 import { startVisitsJob } from './visits/sessionize.ts'
@@ -133,6 +134,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
   const url = `http://${host}:${port}`
   log.info({ port, url, dashboard: `${url}/dashboard`, clickhouse: config.clickhouseUrl ? 'server' : 'embedded', dataDir: config.dataDir }, 'tellen is listening')
+  process.stderr.write(`${startupLine({ host: config.host, port, dataDir: config.dataDir, tokenFromEnv: Boolean(config.adminToken) })}\n`)
 
   let closing: Promise<void> | undefined
   return {

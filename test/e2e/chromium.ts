@@ -1,20 +1,98 @@
-import { chromium, type Browser } from 'playwright-core'
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type LaunchOptions } from 'playwright-core'
 import { UA } from '../helpers/collector.ts'
+import { npmChromium } from './npm-chromium.ts'
+
+/** `TELLEN_TEST_BROWSER=npm` takes the browser from npm even where the system has one; `system` refuses the npm one. */
+export const BROWSER_SWITCH = 'TELLEN_TEST_BROWSER'
+
+/** Debian's Chromium, and the names other systems give Chromium or Chrome on the PATH. */
+const DEBIAN_CHROMIUM = '/usr/bin/chromium'
+const SYSTEM_NAMES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']
+
+export interface FoundChromium {
+  /** `system`: a browser installed on the machine; `npm`: the one the dev dependency brought. */
+  source: 'system' | 'npm'
+  executablePath: string
+  /** The browser's whole environment. */
+  env: Record<string, string | undefined>
+}
+
+const isExecutableFile = (file: string): boolean => {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
 
 /**
- * Launches Debian's Chromium headless. The user agent is set on the command line, not per context:
+ * The system's browser: `CHROMIUM_PATH`, Debian's `/usr/bin/chromium` (`fixedPaths`), then the usual
+ * names on the PATH; undefined when there is none.
+ *
+ * @example
+ * systemChromium({ PATH: '/usr/bin' }) // '/usr/bin/chromium' on Debian with the chromium package
+ */
+export function systemChromium(env: NodeJS.ProcessEnv = process.env, fixedPaths: readonly string[] = [DEBIAN_CHROMIUM]): string | undefined {
+  const onPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => SYSTEM_NAMES.map((name) => path.join(dir, name)))
+  return [env.CHROMIUM_PATH, ...fixedPaths, ...onPath].find((file): file is string => Boolean(file) && isExecutableFile(file!))
+}
+
+/**
+ * The browser for the tests: the system's when there is one (see `systemChromium`), otherwise the
+ * Chromium of the dev dependency `@sparticuz/chromium`; `TELLEN_TEST_BROWSER=npm` takes that one always.
+ *
+ * @example
+ * const found = await findChromium({ ...process.env, TELLEN_TEST_BROWSER: 'npm' }) // found.source === 'npm'
+ */
+export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<FoundChromium> {
+  const wanted = env[BROWSER_SWITCH] || undefined
+  if (wanted !== undefined && wanted !== 'npm' && wanted !== 'system') throw new Error(`${BROWSER_SWITCH}=${JSON.stringify(wanted)}: use "npm" or "system"`)
+  if (wanted !== 'npm') {
+    const system = systemChromium(env)
+    if (system) return { source: 'system', executablePath: system, env: { ...env } }
+    if (wanted === 'system') throw new Error(`${BROWSER_SWITCH}=system, but no Chromium is installed: set CHROMIUM_PATH`)
+  }
+  const npm = await npmChromium()
+  return { source: 'npm', executablePath: npm.executablePath, env: { ...env, ...npm.env } }
+}
+
+let found: Promise<FoundChromium> | undefined
+/** The browser of this test process, found once. */
+export const testChromium = (): Promise<FoundChromium> => (found ??= findChromium())
+
+/**
+ * Arguments that suit both browsers. The npm browser's own defaults are meant for serverless
+ * functions and are left out: `--single-process` keeps pages from the back/forward cache and from
+ * their own renderer, `--disable-web-security` would hide the CORS and CSP behaviour under test.
+ */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+
+/**
+ * Options for `chromium.launch` with the browser of this test process.
+ *
+ * @example
+ * const browser = await chromium.launch(await chromiumLaunchOptions({ args: CHROMIUM_ARGS }))
+ */
+export async function chromiumLaunchOptions(options: LaunchOptions = {}): Promise<LaunchOptions> {
+  const { executablePath, env } = await testChromium()
+  return { ...options, executablePath, env }
+}
+
+/**
+ * Launches the test browser headless. The user agent is set on the command line, not per context:
  * beacons sent while a page unloads leave from the browser process, which ignores a per-context
  * override and would announce "HeadlessChrome" (a bot to the collector).
  * The back/forward cache stays on (Playwright turns it off by default) so tests can prove that
  * pages remain eligible for it.
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      `--user-agent=${UA.chromeMac}`,
-    ],
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  })
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch(
+    await chromiumLaunchOptions({
+      args: [...CHROMIUM_ARGS, `--user-agent=${UA.chromeMac}`],
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+    }),
+  )
 }

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 const SITE = 'example.com'
 
@@ -38,8 +39,6 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 /** Retries an assertion while the page loads its answers. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 })
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-
 describe('the dashboard in Chromium against the real collector', () => {
   let c: Collector
   let browser: Browser
@@ -47,7 +46,7 @@ describe('the dashboard in Chromium against the real collector', () => {
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: `${SITE},shop.test`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
-    const launched = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    const launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
     const start = Date.now() - 60_000
     for (const [i, v] of VISITORS.entries()) {
       const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
