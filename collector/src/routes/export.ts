@@ -16,12 +16,15 @@ const CONTENT_TYPE: Record<ExportFormat, string> = {
 }
 const EXTENSION: Record<ExportFormat, string> = { csv: 'csv', ndjson: 'ndjson', parquet: 'parquet' }
 
+/** What `exportRoutes` uses of the collector's services. */
+export type ExportRouteDeps = Pick<Services, 'db' | 'sites' | 'config' | 'tokens'>
+
 /**
  * Partner exports at `GET /api/export/:site`: rows grouped by the requested dimensions from the
  * rollups, each describing at least k visitors (`TELLEN_EXPORT_MIN_VISITORS`, never lower), as CSV,
  * NDJSON or Parquet. For partner tokens and the admin token; a read token uses the stats API.
  */
-export function exportRoutes(s: Services): Hono<Env> {
+export function exportRoutes(s: ExportRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.use('/api/export/*', requireToken(s, ['admin', 'partner']))
 

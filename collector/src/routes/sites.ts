@@ -2,8 +2,11 @@ import { Hono } from 'hono'
 import type { Env, Services } from '../context.ts'
 import { addSite, listSites, removeSite, SiteError, validateSite } from '../sites.ts'
 
+/** What `siteRoutes` uses of the collector's services. */
+export type SiteRouteDeps = Pick<Services, 'db' | 'sites'>
+
 /** `/api/admin/sites`: list, add and remove registered sites; used by `tellen sites`. */
-export function siteRoutes(s: Services): Hono<Env> {
+export function siteRoutes(s: SiteRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.get('/api/admin/sites', async (c) => c.json({ sites: await listSites(s.db) }))
   app.post('/api/admin/sites', async (c) => {

@@ -9,8 +9,11 @@ const createBody = z.strictObject({
   site: z.string().trim().toLowerCase().min(1).max(253).optional(),
 })
 
+/** What `tokenRoutes` uses of the collector's services. */
+export type TokenRouteDeps = Pick<Services, 'sites' | 'tokens'>
+
 /** `/api/admin/tokens`: create (the token is in the answer once), list and revoke read and partner tokens. */
-export function tokenRoutes(s: Services): Hono<Env> {
+export function tokenRoutes(s: TokenRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.use('/api/admin/tokens', requireToken(s, ['admin']))
   app.use('/api/admin/tokens/*', requireToken(s, ['admin']))
