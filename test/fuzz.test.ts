@@ -276,7 +276,7 @@ describe('fuzzing /api/event', () => {
         }
         const now = Date.now()
         const result = processBatch(body, { ip: ips[ipIndex], userAgent: p.headers['user-agent'] ?? '', origin: p.headers.origin ?? p.headers.referer ?? undefined, now }, deps)
-        if (!result.ok) return [400, 403].includes(result.status) && typeof result.error === 'string' && result.error.length > 0
+        if (!result.ok) return (result.reason === 'bot' ? result.status === 202 : [400, 403].includes(result.status)) && typeof result.error === 'string' && result.error.length > 0
         for (const line of result.rows) {
           const problem = rowProblem(eventRowObject(line) as Record<string, any>, now)
           if (problem) throw new Error(`${problem}: ${line.slice(0, 300)}`)

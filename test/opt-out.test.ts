@@ -81,3 +81,49 @@ describe('Do Not Track and Global Privacy Control in the collector', () => {
     expect(wellKnown['/.well-known/gpc.json']!.body).toEqual({ gpc: true, lastUpdate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) })
   })
 })
+
+describe('opt-out counts under the same checks as tracked requests', () => {
+  const dataDir = tempDataDir()
+  let c: Collector
+  const LIMIT = 4
+  const statuses: { status: number; json: unknown }[] = []
+
+  beforeAll(async () => {
+    c = await startCollector({ TELLEN_SITES: SITE, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: String(LIMIT) }, dataDir)
+    const batch = (site = SITE) => ({ v: 1, site, events: [{ type: 'pageview', url: `https://${site}/` }] })
+    const send = async (body: unknown, headers: Record<string, string>) => {
+      const a = await postEvents(c.url, body, { dnt: '1', ...headers })
+      statuses.push({ status: a.status, json: a.json })
+    }
+    // Counted: a registered site, its own origin, within the limit of the network.
+    await send(batch(), { origin: `https://${SITE}`, 'x-forwarded-for': '192.0.2.10' })
+    // Not counted: a site that is not registered, from many networks.
+    for (let i = 0; i < 5; i++) await send(batch('unknown.org'), { origin: 'https://unknown.org', 'x-forwarded-for': `198.18.${i}.1` })
+    // Not counted: a page of another origin naming the site.
+    for (let i = 0; i < 5; i++) await send(batch(), { origin: 'https://evil.example.net', 'x-forwarded-for': `198.19.${i}.1` })
+    // One network past its limit: only the first LIMIT requests count.
+    for (let i = 0; i < LIMIT + 6; i++) await send(batch(), { origin: `https://${SITE}`, 'x-forwarded-for': '203.0.113.50' })
+    expect(await c.stop()).toBe(0)
+  })
+
+  afterAll(async () => {
+    await c?.stop('SIGKILL')
+  })
+
+  it('answers every opt-out request the same, counted or not', () => {
+    expect(statuses).toHaveLength(1 + 5 + 5 + LIMIT + 6)
+    for (const a of statuses) expect(a).toEqual({ status: 202, json: { accepted: 0, honoured: 'dnt' } })
+  })
+
+  it('counts only requests for a registered site, from its origin, within the rate limit', async () => {
+    const counted = await withDataDir(dataDir, (db) =>
+      rows<{ site: string; n: number }>(db, 'SELECT site, toUInt32(sum(requests)) AS n FROM tellen.rollup_honoured GROUP BY site ORDER BY site'),
+    )
+    expect(counted).toEqual([{ site: SITE, n: 1 + LIMIT }])
+  })
+
+  it('keeps no trace of the refused opt-out requests in the security view', async () => {
+    const refused = await withDataDir(dataDir, (db) => rows<{ n: number }>(db, 'SELECT toUInt32(count()) AS n FROM tellen.rejections'))
+    expect(refused).toEqual([{ n: 0 }])
+  })
+})

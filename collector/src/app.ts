@@ -77,7 +77,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', adminRoutes(s))
   app.route('/', privacyRoutes(s))
   app.route('/', siteRoutes(s))
-  app.route('/', wellKnownRoutes(s))
+  app.route('/', wellKnownRoutes())
   app.route('/', sdkRoutes())
   app.route('/', testPageRoutes(s.config.testPages))
   app.route('/', metricsRoutes(s))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
-import { parseIp } from '../ingest/ip.ts'
+import { DROP_POLICY, isDrop } from '../ingest/drop.ts'
+import { parseIp, truncateIp } from '../ingest/ip.ts'
 import { processBatch } from '../ingest/pipeline.ts'
 import { utcDay } from '../ingest/visitor.ts'
 import { WriterFullError, type BatchWriter } from '../ingest/writer.ts'
@@ -69,14 +70,17 @@ export async function runDemo(
     await new Promise((r) => setImmediate(r))
   }
   for (const req of demoTraffic(o)) {
-    const result = processBatch(req.body, { ip: parseIp(req.ip), userAgent: req.userAgent, origin: req.origin, now: req.now }, deps)
-    if (!result.ok) {
-      if (result.reason !== 'bad_origin') throw new Error(`demo batch refused: ${result.error}`)
-      onRefused({ site: o.site, day: utcDay(req.now), reason: result.reason, ip_prefix: result.ipPrefix }, 1)
+    const ip = parseIp(req.ip)
+    const ipPrefix = ip ? truncateIp(ip, deps.ipv4Prefix, deps.ipv6Prefix) : ''
+    const result = processBatch(req.body, { ip, ipPrefix, userAgent: req.userAgent, origin: req.origin, now: req.now }, deps)
+    if (isDrop(result)) {
+      // Crawlers and foreign origins are part of the demo; any other refusal is a fault of the generator.
+      if (!DROP_POLICY[result.reason].securityView || result.reason === 'invalid') throw new Error(`demo batch refused: ${result.error}`)
+      onRefused({ site: o.site, day: utcDay(req.now), reason: result.reason, ip_prefix: ipPrefix }, result.events)
       continue
     }
     if (result.errors.length) throw new Error(`demo event refused: ${result.errors[0]!.error}`)
-    if (result.dropped) onRefused({ site: o.site, day: utcDay(req.now), reason: result.dropped.reason, ip_prefix: result.ipPrefix }, result.dropped.events)
+    for (const drop of result.drops) onRefused({ site: o.site, day: utcDay(req.now), reason: drop.reason, ip_prefix: ipPrefix }, drop.events)
     for (const row of result.rows) pending.push(row)
     events += result.rows.length
     requests++

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { UA } from '../../../test/helpers/collector.ts'
 import { EVENT_COLUMNS, TYPE_COLUMNS, eventRowObject } from './event-row.ts'
 import { parseIp } from './ip.ts'
-import { processBatch, screenClass, type PipelineDeps, type RequestContext } from './pipeline.ts'
+import { processBatch, type PipelineDeps, type RequestContext } from './pipeline.ts'
+import { screenClass } from './steps/encode.ts'
 import { utcDay, visitorHash } from './visitor.ts'
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0, 0)
@@ -122,7 +123,7 @@ describe('processBatch', () => {
 
   it('drops bots as a whole and says how many events they sent', () => {
     const result = processBatch(batch([{ type: 'pageview', url: 'https://example.com/' }]), req({ userAgent: UA.googlebot }), deps)
-    expect(result).toMatchObject({ ok: true, rows: [], dropped: { reason: 'bot', events: 1 } })
+    expect(result).toMatchObject({ ok: false, status: 202, reason: 'bot', events: 1 })
   })
 
   it('refuses unknown sites, foreign origins and malformed batches', () => {

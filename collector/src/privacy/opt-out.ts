@@ -1,7 +1,10 @@
 import { OPT_OUT_HEADERS } from './policy.ts'
 
+/** An opt-out signal a request may carry: Global Privacy Control or Do Not Track. */
+export type OptOutSignal = 'gpc' | 'dnt'
+
 /** Which opt-out signal a request carries: `gpc` for Sec-GPC: 1, `dnt` for DNT: 1, else undefined. */
-export function optOutSignal(header: (name: string) => string | undefined): 'gpc' | 'dnt' | undefined {
+export function optOutSignal(header: (name: string) => string | undefined): OptOutSignal | undefined {
   if (header(OPT_OUT_HEADERS.gpc)?.trim() === '1') return 'gpc'
   if (header(OPT_OUT_HEADERS.dnt)?.trim() === '1') return 'dnt'
   return undefined

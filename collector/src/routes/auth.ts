@@ -6,7 +6,7 @@ import type { Env, Services } from '../context.ts'
  * Requires `Authorization: Bearer <token>` whose principal is one of `kinds`: 401 without a token or
  * with an unknown one, 403 with a token of another kind.
  */
-export function requireToken(s: Services, kinds: readonly Principal['kind'][]): MiddlewareHandler<Env> {
+export function requireToken(s: Pick<Services, 'tokens'>, kinds: readonly Principal['kind'][]): MiddlewareHandler<Env> {
   const adminOnly = kinds.length === 1 && kinds[0] === 'admin'
   return async (c, next) => {
     const header = c.req.header('authorization')

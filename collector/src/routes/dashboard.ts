@@ -23,12 +23,15 @@ export const DASHBOARD_CSP = {
   frameAncestors: ["'none'"],
 }
 
+/** What `dashboardRoutes` uses of the collector's services. */
+export type DashboardRouteDeps = Pick<Services, 'log'>
+
 /**
  * `GET /`: the start page. `GET /dashboard`: the analyst's page (no-cache, revalidated by ETag), and
  * `GET /dashboard/assets/<name>.<hash>.<ext>`: its script and style sheet, cached for a year.
  * The page holds no data: it asks for a token and reads `/api/stats/*` with it.
  */
-export function dashboardRoutes(s: Services): Hono<Env> {
+export function dashboardRoutes(s: DashboardRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   // Build while the collector starts, so the first visit does not wait for esbuild.
   dashboardAssets().catch((err: Error) => s.log.error({ err: err.message }, 'dashboard build failed'))

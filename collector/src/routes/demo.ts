@@ -5,11 +5,14 @@ import { demoOptionsSchema } from '../demo/options.ts'
 import { registerDemoSite, runDemo } from '../demo/run.ts'
 import { requireToken } from './auth.ts'
 
+/** What `demoRoutes` uses of the collector's services. */
+export type DemoRouteDeps = Pick<Services, 'db' | 'sites' | 'events' | 'visits' | 'log' | 'tokens' | 'rejections'>
+
 /**
  * `POST /api/admin/demo` `{"site", "days", "events"}`: generates demo traffic in this server (which
  * owns the database) and streams progress as NDJSON lines `{"events": n}`, then `{"done": true, ...}`.
  */
-export function demoRoutes(s: Services): Hono<Env> {
+export function demoRoutes(s: DemoRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.post('/api/admin/demo', requireToken(s, ['admin']), async (c) => {
     const parsed = demoOptionsSchema.safeParse(await c.req.json().catch(() => undefined))

@@ -2,16 +2,16 @@ import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { limitBody } from '../body-limit.ts'
 import type { Env, Services } from '../context.ts'
-import { clientNetwork, type ClientIp } from '../ingest/ip.ts'
-import { processBatch, type PipelineDeps } from '../ingest/pipeline.ts'
-import { belongsToSite, hostOf } from '../ingest/url.ts'
-import { WriterFullError } from '../ingest/writer.ts'
+import { answerOf, countDrop, isDrop } from '../ingest/drop.ts'
+import { clientNetwork } from '../ingest/ip.ts'
+import { ingest, type IngestDeps } from '../ingest/pipeline.ts'
+import { hostOf, belongsToSite } from '../ingest/url.ts'
 import { optOutSignal, utcHour } from '../privacy/opt-out.ts'
-import { utcDay } from '../ingest/visitor.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
 import { SECURITY_HEADERS } from '../security-headers.ts'
 
-const ACCEPTED_TYPES = ['text/plain', 'application/json']
+/** What the ingest endpoint uses of the collector's services. */
+export type EventRouteDeps = Pick<Services, 'config' | 'log' | 'sites' | 'salts' | 'events' | 'rejections' | 'honoured' | 'metrics' | 'rateLimits' | 'refusals' | 'isSpamReferrer'>
 
 /** Headers of every answer of the endpoint, built once: security headers, `Tk` and `Vary: Origin`. */
 const BASE_HEADERS: Readonly<Record<string, string>> = {
@@ -34,35 +34,34 @@ function headerReader(c: Context<Env>): (name: string) => string | undefined {
   }
 }
 
-/** Builds the answer; a refused request (not 2xx) names its reason, for the log's counts. */
-type Reply = (status: number, payload: unknown, extra?: Record<string, string>, reason?: string) => Response
-
 /** True when `origin` is an http(s) origin on one of the registered sites. */
-export function allowedOrigin(s: Services, origin: string | undefined): boolean {
+export function allowedOrigin(s: Pick<Services, 'sites'>, origin: string | undefined): boolean {
   if (!origin) return false
   const host = hostOf(origin)
   return host !== '' && s.sites.all().some((site) => belongsToSite(host, site.domain))
 }
 
 /**
- * `POST /api/event`: takes a batch of events from the SDK (text/plain from sendBeacon, or JSON),
- * answers 202 with how many were accepted and which were not, by index. It is the hot path: it
- * reads Node's headers directly and builds each answer whole (security headers, `Tk`, CORS), so
- * it is mounted before the app's middleware and logs its own request line.
+ * `POST /api/event`: reads the request, hands it to the ingest pipeline (ingest/pipeline.ts) and
+ * answers from what it returns: 202 with how many events were accepted and which were not, by
+ * index, or the status and reason of a drop. It is the hot path: it reads Node's headers directly
+ * and builds each answer whole (security headers, `Tk`, CORS), so it is mounted before the app's
+ * middleware and logs its own request line.
  */
-export function eventRoutes(s: Services): Hono<Env> {
+export function eventRoutes(s: EventRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
-  const reject = (site: string, reason: string, ipPrefix: string, count = 1, now = Date.now()) => {
-    s.metrics.rejected.inc({ reason }, count)
-    s.rejections.add({ site, day: utcDay(now), reason, ip_prefix: ipPrefix }, count)
-  }
-  const deps: PipelineDeps = {
+  const deps: IngestDeps = {
     site: (d) => s.sites.get(d),
     saltFor: s.salts.saltFor,
+    saltReady: (now) => s.salts.ready(now),
     ipv4Prefix: s.config.ipv4Prefix,
     ipv6Prefix: s.config.ipv6Prefix,
     isSpamReferrer: s.isSpamReferrer,
+    rateLimits: s.rateLimits,
+    countOptOut: (site, now) => s.honoured.add({ site, hour: utcHour(now) }),
+    write: (rows) => s.events.write(rows),
   }
+  const counters = { rejected: s.metrics.rejected, rejections: s.rejections }
 
   app.post(
     '/api/event',
@@ -82,7 +81,7 @@ export function eventRoutes(s: Services): Hono<Env> {
       const signal = optOutSignal(header)
       const corsOrigin = allowedOrigin(s, origin) ? origin : undefined
 
-      const reply: Reply = (status, payload, extra, reason = '') => {
+      const reply = (status: number, payload: unknown, extra?: Record<string, string>, reason = '') => {
         // Refused requests are counted for the info summary; every request line is debug, so a flood
         // of refused requests cannot flood the log.
         if (status >= 300) s.refusals.refused(status, reason)
@@ -96,7 +95,22 @@ export function eventRoutes(s: Services): Hono<Env> {
       }
 
       try {
-        return await ingest(c, header, ip, ipPrefix, origin, signal, reply)
+        const now = Date.now()
+        const outcome = await ingest(
+          {
+            contentType: header('content-type'), contentEncoding: header('content-encoding'), text: () => c.req.text(),
+            signal, ip, ipPrefix, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now,
+          },
+          deps,
+        )
+        if (isDrop(outcome)) {
+          countDrop(outcome, ipPrefix, now, counters)
+          const answer = answerOf(outcome)
+          return reply(answer.status, answer.body, answer.headers, answer.status >= 300 ? outcome.reason : '')
+        }
+        for (const d of outcome.drops) countDrop(d, ipPrefix, now, counters)
+        s.metrics.accepted.inc({ site: outcome.site }, outcome.rows.length)
+        return reply(202, outcome.errors.length ? { accepted: outcome.rows.length, errors: outcome.errors } : { accepted: outcome.rows.length })
       } catch (err) {
         // A client that went away before its body arrived (a tab closed, a phone out of reach) is
         // not a failure of the collector: its request line says so, no error is logged.
@@ -107,88 +121,5 @@ export function eventRoutes(s: Services): Hono<Env> {
       }
     },
   )
-
-  async function ingest(
-    c: Context<Env>,
-    header: (name: string) => string | undefined,
-    ip: ClientIp | undefined,
-    ipPrefix: string,
-    origin: string | undefined,
-    signal: 'gpc' | 'dnt' | undefined,
-    reply: Reply,
-  ): Promise<Response> {
-    const contentType = (header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-    if (contentType && !ACCEPTED_TYPES.includes(contentType)) {
-      return reply(415, { error: `content type ${contentType} is not accepted; send text/plain or application/json` }, undefined, 'content_type')
-    }
-    const encoding = header('content-encoding')?.trim().toLowerCase()
-    if (encoding && encoding !== 'identity') {
-      return reply(415, { error: `content encoding ${encoding} is not accepted; send the body uncompressed` }, undefined, 'content_encoding')
-    }
-    const now = Date.now()
-    const text = await c.req.text()
-    if (signal) {
-      // The visitor asked not to be tracked: nothing of the request is kept but one count for the site and hour.
-      let site: unknown
-      try {
-        site = (JSON.parse(text) as { site?: unknown } | null)?.site
-      } catch {
-        site = undefined
-      }
-      const known = typeof site === 'string' ? s.sites.get(site.toLowerCase()) : undefined
-      if (known) s.honoured.add({ site: known.domain, hour: utcHour(now) })
-      return reply(202, { accepted: 0, honoured: signal })
-    }
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch {
-      reject('', 'invalid', ipPrefix)
-      return reply(400, { error: 'body is not valid JSON' }, undefined, 'invalid')
-    }
-    if (!s.salts.ready(now)) {
-      // Today's salt was never read (ClickHouse was away across more than a day): no visitor code
-      // can be made, so nothing of the request is kept, not even a count with its prefix.
-      const events = (body as { events?: unknown } | null)?.events
-      s.metrics.rejected.inc({ reason: 'unavailable' }, Array.isArray(events) ? events.length : 1)
-      return reply(503, { error: 'the collector cannot take events right now (it cannot read its daily salt from ClickHouse); retry later' }, { 'retry-after': '30' }, 'no_salt')
-    }
-    const named = (body as { site?: unknown } | null)?.site
-    const known = typeof named === 'string' ? s.sites.get(named.toLowerCase())?.domain : undefined
-    const limited = await s.rateLimits.check(ipPrefix, known)
-    if (!limited.ok) {
-      reject(known ?? '', 'rate_limited', ipPrefix, 1, now)
-      const who = limited.scope === 'prefix' ? 'from your network' : `for site ${known}`
-      return reply(429, { error: `too many requests ${who}; retry in ${limited.retryAfterSeconds} s` }, { 'retry-after': String(limited.retryAfterSeconds) }, 'rate_limited')
-    }
-    const result = processBatch(body, { ip, ipPrefix, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now }, deps)
-    if (!result.ok) {
-      reject(result.site ?? '', result.reason, result.ipPrefix, 1, now)
-      return reply(result.status, { error: result.error }, undefined, result.reason)
-    }
-    if (result.dropped) {
-      reject(result.site, result.dropped.reason, result.ipPrefix, result.dropped.events, now)
-      return reply(202, { accepted: 0, dropped: result.dropped.events, reason: result.dropped.reason })
-    }
-    if (result.spam) reject(result.site, 'spam', result.ipPrefix, result.spam, now)
-    if (result.errors.length) reject(result.site, 'invalid', result.ipPrefix, result.errors.length, now)
-    if (result.rows.length === 0 && result.spam && !result.errors.length) {
-      return reply(202, { accepted: 0, dropped: result.spam, reason: 'spam' })
-    }
-    if (result.rows.length === 0) {
-      return reply(400, { error: 'no event in the batch is valid', accepted: 0, errors: result.errors }, undefined, 'invalid')
-    }
-    try {
-      await s.events.write(result.rows)
-    } catch (err) {
-      if (err instanceof WriterFullError) {
-        s.metrics.rejected.inc({ reason: 'unavailable' }, result.rows.length)
-        return reply(503, { error: `the collector cannot take more events right now (${err.message}); retry later` }, { 'retry-after': '30' }, 'spool_full')
-      }
-      throw err
-    }
-    s.metrics.accepted.inc({ site: result.site }, result.rows.length)
-    return reply(202, result.errors.length ? { accepted: result.rows.length, errors: result.errors } : { accepted: result.rows.length })
-  }
   return app
 }

@@ -29,13 +29,16 @@ async function orRefuse<T>(work: () => Promise<T> | T): Promise<T> {
   }
 }
 
+/** What `exportRoutes` uses of the collector's services. */
+export type ExportRouteDeps = Pick<Services, 'db' | 'sites' | 'config' | 'tokens'>
+
 /**
  * Partner downloads at `GET /api/export/:site/:dataset?from=&to=&format=`: the frozen, noisy releases
  * of a dataset the owner defined, one row per period and group, for a partner token scoped to the
  * site and the dataset (or the admin token); each download is audited. The owner's ad-hoc
  * `GET /api/export/:site` (the `tellen export` CLI) takes the admin token only.
  */
-export function exportRoutes(s: Services): Hono<Env> {
+export function exportRoutes(s: ExportRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   const datasets = createDatasetStore(s.db, s.config.exportEpsilonBudgetMilli)
 

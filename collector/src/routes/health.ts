@@ -6,6 +6,9 @@ import { spoolShares } from '../ingest/spool-budget.ts'
 /** Free space on the disk of DATA_DIR below which the spool counts as full. */
 const DISK_RESERVE_BYTES = 1024 * 1024
 
+/** What `healthRoutes` uses of the collector's services. */
+export type HealthRouteDeps = Pick<Services, 'db' | 'events' | 'config' | 'salts' | 'migrated'>
+
 /**
  * `GET /healthz`: the process is up. `GET /readyz`: whether the collector takes events, with the
  * state of ClickHouse, the migrations and the write-ahead spool. While ClickHouse is away the
@@ -13,7 +16,7 @@ const DISK_RESERVE_BYTES = 1024 * 1024
  * migrations are missing, the spool is full or the disk it is on is, or today's salt is not loaded
  * (every event would get 503).
  */
-export function healthRoutes(s: Services): Hono<Env> {
+export function healthRoutes(s: HealthRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', async (c) => {

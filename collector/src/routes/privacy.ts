@@ -5,11 +5,14 @@ import { forgetRequestSchema, forgetSite } from '../privacy/forget.ts'
 import { partnerStatement } from '../export/statement.ts'
 import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
 
+/** What `privacyRoutes` uses of the collector's services. */
+export type PrivacyRouteDeps = Pick<Services, 'db' | 'events' | 'rejections' | 'honoured' | 'log' | 'config'>
+
 /**
  * `POST /api/admin/forget`: erases a site's data (or some days of it); used by `tellen forget`.
  * `GET /api/admin/privacy-statement?lang=en|nl`: the statement of the running configuration.
  */
-export function privacyRoutes(s: Services): Hono<Env> {
+export function privacyRoutes(s: PrivacyRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.post('/api/admin/forget', async (c) => {
     const body = await c.req.json().catch(() => undefined)

@@ -19,7 +19,10 @@ export interface SiteStatus {
  * and the dashboard. `GET /api/admin/sites/status` lists every site that may send events, the ones
  * from TELLEN_SITES included, with the hour its first pageview arrived.
  */
-export function siteRoutes(s: Services): Hono<Env> {
+/** What `siteRoutes` uses of the collector's services. */
+export type SiteRouteDeps = Pick<Services, 'db' | 'sites'>
+
+export function siteRoutes(s: SiteRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.get('/api/admin/sites', async (c) => c.json({ sites: await listSites(s.db) }))
   app.get('/api/admin/sites/status', async (c) => {

@@ -15,11 +15,14 @@ export interface SitesResult {
   sites: SiteInfo[]
 }
 
+/** What `statsSitesRoutes` uses of the collector's services. */
+export type StatsSitesRouteDeps = Pick<Services, 'sites' | 'tokens' | 'config'>
+
 /**
  * `GET /api/stats/sites`: the sites the token may read (all of them for the admin token and unscoped
  * read tokens, one for a read token scoped to a site), with the time zone their days are cut in.
  */
-export function statsSitesRoutes(s: Services): Hono<Env> {
+export function statsSitesRoutes(s: StatsSitesRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.get('/api/stats/sites', requireToken(s, ['admin', 'read']), (c) => {
     const principal = c.var.principal

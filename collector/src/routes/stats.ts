@@ -19,11 +19,14 @@ import { requireToken } from './auth.ts'
 
 const fail = (status: 400 | 403, error: string) => new HTTPException(status, { res: Response.json({ error }, { status }) })
 
+/** What `statsRoutes` uses of the collector's services. */
+export type StatsRouteDeps = Pick<Services, 'db' | 'sites' | 'tokens'>
+
 /**
  * The stats API under `/api/stats/:site/...` for the dashboard and anyone with a read token: every
  * answer comes from the rollups, or from the anonymised events for filters no rollup holds, and says which.
  */
-export function statsRoutes(s: Services): Hono<Env> {
+export function statsRoutes(s: StatsRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.use('/api/stats/*', requireToken(s, ['admin', 'read']))
 

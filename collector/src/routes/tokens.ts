@@ -15,7 +15,10 @@ const createBody = z.strictObject({
  * `/api/admin/tokens`: create (the token is in the answer once), list and revoke read and partner
  * tokens. A partner token names its site and the datasets of that site it may download.
  */
-export function tokenRoutes(s: Services): Hono<Env> {
+/** What `tokenRoutes` uses of the collector's services. */
+export type TokenRouteDeps = Pick<Services, 'sites' | 'tokens' | 'db' | 'config'>
+
+export function tokenRoutes(s: TokenRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   const datasets = createDatasetStore(s.db, s.config.exportEpsilonBudgetMilli)
   app.use('/api/admin/tokens', requireToken(s, ['admin']))

@@ -1,12 +1,12 @@
 import { Hono } from 'hono'
-import type { Env, Services } from '../context.ts'
+import type { Env } from '../context.ts'
 import { GPC_LAST_UPDATE, TRACKING_STATUS } from '../privacy/policy.ts'
 
 /**
  * The W3C tracking status resource (`/.well-known/dnt/`, Tellen does not track: `N`) and the Global
  * Privacy Control support resource (`/.well-known/gpc.json`).
  */
-export function wellKnownRoutes(_s: Services): Hono<Env> {
+export function wellKnownRoutes(): Hono<Env> {
   const app = new Hono<Env>()
   const trackingStatus = () =>
     new Response(JSON.stringify({ tracking: TRACKING_STATUS }), {
