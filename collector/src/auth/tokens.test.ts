@@ -43,4 +43,16 @@ describe('token store', () => {
     expect((await here.list()).find((t) => t.id === info.id)!.revoked).not.toBeNull()
     expect(await here.revoke('no-such-id')).toBe(false)
   })
+
+  it('refuses a token once its expiry has passed, and keeps what it was made for', async () => {
+    const store = createTokenStore(db, 'admin-token-0123456789')
+    const soon = await store.create('read', 'example.com', { expires: new Date(Date.now() + 300), purpose: 'share' })
+    const later = await store.create('read', 'example.com', { expires: new Date(Date.now() + 3_600_000), purpose: 'share' })
+    expect(await store.verify(soon.token)).toMatchObject({ kind: 'read', site: 'example.com' })
+    await expect.poll(() => store.verify(soon.token), { timeout: 10_000 }).toBeUndefined()
+    expect(await store.verify(later.token)).toMatchObject({ kind: 'read', site: 'example.com' })
+    const listed = (await store.list()).find((t) => t.id === later.info.id)!
+    expect(listed.purpose).toBe('share')
+    expect(Date.parse(`${listed.expires!.replace(' ', 'T')}Z`)).toBeGreaterThan(Date.now())
+  })
 })

@@ -12,6 +12,16 @@ export interface TokenInfo {
   site: string | null
   created: string
   revoked: string | null
+  /** When the token stops being valid (`YYYY-MM-DD hh:mm:ss.sss`, UTC), or null for never. */
+  expires: string | null
+  /** What the token was made for: `share` for a shared link, '' otherwise. */
+  purpose: string
+}
+
+/** Options of a new token: when it expires, and what it is for. */
+export interface TokenOptions {
+  expires?: Date
+  purpose?: 'share'
 }
 
 /** Who a request's bearer token belongs to. */
@@ -19,11 +29,11 @@ export type Principal = { kind: 'admin' } | { kind: TokenKind; id: string; site:
 
 export interface TokenStore {
   /** Creates a token; the returned `token` is shown once and cannot be recovered. */
-  create(kind: TokenKind, site?: string): Promise<{ token: string; info: TokenInfo }>
+  create(kind: TokenKind, site?: string, options?: TokenOptions): Promise<{ token: string; info: TokenInfo }>
   list(): Promise<TokenInfo[]>
   /** Revokes a token; false when no token has that id. */
   revoke(id: string): Promise<boolean>
-  /** The principal of a presented token, or undefined when it is unknown or revoked. */
+  /** The principal of a presented token, or undefined when it is unknown, revoked or expired. */
   verify(token: string): Promise<Principal | undefined>
 }
 
@@ -39,7 +49,12 @@ interface Row {
   site: string
   created: string
   revoked: string | null
+  expires: string | null
+  purpose: string
 }
+
+/** The instant of a stored time (`YYYY-MM-DD hh:mm:ss.sss`, UTC, or ISO 8601). */
+const instant = (time: string) => Date.parse(time.includes('T') ? time : `${time.replace(' ', 'T')}Z`)
 
 /**
  * Tokens kept in `tellen.tokens` as SHA-256 hashes, checked against a short-lived in-memory copy:
@@ -57,7 +72,8 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
   async function rows(): Promise<Row[]> {
     const rs = await db.query({
       query: `SELECT id, argMax(hash, updated) AS hash, argMax(kind, updated) AS kind, argMax(site, updated) AS site,
-                     toString(argMax(created, updated)) AS created, toString(argMax(revoked, updated)) AS revoked
+                     toString(argMax(created, updated)) AS created, toString(argMax(revoked, updated)) AS revoked,
+                     toString(argMax(expires, updated)) AS expires, argMax(purpose, updated) AS purpose
               FROM tellen.tokens GROUP BY id ORDER BY created, id`,
       format: 'JSONEachRow',
     })
@@ -71,13 +87,18 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       })
       .finally(() => (loading = undefined)))
 
-  const info = (r: Row): TokenInfo => ({ id: r.id, kind: r.kind, site: r.site || null, created: r.created, revoked: r.revoked })
+  const info = (r: Row): TokenInfo => ({
+    id: r.id, kind: r.kind, site: r.site || null, created: r.created, revoked: r.revoked, expires: r.expires, purpose: r.purpose,
+  })
   const write = (r: Row) => db.insert({ table: 'tellen.tokens', values: [r], format: 'JSONEachRow' })
 
   return {
-    async create(kind, site) {
+    async create(kind, site, options = {}) {
       const token = `tln_${randomBytes(24).toString('base64url')}`
-      const row: Row = { id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', created: new Date().toISOString(), revoked: null }
+      const row: Row = {
+        id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', created: new Date().toISOString(), revoked: null,
+        expires: options.expires?.toISOString() ?? null, purpose: options.purpose ?? '',
+      }
       await write(row)
       cache = undefined
       return { token, info: info(row) }
@@ -99,6 +120,7 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       let found: Row | undefined
       // Every stored hash is compared, so the time taken does not depend on which one matches.
       for (const r of cache!.rows) if (sameHash(digest, r.digest)) found = r
+      if (found?.expires && instant(found.expires) <= Date.now()) return undefined
       return found ? { kind: found.kind, id: found.id, site: found.site || null } : undefined
     },
   }
