@@ -20,7 +20,7 @@ const GOALS: Goal[] = [
   { id: 'pro', site: 'example.com', name: 'signed up for pro', event: 'signup', property: { key: 'plan', value: 'pro' } },
 ]
 
-const converts = (g: Goal, e: SentEvent) =>
+const converts = (g: Omit<Goal, 'site'>, e: SentEvent) =>
   g.page !== undefined
     ? e.type === 'pageview' && matchesPage(g.page, e.path)
     : e.type === 'custom' && e.wire.name === g.event && (!g.property || (e.wire.props as Record<string, string>)[g.property.key] === g.property.value)
