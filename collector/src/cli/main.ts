@@ -7,6 +7,7 @@ import { register as registerSites } from './sites.ts'
 import { register as registerDemo } from './demo.ts'
 import { register as registerExport } from './export.ts'
 import { register as registerTokens } from './tokens.ts'
+import { register as registerGoals } from './goals.ts'
 
 const program = new Command()
   .name('tellen')
@@ -29,6 +30,7 @@ program
 registerPrivacy(program)
 registerSites(program)
 registerTokens(program)
+registerGoals(program)
 registerDemo(program)
 registerExport(program)
 
