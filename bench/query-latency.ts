@@ -32,6 +32,9 @@ import { properties } from '../collector/src/stats/queries/properties.ts'
 import { realtime } from '../collector/src/stats/queries/realtime.ts'
 import { timeseries } from '../collector/src/stats/queries/timeseries.ts'
 import { vitals } from '../collector/src/stats/queries/vitals.ts'
+import { funnel, parseSteps } from '../collector/src/stats/queries/funnel.ts'
+import { goalStats } from '../collector/src/stats/queries/goals.ts'
+import type { Goal } from '../collector/src/goals/goals.ts'
 import { addDays, type StatsQuery } from '../collector/src/stats/range.ts'
 import { runVisitsJob } from '../collector/src/visits/sessionize.ts'
 import { loadBulkDemo } from './lib/bulk-demo.ts'
@@ -48,6 +51,15 @@ const FILTERS: Record<string, Filters> = {
   'source=Google': { source: 'Google' },
   'page=/pricing&country=US': { page: '/pricing', country: 'US' },
 }
+
+/** Goals as a site would define them on the demo's pages and events. */
+const GOALS: Goal[] = [
+  { id: 'pricing', site: SITE, name: 'saw pricing', page: '/pricing' },
+  { id: 'docs', site: SITE, name: 'read the docs', page: '/docs/*' },
+  { id: 'signup', site: SITE, name: 'signed up', event: 'signup' },
+  { id: 'pro', site: SITE, name: 'signed up for pro', event: 'signup', property: { key: 'plan', value: 'pro' } },
+]
+const FUNNEL = parseSteps('/,/pricing,/docs*,event:signup')
 
 const queries = (db: Db): Record<string, (q: StatsQuery) => Promise<{ source: string }>> => {
   const paging = { limit: 10, offset: 0 }
@@ -68,6 +80,8 @@ const queries = (db: Db): Record<string, (q: StatsQuery) => Promise<{ source: st
     calls: (q) => calls(db, q, paging),
     properties: (q) => properties(db, q, paging),
     realtime: (q) => realtime(db, q),
+    goals: (q) => goalStats(db, q, GOALS),
+    'funnel 4 steps': (q) => funnel(db, q, FUNNEL, { from: q.from, to: q.to }),
   }
 }
 
