@@ -128,6 +128,37 @@ describe('shared links', () => {
   })
 })
 
+describe('funnels, journeys and goals in the stats API', () => {
+  it('answer a bad definition with a 400 that names it', async () => {
+    const cases: [string, string][] = [
+      ['funnel?steps=/', 'steps must list 2 to 8 steps separated by commas; it lists 1'],
+      ['funnel?steps=/a,/b,/c,/d,/e,/f,/g,/h,/i', 'steps must list 2 to 8 steps separated by commas; it lists 9'],
+      ['funnel?steps=/,,/pricing', 'step 2 of steps is empty'],
+      ['funnel?steps=/,pricing', 'step 2 ("pricing") is not a page pattern or event:<name>: it must start with "/"'],
+      ['funnel?steps=/,event:', 'step 2 ("event:") names no custom event'],
+      ['funnel', 'steps is required: a comma-separated list of page patterns and event:<name>'],
+      ['journeys', 'page is required: the path whose journeys to show, e.g. page=/pricing'],
+      ['journeys?page=/&limit=101', 'limit must be at most 100'],
+      ['breakdown/page?goal=nope', `goal "nope" is not a goal of ${SITE}`],
+    ]
+    for (const [route, error] of cases) {
+      const res = await withToken(c.adminToken, `/api/stats/${SITE}/${route}`)
+      expect(res.status, route).toBe(400)
+      expect(await res.json()).toEqual({ error })
+    }
+  })
+
+  it('say which days a funnel or journey covers: the range within the event retention', async () => {
+    const today = new Date().toISOString().slice(0, 10)
+    const from = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10)
+    const first = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10)
+    const funnel = (await (await withToken(c.adminToken, `/api/stats/${SITE}/funnel?steps=/,/pricing&from=${from}&to=${today}`)).json()) as Record<string, unknown>
+    expect(funnel).toMatchObject({ source: 'events', span: { from: first, to: today } })
+    const journeys = (await (await withToken(c.adminToken, `/api/stats/${SITE}/journeys?page=/&from=${from}&to=${from}`)).json()) as Record<string, unknown>
+    expect(journeys).toEqual({ source: 'events', span: null, page: '/', previous: [], next: [] })
+  })
+})
+
 describe('CSV answers', () => {
   it('send any stats answer as a CSV download, with text that could run as a formula neutralised', async () => {
     const now = Date.now()
