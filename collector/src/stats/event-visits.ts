@@ -15,7 +15,8 @@ const FIRST_PAGEVIEW_COLUMNS = [
 /** The column a filter on each dimension reads on a visit row (as on `tellen.rollup_visits`). */
 const FILTER_COLUMN: Record<string, string> = { page: 'pages', event: 'events', referrer: 'referrer_host' }
 
-const DAY_EDGE = (day: string, tz: string) => `toDateTime64(${day}, 3, ${tz})`
+/** A visit counts in the range when it starts there, in the site's time zone, as visits do everywhere. */
+const STARTS_IN_RANGE = `start >= toDateTime64({from:Date}, 3, {tz:String}) AND start < toDateTime64({to:Date} + 1, 3, {tz:String})`
 
 /**
  * The events read to cut the visits that start in the range: from the UTC midnight before its first
@@ -54,7 +55,7 @@ export function eventVisitsFrom(filters: Filters, extra: readonly string[]): str
     FROM (
       SELECT *, sum(gap) OVER (${partition} ROWS UNBOUNDED PRECEDING) AS visit_number
       FROM (
-        SELECT visitor, ts, type, path, name, ${FIRST_PAGEVIEW_COLUMNS.filter((c) => firstColumns.includes(c)).join(', ')},
+        SELECT visitor, ts, type, path, name, ${firstColumns.join(', ')},
                dateDiff('millisecond', lagInFrame(ts) OVER (${partition} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW), ts) > ${VISIT_GAP_SECONDS * 1000} AS gap
         FROM tellen.events WHERE ${EVENTS_AROUND_RANGE}
       )
@@ -62,7 +63,7 @@ export function eventVisitsFrom(filters: Filters, extra: readonly string[]): str
     GROUP BY visitor, toDate(ts, 'UTC'), visit_number
     HAVING countIf(type = 'pageview') > 0
   ) AS visits
-  WHERE start >= ${DAY_EDGE('{from:Date}', '{tz:String}')} AND start < ${DAY_EDGE('{to:Date} + 1', '{tz:String}')}${visitsWhere(filters)}`
+  WHERE ${STARTS_IN_RANGE}${visitsWhere(filters)}`
 }
 
 /** The days an answer read from the anonymised events covers: the range, cut to the event retention. */
