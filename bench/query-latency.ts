@@ -2,11 +2,12 @@
  * Query latency of the stats API's queries on demo data in the embedded engine.
  *
  *   npm run bench -- query-latency
- *   npx tsx bench/query-latency.ts [--events 1000000] [--days 90] [--runs 20] [--data-dir DIR] [--bulk | --no-bulk]
+ *   npx tsx bench/query-latency.ts [--events 1000000] [--days 90] [--runs 20] [--data-dir DIR] [--bulk | --no-bulk] [--only goals,funnel]
  *
  * Loads `--events` demo events for one site over `--days` days (skipped when --data-dir already holds
  * them), then asks every endpoint's query for the last 30 days, unfiltered and filtered, and reports
- * p50 and p95 per query, the load time and bytes on disk per event. Below 10 million events the demo
+ * p50 and p95 per query, the load time and bytes on disk per event. `--only` measures the queries
+ * whose names start with one of the given words. Below 10 million events the demo
  * goes through the real pipeline and writer, as `tellen demo` does; from 10 million on (or with
  * --bulk) the same traffic is generated inside the engine (bench/lib/bulk-demo.ts), which takes
  * minutes where the pipeline would take hours.
@@ -95,6 +96,7 @@ async function measure(): Promise<BenchResult> {
       'data-dir': { type: 'string' },
       bulk: { type: 'boolean' },
       'no-bulk': { type: 'boolean' },
+      only: { type: 'string' },
     },
   })
   const events = Number(args.events)
@@ -158,7 +160,8 @@ async function measure(): Promise<BenchResult> {
   const targetOf = (filter: string) => (filter === 'unfiltered' ? 100 : 500)
   const rows: { query: string; filter: string; source: string; p50: number; p95: number }[] = []
   for (const [filter, filters] of Object.entries(FILTERS)) {
-    for (const [query, run] of Object.entries(queries(db))) {
+    const only = args.only?.split(',').filter(Boolean)
+    for (const [query, run] of Object.entries(queries(db)).filter(([name]) => !only || only.some((word) => name.startsWith(word)))) {
       const q = { ...base, filters }
       const { source } = await run(q)
       const times: number[] = []
