@@ -80,12 +80,19 @@ const stepMask = (steps: readonly FunnelStep[]) =>
 export async function funnel(db: Db, q: StatsQuery, steps: readonly FunnelStep[], span: EventSpan | null): Promise<FunnelResult> {
   const mask = stepMask(steps)
   const trail = `arraySort(e -> e.1, groupArrayIf((ts, ${mask}), (${mask}) > 0)) AS trail`
-  const reached = `arrayFold((acc, e) -> if(length(acc) < ${steps.length} AND bitTest(e.2, length(acc)), arrayPushBack(acc, e.1), acc), trail, CAST([], 'Array(DateTime64(3, \\'UTC\\'))'))`
+  // The position in the trail of the event that reaches each step: the first one with the step's bit
+  // after the previous step's (0 once a step is not reached).
+  const positions = steps.map((_, i) =>
+    i === 0
+      ? `arrayFirstIndex(e -> bitTest(e.2, 0), trail) AS at0`
+      : `if(at${i - 1} = 0, 0, arrayFirstIndex((e, j) -> j > at${i - 1} AND bitTest(e.2, ${i}), trail, arrayEnumerate(trail))) AS at${i}`,
+  )
+  const reached = `arrayMap(j -> trail[j].1, arrayFilter(j -> j > 0, [${steps.map((_, i) => `at${i}`).join(', ')}]))`
   const rows = span
     ? await (
         await db.query({
           query: `SELECT step, ${VISITORS_COUNTED} AS visitors, quantileExactIf(0.5)(gap_ms, step > 1) AS median_ms
-                  FROM (SELECT visitor, ${reached} AS reached ${eventVisitsFrom(q.filters, [trail])})
+                  FROM (SELECT visitor, ${positions.join(', ')}, ${reached} AS reached ${eventVisitsFrom(q.filters, [trail])})
                   ARRAY JOIN arrayEnumerate(reached) AS step, arrayMap((t, i) -> if(i = 1, 0, dateDiff('millisecond', reached[i - 1], t)), reached, arrayEnumerate(reached)) AS gap_ms
                   GROUP BY step ORDER BY step`,
           query_params: {
