@@ -71,8 +71,8 @@ const stepMask = (steps: readonly FunnelStep[]) =>
     .join(' + ')
 
 /**
- * Visitors through an ordered list of steps within one visit: each visit (cut from the anonymised
- * events, started in the range, matching the filters) reaches the steps it completes in order, each
+ * Visitors through an ordered list of steps within one visit: each visit (of the visits job, started
+ * in the range, matching the filters, with its events from the anonymised events) reaches the steps it completes in order, each
  * step matched by the first event after the previous step's; a visitor counts at a step when any of
  * their visits reached it. Answers for `span`, the range within the event retention.
  * @example await funnel(db, query, parseSteps('/,/pricing,event:signup'), span)
@@ -92,7 +92,7 @@ export async function funnel(db: Db, q: StatsQuery, steps: readonly FunnelStep[]
     ? await (
         await db.query({
           query: `SELECT step, ${VISITORS_COUNTED} AS visitors, quantileExactIf(0.5)(gap_ms, step > 1) AS median_ms
-                  FROM (SELECT visitor, ${positions.join(', ')}, ${reached} AS reached ${eventVisitsFrom(q.filters, [trail])})
+                  FROM (SELECT visitor, ${positions.join(', ')}, ${reached} AS reached ${eventVisitsFrom(q.filters, ['pageview', 'custom'], [trail])})
                   ARRAY JOIN arrayEnumerate(reached) AS step, arrayMap((t, i) -> if(i = 1, 0, dateDiff('millisecond', reached[i - 1], t)), reached, arrayEnumerate(reached)) AS gap_ms
                   GROUP BY step ORDER BY step`,
           query_params: {

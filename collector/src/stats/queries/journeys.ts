@@ -42,8 +42,8 @@ const VISIT_PATHS = [
 
 /**
  * For one page: the steps before it (previous page, or the entry with the visit's source) and after it
- * (next page, or the exit with how the page was left, see exits.ts) within visits cut from the
- * anonymised events that start in the range and match the filters, each with the visitors who took
+ * (next page, or the exit with how the page was left, see exits.ts) within the visits that start in
+ * the range and match the filters (their events from the anonymised events), each with the visitors who took
  * it, the top `limit` of each by visitors. Every view of the page in a visit counts.
  * @example await journeys(db, query, '/pricing', 10, span)
  */
@@ -57,7 +57,7 @@ export async function journeys(db: Db, q: StatsQuery, page: string, limit: numbe
     ? await (
         await db.query({
           query: `SELECT step.1 AS direction, step.2 AS kind, step.3 AS value, ${VISITORS_COUNTED} AS visitors
-                  FROM (SELECT visitor, arrayJoin(${steps}) AS step ${eventVisitsFrom(q.filters, VISIT_PATHS)})
+                  FROM (SELECT visitor, arrayJoin(${steps}) AS step ${eventVisitsFrom(q.filters, ['pageview', 'leave'], VISIT_PATHS)})
                   GROUP BY direction, kind, value ORDER BY direction, visitors DESC, kind, value LIMIT {limit:UInt32} BY direction`,
           query_params: { ...baseParams({ ...q, ...span }), ...filterParams(q.filters), page, limit },
           format: 'JSONEachRow',
