@@ -2,11 +2,12 @@
  * Query latency of the stats API's queries on demo data in the embedded engine.
  *
  *   npm run bench -- query-latency
- *   npx tsx bench/query-latency.ts [--events 1000000] [--days 90] [--runs 20] [--data-dir DIR] [--bulk | --no-bulk]
+ *   npx tsx bench/query-latency.ts [--events 1000000] [--days 90] [--runs 20] [--data-dir DIR] [--bulk | --no-bulk] [--only goals,funnel]
  *
  * Loads `--events` demo events for one site over `--days` days (skipped when --data-dir already holds
  * them), then asks every endpoint's query for the last 30 days, unfiltered and filtered, and reports
- * p50 and p95 per query, the load time and bytes on disk per event. Below 10 million events the demo
+ * p50 and p95 per query, the load time and bytes on disk per event. `--only` measures the queries
+ * whose names start with one of the given words. Below 10 million events the demo
  * goes through the real pipeline and writer, as `tellen demo` does; from 10 million on (or with
  * --bulk) the same traffic is generated inside the engine (bench/lib/bulk-demo.ts), which takes
  * minutes where the pipeline would take hours.
@@ -32,6 +33,9 @@ import { properties } from '../collector/src/stats/queries/properties.ts'
 import { realtime } from '../collector/src/stats/queries/realtime.ts'
 import { timeseries } from '../collector/src/stats/queries/timeseries.ts'
 import { vitals } from '../collector/src/stats/queries/vitals.ts'
+import { funnel, parseSteps } from '../collector/src/stats/queries/funnel.ts'
+import { goalStats } from '../collector/src/stats/queries/goals.ts'
+import type { Goal } from '../collector/src/goals/goals.ts'
 import { addDays, type StatsQuery } from '../collector/src/stats/range.ts'
 import { runVisitsJob } from '../collector/src/visits/sessionize.ts'
 import { loadBulkDemo } from './lib/bulk-demo.ts'
@@ -48,6 +52,15 @@ const FILTERS: Record<string, Filters> = {
   'source=Google': { source: 'Google' },
   'page=/pricing&country=US': { page: '/pricing', country: 'US' },
 }
+
+/** Goals as a site would define them on the demo's pages and events. */
+const GOALS: Goal[] = [
+  { id: 'pricing', site: SITE, name: 'saw pricing', page: '/pricing' },
+  { id: 'docs', site: SITE, name: 'read the docs', page: '/docs/*' },
+  { id: 'signup', site: SITE, name: 'signed up', event: 'signup' },
+  { id: 'pro', site: SITE, name: 'signed up for pro', event: 'signup', property: { key: 'plan', value: 'pro' } },
+]
+const FUNNEL = parseSteps('/,/pricing,/docs*,event:signup')
 
 const queries = (db: Db): Record<string, (q: StatsQuery) => Promise<{ source: string }>> => {
   const paging = { limit: 10, offset: 0 }
@@ -68,6 +81,8 @@ const queries = (db: Db): Record<string, (q: StatsQuery) => Promise<{ source: st
     calls: (q) => calls(db, q, paging),
     properties: (q) => properties(db, q, paging),
     realtime: (q) => realtime(db, q),
+    goals: (q) => goalStats(db, q, GOALS),
+    'funnel 4 steps': (q) => funnel(db, q, FUNNEL, { from: q.from, to: q.to }),
   }
 }
 
@@ -81,6 +96,7 @@ async function measure(): Promise<BenchResult> {
       'data-dir': { type: 'string' },
       bulk: { type: 'boolean' },
       'no-bulk': { type: 'boolean' },
+      only: { type: 'string' },
     },
   })
   const events = Number(args.events)
@@ -144,7 +160,8 @@ async function measure(): Promise<BenchResult> {
   const targetOf = (filter: string) => (filter === 'unfiltered' ? 100 : 500)
   const rows: { query: string; filter: string; source: string; p50: number; p95: number }[] = []
   for (const [filter, filters] of Object.entries(FILTERS)) {
-    for (const [query, run] of Object.entries(queries(db))) {
+    const only = args.only?.split(',').filter(Boolean)
+    for (const [query, run] of Object.entries(queries(db)).filter(([name]) => !only || only.some((word) => name.startsWith(word)))) {
       const q = { ...base, filters }
       const { source } = await run(q)
       const times: number[] = []

@@ -361,11 +361,11 @@ describe('partner downloads at GET /api/export/:site/:dataset', () => {
     expect((await define({ name: 'by-source', dimensions: 'source', epsilon: 1 })).status).toBe(201)
     expect((await define({ name: 'totals', dimensions: [], metrics: ['visitors'], epsilon: 1 })).status).toBe(201)
     for (const [name, datasets] of [['both', ['by-source', 'totals']], ['totalsOnly', ['totals']]] as const) {
-      const created = await server.services.tokens.create('partner', PARTNER_SITE, datasets)
+      const created = await server.services.tokens.create('partner', PARTNER_SITE, { datasets })
       partnerTokens[name] = created.token
       if (name === 'both') tokenId = created.info.id
     }
-    partnerTokens.otherSite = (await server.services.tokens.create('partner', OTHER, ['by-source'])).token
+    partnerTokens.otherSite = (await server.services.tokens.create('partner', OTHER, { datasets: ['by-source'] })).token
   })
 
   it('serves one CSV row per day and group, with formula cells neutralised, and says how many rows were withheld', async () => {

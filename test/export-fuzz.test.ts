@@ -125,7 +125,7 @@ describe('fuzzing the export parameters', () => {
     const datasets = createDatasetStore(server.services.db, config.exportEpsilonBudgetMilli)
     await datasets.define(parseDefinition({ site: SITES[0], name: 'daily', dimensions: 'country,source' }))
     await datasets.define(parseDefinition({ site: SITES[0], name: 'weekly', dimensions: [], period: 'week' }))
-    tokens.datasetPartner = (await server.services.tokens.create('partner', SITES[0], ['daily', 'weekly'])).token
+    tokens.datasetPartner = (await server.services.tokens.create('partner', SITES[0], { datasets: ['daily', 'weekly'] })).token
     tokens.wrong = 'tln_wrong-token-0123456789abcdef'
     // A few visitors: fewer than k, so every successful export is empty.
     for (const [i, ua] of [UA.chromeMac, UA.safariIphone, UA.firefoxWindows].entries()) {

@@ -24,6 +24,8 @@ import { metricsRoutes } from './routes/metrics.ts'
 import { statsSitesRoutes } from './routes/stats-sites.ts'
 import { statsRoutes } from './routes/stats.ts'
 import { tokenRoutes } from './routes/tokens.ts'
+import { goalRoutes } from './routes/goals.ts'
+import { shareRoutes } from './routes/shares.ts'
 
 /**
  * The collector's HTTP application. Every response carries security headers and `Tk: N`; errors are
@@ -82,6 +84,8 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', testPageRoutes(s.config.testPages))
   app.route('/', metricsRoutes(s))
   app.route('/', tokenRoutes(s))
+  app.route('/', goalRoutes(s))
+  app.route('/', shareRoutes(s))
   app.route('/', demoRoutes(s))
   app.route('/', statsSitesRoutes(s))
   app.route('/', statsRoutes(s))

@@ -368,7 +368,7 @@ type FilterDimension = keyof Filters
 const VISIT_DIMS = new Set<FilterDimension>(['entry_page', 'exit_page', 'source', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'event'])
 
 /** Whether a visit matches every filter: a page it viewed, a custom event it holds, its own values for the rest. */
-function visitMatches(v: Visit, f: Filters, only?: (d: FilterDimension) => boolean): boolean {
+export function visitMatches(v: Visit, f: Filters, only?: (d: FilterDimension) => boolean): boolean {
   return (Object.entries(f) as [FilterDimension, string][]).every(([d, value]) => {
     if (only && !only(d)) return true
     if (d === 'page') return v.pages.has(value)
@@ -379,7 +379,7 @@ function visitMatches(v: Visit, f: Filters, only?: (d: FilterDimension) => boole
 }
 
 /** Whether an event matches: its own page, place and technology, and its visit for the dimensions of a visit. */
-function rowMatches(r: Row, f: Filters): boolean {
+export function rowMatches(r: Row, f: Filters): boolean {
   for (const [d, value] of Object.entries(f) as [FilterDimension, string][]) {
     if (VISIT_DIMS.has(d)) continue
     if ((d === 'page' ? r.path : r[d as keyof ClientValues]) !== value) return false

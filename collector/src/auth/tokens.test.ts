@@ -23,7 +23,7 @@ describe('token store', () => {
 
   it('gives a partner token the datasets it was created for', async () => {
     const store = createTokenStore(db, 'admin-token-0123456789')
-    const { token, info } = await store.create('partner', 'example.com', ['by-country', 'by-device'])
+    const { token, info } = await store.create('partner', 'example.com', { datasets: ['by-country', 'by-device'] })
     expect(info.datasets).toEqual(['by-country', 'by-device'])
     expect(await store.verify(token)).toEqual({ kind: 'partner', id: info.id, site: 'example.com', datasets: ['by-country', 'by-device'] })
     expect((await store.list()).find((t) => t.id === info.id)?.datasets).toEqual(['by-country', 'by-device'])
@@ -50,5 +50,17 @@ describe('token store', () => {
     expect(await there.verify(token)).toBeUndefined()
     expect((await here.list()).find((t) => t.id === info.id)!.revoked).not.toBeNull()
     expect(await here.revoke('no-such-id')).toBe(false)
+  })
+
+  it('refuses a token once its expiry has passed, and keeps what it was made for', async () => {
+    const store = createTokenStore(db, 'admin-token-0123456789')
+    const soon = await store.create('read', 'example.com', { expires: new Date(Date.now() + 300), purpose: 'share' })
+    const later = await store.create('read', 'example.com', { expires: new Date(Date.now() + 3_600_000), purpose: 'share' })
+    expect(await store.verify(soon.token)).toMatchObject({ kind: 'read', site: 'example.com' })
+    await expect.poll(() => store.verify(soon.token), { timeout: 10_000 }).toBeUndefined()
+    expect(await store.verify(later.token)).toMatchObject({ kind: 'read', site: 'example.com' })
+    const listed = (await store.list()).find((t) => t.id === later.info.id)!
+    expect(listed.purpose).toBe('share')
+    expect(Date.parse(`${listed.expires!.replace(' ', 'T')}Z`)).toBeGreaterThan(Date.now())
   })
 })

@@ -14,6 +14,17 @@ export interface TokenInfo {
   datasets: string[]
   created: string
   revoked: string | null
+  /** When the token stops being valid (`YYYY-MM-DD hh:mm:ss.sss`, UTC), or null for never. */
+  expires: string | null
+  /** What the token was made for: `share` for a shared link, '' otherwise. */
+  purpose: string
+}
+
+/** Options of a new token: the datasets of a partner token, when it expires, and what it is for. */
+export interface TokenOptions {
+  datasets?: readonly string[]
+  expires?: Date
+  purpose?: 'share'
 }
 
 /** Who a request's bearer token belongs to. */
@@ -21,11 +32,11 @@ export type Principal = { kind: 'admin' } | { kind: TokenKind; id: string; site:
 
 export interface TokenStore {
   /** Creates a token; the returned `token` is shown once and cannot be recovered. */
-  create(kind: TokenKind, site?: string, datasets?: readonly string[]): Promise<{ token: string; info: TokenInfo }>
+  create(kind: TokenKind, site?: string, options?: TokenOptions): Promise<{ token: string; info: TokenInfo }>
   list(): Promise<TokenInfo[]>
   /** Revokes a token; false when no token has that id. */
   revoke(id: string): Promise<boolean>
-  /** The principal of a presented token, or undefined when it is unknown or revoked. */
+  /** The principal of a presented token, or undefined when it is unknown, revoked or expired. */
   verify(token: string): Promise<Principal | undefined>
 }
 
@@ -42,7 +53,12 @@ interface Row {
   datasets: string[]
   created: string
   revoked: string | null
+  expires: string | null
+  purpose: string
 }
+
+/** The instant of a stored time (`YYYY-MM-DD hh:mm:ss.sss`, UTC, or ISO 8601). */
+const instant = (time: string) => Date.parse(time.includes('T') ? time : `${time.replace(' ', 'T')}Z`)
 
 /**
  * Tokens kept in `tellen.tokens` as SHA-256 hashes, checked against a short-lived in-memory copy:
@@ -60,7 +76,8 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
   async function rows(): Promise<Row[]> {
     const rs = await db.query({
       query: `SELECT id, argMax(hash, updated) AS hash, argMax(kind, updated) AS kind, argMax(site, updated) AS site, argMax(datasets, updated) AS datasets,
-                     toString(argMax(created, updated)) AS created, toString(argMax(revoked, updated)) AS revoked
+                     toString(argMax(created, updated)) AS created, toString(argMax(revoked, updated)) AS revoked,
+                     toString(argMax(expires, updated)) AS expires, argMax(purpose, updated) AS purpose
               FROM tellen.tokens GROUP BY id ORDER BY created, id`,
       format: 'JSONEachRow',
     })
@@ -74,13 +91,18 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       })
       .finally(() => (loading = undefined)))
 
-  const info = (r: Row): TokenInfo => ({ id: r.id, kind: r.kind, site: r.site || null, datasets: r.datasets, created: r.created, revoked: r.revoked })
+  const info = (r: Row): TokenInfo => ({
+    id: r.id, kind: r.kind, site: r.site || null, datasets: r.datasets, created: r.created, revoked: r.revoked, expires: r.expires, purpose: r.purpose,
+  })
   const write = (r: Row) => db.insert({ table: 'tellen.tokens', values: [r], format: 'JSONEachRow' })
 
   return {
-    async create(kind, site, datasets = []) {
+    async create(kind, site, options = {}) {
       const token = `tln_${randomBytes(24).toString('base64url')}`
-      const row: Row = { id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', datasets: [...datasets], created: new Date().toISOString(), revoked: null }
+      const row: Row = {
+        id: randomBytes(6).toString('hex'), hash: sha256(token).toString('hex'), kind, site: site ?? '', datasets: [...(options.datasets ?? [])],
+        created: new Date().toISOString(), revoked: null, expires: options.expires?.toISOString() ?? null, purpose: options.purpose ?? '',
+      }
       await write(row)
       cache = undefined
       return { token, info: info(row) }
@@ -102,6 +124,7 @@ export function createTokenStore(db: Db, adminToken: string, cacheMs = 30_000): 
       let found: Row | undefined
       // Every stored hash is compared, so the time taken does not depend on which one matches.
       for (const r of cache!.rows) if (sameHash(digest, r.digest)) found = r
+      if (found?.expires && instant(found.expires) <= Date.now()) return undefined
       return found ? { kind: found.kind, id: found.id, site: found.site || null, datasets: found.datasets } : undefined
     },
   }

@@ -8,6 +8,7 @@ import { register as registerDemo } from './demo.ts'
 import { register as registerExport } from './export.ts'
 import { register as registerExports } from './exports.ts'
 import { register as registerTokens } from './tokens.ts'
+import { register as registerGoals } from './goals.ts'
 
 const program = new Command()
   .name('tellen')
@@ -30,6 +31,7 @@ program
 registerPrivacy(program)
 registerSites(program)
 registerTokens(program)
+registerGoals(program)
 registerDemo(program)
 registerExport(program)
 registerExports(program)

@@ -46,7 +46,7 @@ export function register(program: Command): void {
             const unknown = datasets.find((d) => !defined.has(d))
             if (unknown) throw new CliError(`${site} has no dataset named "${unknown}"; define it first (tellen exports define)`)
           }
-          const { token, info } = await store.create(kind, site, datasets)
+          const { token, info } = await store.create(kind, site, { datasets })
           return { ...info, token }
         },
       })

@@ -15,12 +15,19 @@ import { security } from '../stats/queries/security.ts'
 import { timeseries } from '../stats/queries/timeseries.ts'
 import { vitals } from '../stats/queries/vitals.ts'
 import type { StatsQuery } from '../stats/range.ts'
+import { listGoals } from '../goals/goals.ts'
+import { retainedSpan } from '../stats/event-visits.ts'
+import { funnel, parseSteps } from '../stats/queries/funnel.ts'
+import { goalConversions } from '../stats/queries/goal-conversions.ts'
+import { goalStats } from '../stats/queries/goals.ts'
+import { journeys } from '../stats/queries/journeys.ts'
 import { requireToken } from './auth.ts'
+import { csvAnswers } from './csv-answers.ts'
 
 const fail = (status: 400 | 403, error: string) => new HTTPException(status, { res: Response.json({ error }, { status }) })
 
 /** What `statsRoutes` uses of the collector's services. */
-export type StatsRouteDeps = Pick<Services, 'db' | 'sites' | 'tokens'>
+export type StatsRouteDeps = Pick<Services, 'db' | 'sites' | 'tokens' | 'config'>
 
 /**
  * The stats API under `/api/stats/:site/...` for the dashboard and anyone with a read token: every
@@ -29,6 +36,7 @@ export type StatsRouteDeps = Pick<Services, 'db' | 'sites' | 'tokens'>
 export function statsRoutes(s: StatsRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   app.use('/api/stats/*', requireToken(s, ['admin', 'read']))
+  app.use('/api/stats/:site/*', csvAnswers())
 
   /** The site (known, and within the token's scope), the parsed parameters and the question. */
   function ask<K extends keyof typeof ENDPOINT_PARAMS>(c: Context<Env>, kind: K, maxDays?: (p: { interval?: string }) => number | undefined) {
@@ -41,7 +49,8 @@ export function statsRoutes(s: StatsRouteDeps): Hono<Env> {
     const site = s.sites.get(domain)
     if (!site) throw fail(400, `site "${domain}" is not registered with this collector`)
     try {
-      const p = parseParams(kind, c.req.query())
+      const { format: _, ...query } = c.req.query()
+      const p = parseParams(kind, query)
       const range = resolveRange(p as { from?: string; to?: string }, site.timezone, maxDays?.(p as { interval?: string }))
       const q: StatsQuery = { site: site.domain, tz: site.timezone, ...range, filters: filtersOf(p as Record<Dimension, string>) }
       return { p, q }
@@ -60,7 +69,33 @@ export function statsRoutes(s: StatsRouteDeps): Hono<Env> {
     const dimension = c.req.param('dimension') as Dimension
     if (!DIMENSIONS.includes(dimension)) throw fail(400, `unknown dimension "${dimension}"; one of ${DIMENSIONS.join(', ')}`)
     const { p, q } = ask(c, 'breakdown')
-    return c.json(await breakdown(s.db, q, dimension, p))
+    const goal = p.goal === undefined ? undefined : (await listGoals(s.db, q.site)).find((g) => g.id === p.goal)
+    if (p.goal !== undefined && !goal) throw fail(400, `goal "${p.goal}" is not a goal of ${q.site}`)
+    const result = await breakdown(s.db, q, dimension, p)
+    if (!goal) return c.json(result)
+    const conversions = await goalConversions(s.db, q, goal, dimension, result.rows.map((r) => r.value))
+    const rows = result.rows.map((r) => ({ ...r, conversions: conversions.get(r.value) ?? 0, conversion_rate: r.visitors ? (conversions.get(r.value) ?? 0) / r.visitors : 0 }))
+    return c.json({ ...result, rows, conversions_source: 'events' })
+  })
+  app.get('/api/stats/:site/goals', async (c) => {
+    const { q } = ask(c, 'goals')
+    return c.json(await goalStats(s.db, q, await listGoals(s.db, q.site)))
+  })
+  app.get('/api/stats/:site/funnel', async (c) => {
+    const { p, q } = ask(c, 'funnel')
+    const steps = (() => {
+      try {
+        return parseSteps(p.steps)
+      } catch (err) {
+        throw err instanceof ParamError ? fail(400, err.message) : err
+      }
+    })()
+    return c.json(await funnel(s.db, q, steps, retainedSpan(q, s.config.eventsRetentionDays)))
+  })
+  app.get('/api/stats/:site/journeys', async (c) => {
+    const { p, q } = ask(c, 'journeys')
+    if (p.page === undefined) throw fail(400, 'page is required: the path whose journeys to show, e.g. page=/pricing')
+    return c.json(await journeys(s.db, q, p.page, p.limit, retainedSpan(q, s.config.eventsRetentionDays)))
   })
   app.get('/api/stats/:site/vitals', async (c) => {
     return c.json(await vitals(s.db, ask(c, 'overview').q))

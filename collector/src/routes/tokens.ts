@@ -38,7 +38,7 @@ export function tokenRoutes(s: TokenRouteDeps): Hono<Env> {
       const unknown = names.find((n) => !defined.has(n))
       if (unknown) return c.json({ error: `datasets: ${site} has no dataset named "${unknown}"; define it first (tellen exports define)` }, 400)
     }
-    const { token, info } = await s.tokens.create(kind, site, names ? [...new Set(names)] : [])
+    const { token, info } = await s.tokens.create(kind, site, { datasets: names ? [...new Set(names)] : [] })
     return c.json({ ...info, token }, 201)
   })
   app.get('/api/admin/tokens', async (c) => c.json({ tokens: await s.tokens.list() }))

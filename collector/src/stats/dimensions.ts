@@ -132,7 +132,7 @@ export function eventsWhere(filters: Filters): string {
  * the range) up to the range's end. A visit that began before the first local midnight of the range
  * and went on after it has events in the range; the caller's own time condition keeps only those.
  */
-const VISITS_OF_RANGE = `site = {site:String} AND hour >= toStartOfDay(toDateTime({from:Date}, {tz:String}), 'UTC') AND hour < toDateTime({to:Date} + 1, {tz:String})`
+export const VISITS_OF_RANGE = `site = {site:String} AND hour >= toStartOfDay(toDateTime({from:Date}, {tz:String}), 'UTC') AND hour < toDateTime({to:Date} + 1, {tz:String})`
 
 /**
  * The site and date range condition on a time column, with days cut in the site's time zone: the time

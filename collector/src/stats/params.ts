@@ -45,11 +45,15 @@ export const ENDPOINT_PARAMS = {
     metric: z.enum(TIMESERIES_METRICS, { error: `metric must be one of ${TIMESERIES_METRICS.join(', ')}` }).default('visitors'),
     interval: z.enum(INTERVALS, { error: `interval must be one of ${INTERVALS.join(', ')}` }).default('day'),
   }),
-  breakdown: z.strictObject({ ...common, ...paging }),
+  breakdown: z.strictObject({ ...common, ...paging, goal: z.string().min(1, 'goal must not be empty').max(64, 'goal must be at most 64 characters').optional() }),
   list: z.strictObject({ ...common, ...paging }),
   errors: z.strictObject({ ...common, ...paging, kind: z.string().min(1).max(20).optional() }),
   interactions: z.strictObject({ ...common, elements: count('elements', 1, 100, 20) }),
   realtime: z.strictObject(common),
+  goals: z.strictObject(common),
+  funnel: z.strictObject({ ...common, steps: z.string({ error: 'steps is required: a comma-separated list of page patterns and event:<name>' }).max(8 * 2 * MAX_URL_LENGTH, 'steps is too long') }),
+  // The chosen page is the `page` parameter, which also keeps the visits that viewed it.
+  journeys: z.strictObject({ ...common, limit: count('limit', 1, 100, 10) }),
   // Rejections keep no page, source or technology: only the range and how many networks to list.
   security: z.strictObject({ from: day.optional(), to: day.optional(), limit: count('limit', 1, 100, 10) }),
 } as const
