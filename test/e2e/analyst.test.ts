@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
 
 /** Visited before the test: three visitors see the home page, two go on to /pricing, one signs up. */
@@ -75,18 +75,6 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.addScriptTag({ path: AXE })
     const result = await page.evaluate(() => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe.run())
     return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-  }
-  /**
-   * Skips a test of an endpoint this collector does not answer yet (404), saying which; the test runs
-   * as soon as the endpoint exists.
-   */
-  const needs = async (ctx: TestContext, path: string) => {
-    const res = await fetch(`${c.url}${path}`, { headers: auth() })
-    if (res.status === 404) ctx.skip(`${path} answers 404 on this collector`)
-  }
-  const needsCsv = async (ctx: TestContext) => {
-    const res = await fetch(`${c.url}/api/stats/${SITE}/overview?format=csv`, { headers: auth() })
-    if (res.status === 400 && /format/.test(await res.text())) ctx.skip('the stats API does not take format=csv on this collector')
   }
 
   it('answers / with a page, not a JSON error, that says what Tellen is and how the collector is', async () => {
@@ -171,8 +159,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
-  it('defines a goal in the dashboard and shows its conversions in the panel and the breakdowns', async (ctx) => {
-    await needs(ctx, `/api/stats/${SITE}/goals`)
+  it('defines a goal in the dashboard and shows its conversions in the panel and the breakdowns', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
     await page.getByLabel('Name').fill('Signed up')
@@ -215,8 +202,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
-  it('builds a funnel in the dashboard, draws it, and says why a bad definition is refused', async (ctx) => {
-    await needs(ctx, `/api/stats/${SITE}/funnel?steps=/,/pricing`)
+  it('builds a funnel in the dashboard, draws it, and says why a bad definition is refused', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
     await page.getByLabel('Step 1', { exact: true }).fill('/')
@@ -241,8 +227,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
-  it('shows where visitors of a page came from and went next', async (ctx) => {
-    await needs(ctx, `/api/stats/${SITE}/journeys?page=/pricing`)
+  it('shows where visitors of a page came from and went next', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d&journey=%2Fpricing`)
     await signIn(page)
     const previous = page.locator('.journeys .journey-side').first()
@@ -252,8 +237,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
-  it('downloads a panel as CSV', async (ctx) => {
-    await needsCsv(ctx)
+  it('downloads a panel as CSV', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`)
     await signIn(page)
     await poll(() => page.locator('table.rows[data-dimension="page"] tbody tr').count()).toBe(2)
@@ -306,8 +290,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     await context.close()
   })
 
-  it('opens a shared link read-only in a fresh browser, without the secret in the address, until it is revoked', async (ctx) => {
-    await needs(ctx, '/api/admin/shares')
+  it('opens a shared link read-only in a fresh browser, without the secret in the address, until it is revoked', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
     await page.getByRole('button', { name: 'Create a shared link' }).click()
