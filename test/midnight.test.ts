@@ -3,13 +3,14 @@ import { migrate } from '../collector/src/db/migrate.ts'
 import { utcDay, visitorHash } from '../collector/src/ingest/visitor.ts'
 import path from 'node:path'
 import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'midnight.test'
 const DAY = 86_400_000
 
 describe('events from before midnight that arrive after it', () => {
   it('are stored with the visitor code of their own day, as the same visitor’s events sent before midnight were', async () => {
-    const dataDir = tempDataDir()
+    const dataDir = migratedDataDir()
     const now = Date.now()
     const midnight = Math.floor(now / DAY) * DAY
     const yesterday = utcDay(midnight - 1)

@@ -27,7 +27,7 @@ describe('sql/schema.sql', () => {
   it('lists each table and view after those it reads from or writes to', () => {
     const created = [...checkedIn().matchAll(/^CREATE (?:TABLE|MATERIALIZED VIEW|VIEW) tellen\.(\w+)/gm)].map((m) => m[1]!)
     expect(created).toContain('events_in')
-    const views = [...checkedIn().matchAll(/^CREATE MATERIALIZED VIEW tellen\.(\w+) TO tellen\.(\w+)[^]*?FROM tellen\.(\w+)/gm)]
+    const views = [...checkedIn().matchAll(/^CREATE MATERIALIZED VIEW tellen\.(\w+) TO tellen\.(\w+)[\s\S]*?FROM tellen\.(\w+)/gm)]
     expect(views.length).toBeGreaterThan(10)
     for (const [, view, target, source] of views) {
       expect(created.indexOf(target!), `${view} after ${target}`).toBeLessThan(created.indexOf(view!))

@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
@@ -8,9 +7,10 @@ import { createLogger } from '../log.ts'
 import { EVENT_COLUMNS, TYPE_COLUMNS } from './event-row.ts'
 import { encodeRecord, listSegments, scanSegment, segmentName } from './spool.ts'
 import { createBatchWriter, insertLines, WriterFullError, type WriterOptions } from './writer.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 const log = createLogger('silent')
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-writer-'))
+const dataDir = migratedDataDir('tellen-writer-')
 let db: Db
 let n = 0
 const line = (tag: string) => JSON.stringify({ site: 'writer.test', type: 'pageview', ts: new Date().toISOString(), path: `/${tag}/${n++}` })
