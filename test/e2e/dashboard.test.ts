@@ -36,7 +36,7 @@ const BIDI_CAMPAIGN = 'spring\u2067 sale\u2069 \u202Dx\u202A'
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** Retries an assertion while the page loads its answers. */
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 })
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 })
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
