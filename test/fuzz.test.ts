@@ -7,7 +7,8 @@ import { processBatch, type PipelineDeps } from '../collector/src/ingest/pipelin
 import { createSpamFilter } from '../collector/src/ingest/referrer-spam.ts'
 import { belongsToSite } from '../collector/src/ingest/url.ts'
 import { EVENT_TYPES, ERROR_KINDS, EXIT_KINDS, TIMING_METRICS } from '../collector/src/protocol.ts'
-import { rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITES = ['fuzz.test', 'shop.fuzz']
 // Every `npm test` runs these counts; FUZZ_HTTP_RUNS and FUZZ_DIRECT_RUNS set more for a deeper run.
@@ -163,7 +164,7 @@ function rowProblem(row: Record<string, any>, now: number): string {
 }
 
 describe('fuzzing /api/event', () => {
-  const dataDir = tempDataDir('tellen-fuzz-')
+  const dataDir = migratedDataDir('tellen-fuzz-')
   let c: Collector
   let started = 0
   let acceptedOverHttp = 0

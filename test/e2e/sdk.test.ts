@@ -1,8 +1,9 @@
 import path from 'node:path'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rows, startCollector, tempDataDir, withDataDir, type Collector } from '../helpers/collector.ts'
+import { rows, startCollector, withDataDir, type Collector } from '../helpers/collector.ts'
 import { launchChromium } from './chromium.ts'
+import { migratedDataDir } from '../helpers/migrated-data-dir.ts'
 
 const SITE = '127.0.0.1'
 type Row = Record<string, any>
@@ -27,7 +28,7 @@ async function inTurns(limit: number, tasks: readonly (() => Promise<void>)[]): 
 }
 
 describe('the browser SDK in Chromium, against the real collector and ClickHouse', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   let browser: Browser
   const seen = {

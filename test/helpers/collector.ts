@@ -7,6 +7,8 @@ import { openDb, type Db } from '../../collector/src/db/client.ts'
 import { migratedDataDir } from './migrated-data-dir.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** How long a collector may take to start (or to fail) on a busy machine; each wait ends as soon as it does. */
+const START_DEADLINE_MS = 180_000
 
 export interface Collector {
   url: string
@@ -58,8 +60,8 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
     const timer = setTimeout(() => {
       // Never leave a collector behind that the caller cannot stop.
       child.kill('SIGKILL')
-      reject(new Error(`collector did not say it listens within 60 s (LOG_LEVEL must be info or lower):\n${out}`))
-    }, 60_000)
+      reject(new Error(`collector did not say it listens within ${START_DEADLINE_MS / 1000} s (LOG_LEVEL must be info or lower):\n${out}`))
+    }, START_DEADLINE_MS)
     const check = () => {
       const m = /"port":(\d+).*tellen is listening/.exec(out)
       if (m) {
@@ -88,7 +90,7 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
 }
 
 /**
- * Runs the collector until it exits by itself (killed after 60 s), for starts that must fail:
+ * Runs the collector until it exits by itself (killed after START_DEADLINE_MS), for starts that must fail:
  * resolves its exit code and output. `env` is added to a clean environment with a fresh, migrated DATA_DIR.
  */
 export function runCollectorToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -101,7 +103,7 @@ export function runCollectorToExit(env: Record<string, string>): Promise<{ code:
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_DEADLINE_MS)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })
