@@ -132,5 +132,5 @@ describe('crash safety', () => {
     expect(acked).toBeGreaterThan(200)
     expect(total).toBe(acked + landedUnknown)
     for (const [name, sum] of Object.entries(stored.rollupSums)) expect(sum, name).toBe(total)
-  }, 150_000)
+  }, 600_000)
 })

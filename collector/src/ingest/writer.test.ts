@@ -267,7 +267,7 @@ describe('createBatchWriter batching and retries', () => {
     const [n] = await (await db.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(uniqExact(path)) AS paths FROM ${table}`, format: 'JSONEachRow' })).json<{ n: number; paths: number }>()
     expect(n).toEqual({ n: 100, paths: 100 })
     expect(writer.stats()).toMatchObject({ bufferedBytes: 0, pendingRows: 0, failing: false })
-  }, 30_000)
+  }, DEADLINE_MS)
 
   it('keeps a batch that ClickHouse refused in the spool and retries it with backoff', async () => {
     const writer = createBatchWriter(db, 'tellen.nonexistent', opts('retry', { batchRows: 10, flushIntervalMs: 60_000 }), log)
