@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'crash.test'
 const KILLS = 10
@@ -49,7 +50,7 @@ function load(current: () => Collector | undefined, stop: () => boolean, sent: M
 }
 
 describe('crash safety', () => {
-  const dataDir = tempDataDir('tellen-crash-')
+  const dataDir = migratedDataDir('tellen-crash-')
   const env = { TELLEN_SITES: SITE, TELLEN_FLUSH_INTERVAL_MS: '30', TELLEN_BATCH_ROWS: '200' }
   let c: Collector | undefined
 
@@ -131,5 +132,5 @@ describe('crash safety', () => {
     expect(acked).toBeGreaterThan(200)
     expect(total).toBe(acked + landedUnknown)
     for (const [name, sum] of Object.entries(stored.rollupSums)) expect(sum, name).toBe(total)
-  }, 150_000)
+  }, 600_000)
 })

@@ -13,7 +13,8 @@ import { insertLines } from '../collector/src/ingest/writer.ts'
 import { parseIp } from '../collector/src/ingest/ip.ts'
 import { processBatch } from '../collector/src/ingest/pipeline.ts'
 import { runVisitsJob } from '../collector/src/visits/sessionize.ts'
-import { tempDataDir, UA } from './helpers/collector.ts'
+import { UA } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 import { seedVisits, type SeedVisit } from './helpers/export-visits.ts'
 import { freezeRelease } from '../collector/src/export/release.ts'
 import { createDatasetStore } from '../collector/src/export/datasets.ts'
@@ -114,7 +115,7 @@ const ndjson = (text: string) => text.split('\n').filter(Boolean).map((l) => JSO
 
 beforeAll(async () => {
   const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER},${RETURNING},${PARTNER_SITE}`, TELLEN_ADMIN_TOKEN: ADMIN,
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: migratedDataDir('tellen-export-'), TELLEN_SITES: `${SITE},${OTHER},${RETURNING},${PARTNER_SITE}`, TELLEN_ADMIN_TOKEN: ADMIN,
     TELLEN_EXPORT_MIN_VISITORS: String(K), TELLEN_VISITS_INTERVAL_MS: '3600000', LOG_LEVEL: 'silent',
   })
   server = await startServer(config, createLogger('silent'))

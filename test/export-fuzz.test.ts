@@ -9,11 +9,13 @@ import { createDatasetStore } from '../collector/src/export/datasets.ts'
 import { parseDefinition } from '../collector/src/export/definition.ts'
 import { createLogger } from '../collector/src/log.ts'
 import { startServer, type RunningServer } from '../collector/src/server.ts'
-import { tempDataDir, UA } from './helpers/collector.ts'
+import { UA } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITES = ['export-fuzz.test', 'other.fuzz']
 const ADMIN = 'export-fuzz-admin-token-0123456789'
-const RUNS = Number(process.env.EXPORT_FUZZ_RUNS ?? 4_000)
+// Every `npm test` runs this count; EXPORT_FUZZ_RUNS sets more for a deeper run.
+const RUNS = Number(process.env.EXPORT_FUZZ_RUNS ?? 1_500)
 const CONCURRENCY = 8
 
 // ---- generators -------------------------------------------------------------------------------
@@ -113,7 +115,7 @@ describe('fuzzing the export parameters', () => {
 
   beforeAll(async () => {
     const config = loadConfig({
-      PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-export-fuzz-'), TELLEN_SITES: SITES.join(','), TELLEN_ADMIN_TOKEN: ADMIN,
+      PORT: '0', HOST: '127.0.0.1', DATA_DIR: migratedDataDir('tellen-export-fuzz-'), TELLEN_SITES: SITES.join(','), TELLEN_ADMIN_TOKEN: ADMIN,
       TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_SITE_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent',
     })
     server = await startServer(config, createLogger('silent'))

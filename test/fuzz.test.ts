@@ -7,11 +7,13 @@ import { processBatch, type PipelineDeps } from '../collector/src/ingest/pipelin
 import { createSpamFilter } from '../collector/src/ingest/referrer-spam.ts'
 import { belongsToSite } from '../collector/src/ingest/url.ts'
 import { EVENT_TYPES, ERROR_KINDS, EXIT_KINDS, TIMING_METRICS } from '../collector/src/protocol.ts'
-import { rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITES = ['fuzz.test', 'shop.fuzz']
-const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 12_000)
-const DIRECT_RUNS = Number(process.env.FUZZ_DIRECT_RUNS ?? 88_000)
+// Every `npm test` runs these counts; FUZZ_HTTP_RUNS and FUZZ_DIRECT_RUNS set more for a deeper run.
+const HTTP_RUNS = Number(process.env.FUZZ_HTTP_RUNS ?? 3_000)
+const DIRECT_RUNS = Number(process.env.FUZZ_DIRECT_RUNS ?? 15_000)
 const CONCURRENCY = 48
 const MAX_BODY = 64 * 1024
 
@@ -162,7 +164,7 @@ function rowProblem(row: Record<string, any>, now: number): string {
 }
 
 describe('fuzzing /api/event', () => {
-  const dataDir = tempDataDir('tellen-fuzz-')
+  const dataDir = migratedDataDir('tellen-fuzz-')
   let c: Collector
   let started = 0
   let acceptedOverHttp = 0

@@ -1,13 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'example.com'
 const now = () => Date.now()
 
 describe('POST /api/event against the real collector and its embedded ClickHouse', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   const responses: Record<string, { status: number; json: any; headers: Headers }> = {}
 
@@ -213,7 +214,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(again.output()).not.toContain('migrations applied')
     expect(await stored(`path IN ('/pricing', '/second-run')`)).toHaveLength(2)
     const migrations = await withDataDir(dataDir, (db) => rows<{ n: number }>(db, 'SELECT toUInt32(count()) AS n FROM tellen.migrations'))
-    const shipped = fs.readdirSync(path.join(import.meta.dirname, '../sql')).filter((f) => f.endsWith('.sql')).length
+    const shipped = fs.readdirSync(path.join(import.meta.dirname, '../sql')).filter((f) => /^\d{3}_.*\.sql$/.test(f)).length
     expect(migrations[0]!.n).toBe(shipped)
   })
 })

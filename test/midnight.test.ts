@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { migrate } from '../collector/src/db/migrate.ts'
 import { utcDay, visitorHash } from '../collector/src/ingest/visitor.ts'
 import path from 'node:path'
-import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'midnight.test'
 const DAY = 86_400_000
+/** The longest a collector is given between its start and midnight (by its clock). */
+const MAX_MARGIN_MS = 120_000
 
 describe('events from before midnight that arrive after it', () => {
   it('are stored with the visitor code of their own day, as the same visitor’s events sent before midnight were', async () => {
-    const dataDir = tempDataDir()
+    const dataDir = migratedDataDir()
     const now = Date.now()
     const midnight = Math.floor(now / DAY) * DAY
     const yesterday = utcDay(midnight - 1)
@@ -42,15 +45,24 @@ describe('events from before midnight that arrive after it', () => {
   })
 
   it('a collector running across UTC midnight: codes change at midnight, late events keep their day, visits are cut per day', async () => {
-    // The collector's clock says 15 s before midnight as it starts (which takes a few seconds).
+    // The collector's clock says 15 s before midnight as it starts (which takes a few seconds). A start
+    // that took longer than that on a busy machine is tried again with twice the time.
     const midnight = (Math.floor(Date.now() / DAY) + 1) * DAY
-    const shift = midnight - 15_000 - Date.now()
+    let margin = 15_000
+    let shift = 0
+    let c: Collector
+    for (;;) {
+      shift = midnight - margin - Date.now()
+      c = await startCollector(
+        { TELLEN_SITES: SITE, TELLEN_VISITS_INTERVAL_MS: '1000', TELLEN_TEST_CLOCK_SHIFT_MS: String(shift) },
+        migratedDataDir(),
+        ['--import', path.join(ROOT, 'test/helpers/shifted-clock.mjs')],
+      )
+      if (Date.now() + shift < midnight - 3000 || margin >= MAX_MARGIN_MS) break
+      await c.stop()
+      margin *= 2
+    }
     const clock = () => Date.now() + shift
-    const c = await startCollector(
-      { TELLEN_SITES: SITE, TELLEN_VISITS_INTERVAL_MS: '1000', TELLEN_TEST_CLOCK_SHIFT_MS: String(shift) },
-      tempDataDir(),
-      ['--import', path.join(ROOT, 'test/helpers/shifted-clock.mjs')],
-    )
     try {
       expect(clock()).toBeLessThan(midnight - 3000)
       const url = `https://${SITE}/`
@@ -86,5 +98,5 @@ describe('events from before midnight that arrive after it', () => {
       { day: before, pageviews: 2, entry_page: '/' },
       { day: after, pageviews: 1, entry_page: '/next' },
     ])
-  })
+  }, 6 * 60_000)
 })

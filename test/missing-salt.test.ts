@@ -64,7 +64,7 @@ describe('a collector without the salt of the current day', () => {
     expect(m).toMatch(new RegExp(`tellen_events_rejected_total\\{reason="unavailable"\\} ${3 * refused.length}\\b`))
 
     // The log is read once the collector's output has caught up with the requests.
-    await until('the request lines', async () => lines(c.output().slice(from)).filter((l) => l.msg === 'request' && l.path === '/api/event' && l.status === 503).length >= refused.length, 5000)
+    await until('the request lines', async () => lines(c.output().slice(from)).filter((l) => l.msg === 'request' && l.path === '/api/event' && l.status === 503).length >= refused.length)
     const during = lines(c.output().slice(from))
     expect(during.filter((l) => /no salt is loaded/.test(l.msg))).toHaveLength(1)
     expect(during.filter((l) => l.level >= 50 && l.msg === 'request failed')).toEqual([])

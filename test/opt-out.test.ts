@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'example.com'
 
 describe('Do Not Track and Global Privacy Control in the collector', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   const answers: Record<string, { status: number; json: any; headers: Headers }> = {}
   const wellKnown: Record<string, { status: number; type: string | null; body: unknown; tk: string | null }> = {}
@@ -83,7 +84,7 @@ describe('Do Not Track and Global Privacy Control in the collector', () => {
 })
 
 describe('opt-out counts under the same checks as tracked requests', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   const LIMIT = 4
   const statuses: { status: number; json: unknown }[] = []

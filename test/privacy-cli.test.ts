@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const TOKEN = 'test-admin-token-0123456789'
 
@@ -48,7 +49,7 @@ const bySite = (dataDir: string) =>
   })
 
 describe('tellen forget', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   const results: Record<string, { code: number; stdout: string; stderr: string }> = {}
   let afterRemote: Awaited<ReturnType<typeof bySite>>

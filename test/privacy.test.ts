@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import ipaddr from 'ipaddr.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'example.com'
 
@@ -69,7 +70,7 @@ const files = (dir: string): string[] =>
   })
 
 describe('no client address reaches disk, ClickHouse or the log', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   let dump = ''
   let tables: string[] = []

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { migrate } from '../collector/src/db/migrate.ts'
 import { postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'example.com'
 
@@ -17,7 +18,7 @@ const counts = (dataDir: string, path: string) =>
   }))
 
 describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETENTION_DAYS at every start', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector | undefined
   const run = async (env: Record<string, string>, path: string) => {
     c = await startCollector({ TELLEN_SITES: SITE, ...env }, dataDir)

@@ -7,7 +7,7 @@ import { loadConfig } from '../collector/src/config.ts'
 import type { Env } from '../collector/src/context.ts'
 import { createLogger } from '../collector/src/log.ts'
 import { startServer, type RunningServer } from '../collector/src/server.ts'
-import { tempDataDir } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'walk.test'
 const OTHER = 'other-walk.test'
@@ -88,7 +88,7 @@ async function unprotected(app: Hono<Env>, site: string): Promise<string[]> {
 
 let server: RunningServer
 let app: Hono<Env>
-const dataDir = tempDataDir('tellen-routes-')
+const dataDir = migratedDataDir('tellen-routes-')
 const issued: Record<string, string> = {}
 
 const call = (method: string, p: string, token?: string, body?: unknown) =>

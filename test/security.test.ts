@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'sec.test'
 const BUSY = 'busy.test'
@@ -8,7 +9,7 @@ const body = (site: string, ...events: unknown[]) => ({ v: 1, site, events })
 const from = (ip: string, extra: Record<string, string> = {}) => ({ 'x-forwarded-for': ip, ...extra })
 
 describe('hostile and abusive requests against the real collector', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector
   const r: Record<string, Awaited<ReturnType<typeof postEvents>>> = {}
   const responses: Record<string, Response> = {}

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const TOKEN = 'test-admin-token-0123456789'
 
@@ -15,7 +16,7 @@ function tellen(args: string[], env: Record<string, string>): Promise<{ code: nu
 }
 
 describe('tellen sites', () => {
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   let c: Collector | undefined
 
   afterAll(async () => {

@@ -8,12 +8,14 @@ import type { Env } from '../collector/src/context.ts'
 import { createLogger } from '../collector/src/log.ts'
 import { DIMENSIONS } from '../collector/src/stats/dimensions.ts'
 import { startServer, type RunningServer } from '../collector/src/server.ts'
-import { postEvents, startCollector, tempDataDir, UA, type Collector } from './helpers/collector.ts'
+import { postEvents, startCollector, UA, type Collector } from './helpers/collector.ts'
+import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITES = ['fuzz.test', 'tz.fuzz']
 const ADMIN = 'stats-fuzz-admin-token-0123456789'
-const HTTP_RUNS = Number(process.env.STATS_FUZZ_HTTP_RUNS ?? 5_000)
-const APP_RUNS = Number(process.env.STATS_FUZZ_APP_RUNS ?? 95_000)
+// Every `npm test` runs these counts; STATS_FUZZ_HTTP_RUNS and STATS_FUZZ_APP_RUNS set more for a deeper run.
+const HTTP_RUNS = Number(process.env.STATS_FUZZ_HTTP_RUNS ?? 1_500)
+const APP_RUNS = Number(process.env.STATS_FUZZ_APP_RUNS ?? 20_000)
 const APP_SPOILED = Number(process.env.STATS_FUZZ_APP_SPOILED ?? 90)
 const HTTP_SPOILED = Number(process.env.STATS_FUZZ_HTTP_SPOILED ?? 50)
 const APP_CONCURRENCY = 8
@@ -172,7 +174,7 @@ describe('fuzzing the stats parameters', () => {
     // The real collector in a child process for HTTP, and the same server in this process for app.request().
     ;[c, server] = await Promise.all([
       startCollector(env),
-      startServer(loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDataDir('tellen-stats-fuzz-'), LOG_LEVEL: 'silent' }), createLogger('silent')),
+      startServer(loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: migratedDataDir('tellen-stats-fuzz-'), LOG_LEVEL: 'silent' }), createLogger('silent')),
     ])
     app = createApp(server.services)
     routes = statsRoutes(app)

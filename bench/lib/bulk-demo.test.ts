@@ -1,6 +1,4 @@
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
@@ -10,6 +8,7 @@ import { eventRowObject } from '../../collector/src/ingest/event-row.ts'
 import { processBatch } from '../../collector/src/ingest/pipeline.ts'
 import { runVisitsJob } from '../../collector/src/visits/sessionize.ts'
 import { loadBulkDemo } from './bulk-demo.ts'
+import { migratedDataDir } from '../../test/helpers/migrated-data-dir.ts'
 
 const SITE = 'demo.local'
 const DISCRETE = ['browser', 'browser_version', 'os', 'os_version', 'device', 'screen', 'timezone', 'language', 'country',
@@ -50,7 +49,7 @@ describe('bulk demo loader', () => {
   const end = Date.now()
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-bulk-'))
+    dir = migratedDataDir('tellen-bulk-')
     db = openDb({ dataDir: dir })
     await migrate(db)
     await loadBulkDemo(db, { site: SITE, days: 3, events: 60_000, end })

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { tempDataDir } from '../../test/helpers/collector.ts'
 import { openDb, type Db } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { addSite, createSiteRegistry, listSites, SiteError } from './sites.ts'
+import { migratedDataDir } from '../../test/helpers/migrated-data-dir.ts'
 
 describe('createSiteRegistry against the embedded engine', () => {
   let db: Db
   beforeAll(async () => {
-    db = openDb({ dataDir: tempDataDir() })
+    db = openDb({ dataDir: migratedDataDir() })
     await migrate(db)
   })
   afterAll(() => db.close())

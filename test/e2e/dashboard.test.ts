@@ -37,7 +37,7 @@ const BIDI_CAMPAIGN = 'spring\u2067 sale\u2069 \u202Dx\u202A'
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** Retries an assertion while the page loads its answers. */
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 10_000, interval: 100 })
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 })
 
 describe('the dashboard in Chromium against the real collector', () => {
   let c: Collector

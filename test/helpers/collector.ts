@@ -4,8 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openDb, type Db } from '../../collector/src/db/client.ts'
+import { migratedDataDir } from './migrated-data-dir.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+/** How long a collector may take to start (or to fail) on a busy machine; each wait ends as soon as it does. */
+const START_DEADLINE_MS = 180_000
 
 export interface Collector {
   url: string
@@ -26,13 +29,14 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
 /**
  * Starts the real collector (`collector/src/main.ts`) as a child process on a free port and waits
  * until it listens. `env` is added to a clean environment with PORT=0; `nodeArgs` go to Node (e.g.
- * `--cpu-prof`, which Node does not take from NODE_OPTIONS).
+ * `--cpu-prof`, which Node does not take from NODE_OPTIONS). The default DATA_DIR is already
+ * migrated (`migratedDataDir`); pass `tempDataDir()` for a collector that applies the migrations.
  * @example
  * const c = await startCollector({ TELLEN_SITES: 'example.com' })
  * await fetch(`${c.url}/api/event`, { method: 'POST', body })
  * await c.stop()
  */
-export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir(), nodeArgs: readonly string[] = []): Promise<Collector> {
+export async function startCollector(env: Record<string, string> = {}, dataDir = migratedDataDir(), nodeArgs: readonly string[] = []): Promise<Collector> {
   const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
     cwd: ROOT,
@@ -56,8 +60,8 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
     const timer = setTimeout(() => {
       // Never leave a collector behind that the caller cannot stop.
       child.kill('SIGKILL')
-      reject(new Error(`collector did not say it listens within 60 s (LOG_LEVEL must be info or lower):\n${out}`))
-    }, 60_000)
+      reject(new Error(`collector did not say it listens within ${START_DEADLINE_MS / 1000} s (LOG_LEVEL must be info or lower):\n${out}`))
+    }, START_DEADLINE_MS)
     const check = () => {
       const m = /"port":(\d+).*tellen is listening/.exec(out)
       if (m) {
@@ -86,20 +90,20 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
 }
 
 /**
- * Runs the collector until it exits by itself (killed after 60 s), for starts that must fail:
- * resolves its exit code and output. `env` is added to a clean environment with a fresh DATA_DIR.
+ * Runs the collector until it exits by itself (killed after START_DEADLINE_MS), for starts that must fail:
+ * resolves its exit code and output. `env` is added to a clean environment with a fresh, migrated DATA_DIR.
  */
 export function runCollectorToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: tempDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: migratedDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...env },
     })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), START_DEADLINE_MS)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolve({ code, stdout, stderr })

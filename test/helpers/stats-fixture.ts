@@ -6,7 +6,8 @@ import { processBatch } from '../../collector/src/ingest/pipeline.ts'
 import { insertLines } from '../../collector/src/ingest/writer.ts'
 import type { StatsQuery } from '../../collector/src/stats/range.ts'
 import { runVisitsJob } from '../../collector/src/visits/sessionize.ts'
-import { tempDataDir, UA } from './collector.ts'
+import { UA } from './collector.ts'
+import { migratedDataDir } from './migrated-data-dir.ts'
 
 export const SITE = 'example.com'
 const SALT = Buffer.alloc(32, 7)
@@ -156,9 +157,9 @@ export async function ingestFixture(db: Db, events: readonly SentEvent[], site =
   await runVisitsJob(db)
 }
 
-/** Opens a fresh embedded engine in a temporary DATA_DIR and applies the migrations. */
+/** Opens a fresh embedded engine in a temporary DATA_DIR with every migration applied (`migratedDataDir`). */
 export async function openStatsDb(): Promise<StatsDb> {
-  const db = openDb({ dataDir: tempDataDir('tellen-stats-') })
+  const db = openDb({ dataDir: migratedDataDir('tellen-stats-') })
   await migrate(db)
   return {
     db,

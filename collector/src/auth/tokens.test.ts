@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { tempDataDir } from '../../../test/helpers/collector.ts'
 import { createTokenStore } from './tokens.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 let db: Db
 beforeAll(async () => {
-  db = openDb({ dataDir: tempDataDir('tellen-tokens-') })
+  db = openDb({ dataDir: migratedDataDir('tellen-tokens-') })
   await migrate(db)
 })
 afterAll(() => db?.close())

@@ -1,14 +1,15 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
+import { rows } from '../../../test/helpers/collector.ts'
 import { insertLines } from '../ingest/writer.ts'
 import { insertJsonLines, openDb, type Db } from './client.ts'
 import { migrate } from './migrate.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 describe('openDb on the embedded engine', () => {
   let db: Db
-  const dataDir = tempDataDir()
+  const dataDir = migratedDataDir()
   beforeAll(async () => {
     db = openDb({ dataDir })
     await migrate(db)

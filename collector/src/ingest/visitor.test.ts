@@ -1,19 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { SALT_BYTES } from '../privacy/policy.ts'
 import { createSaltStore, firstKeptDay, utcDay, visitorHash } from './visitor.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 describe('daily salts in ClickHouse', () => {
   let db: Db
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-salts-'))
+  const dir = migratedDataDir('tellen-salts-')
   const saltDays = async () => {
     const rs = await db.query({ query: 'SELECT toString(day) AS d, count() AS n FROM tellen.salts GROUP BY day ORDER BY day', format: 'JSONEachRow' })
     return Object.fromEntries((await rs.json<{ d: string; n: number }>()).map((r) => [r.d, Number(r.n)]))

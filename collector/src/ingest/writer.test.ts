@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
@@ -8,10 +7,14 @@ import { createLogger } from '../log.ts'
 import { EVENT_COLUMNS, TYPE_COLUMNS } from './event-row.ts'
 import { encodeRecord, listSegments, scanSegment, segmentName } from './spool.ts'
 import { createBatchWriter, insertLines, WriterFullError, type WriterOptions } from './writer.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 const log = createLogger('silent')
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-writer-'))
+const dataDir = migratedDataDir('tellen-writer-')
 let db: Db
+/** How long a condition may take to hold on a busy machine; a poll ends as soon as it holds. */
+const DEADLINE_MS = 60_000
+
 let n = 0
 const line = (tag: string) => JSON.stringify({ site: 'writer.test', type: 'pageview', ts: new Date().toISOString(), path: `/${tag}/${n++}` })
 const count = async (tag: string) => {
@@ -40,7 +43,7 @@ describe('the spooled batch writer', () => {
     expect(records.reduce((sum, r) => sum + r.payload.toString().split('\n').length - 1, 0)).toBe(200)
     expect(records.length).toBeLessThanOrEqual(3)
     expect(await count('group')).toBe(0)
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('group')).toBe(200)
     expect(listSegments(spoolDir('group'))).toEqual([])
   })
@@ -50,7 +53,7 @@ describe('the spooled batch writer', () => {
     for (let i = 0; i < 5; i++) await w.write([line('records'), line('records')])
     const [seg] = listSegments(spoolDir('records'))
     expect(scanSegment(fs.readFileSync(path.join(spoolDir('records'), segmentName(seg!)))).records).toHaveLength(5)
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(w.stats()).toMatchObject({ rowsWritten: 10, batchesWritten: 1, pendingRows: 0 })
     expect(await count('records')).toBe(10)
   })
@@ -67,7 +70,7 @@ describe('the spooled batch writer', () => {
     expect(w.stats()).toMatchObject({ pendingRows: 1 })
     fs.rmSync(blocker)
     await w.write(lines)
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('refused')).toBe(4)
   })
 
@@ -79,8 +82,8 @@ describe('the spooled batch writer', () => {
     const old = new Date(Date.now() - 8 * 86_400_000)
     fs.utimesSync(path.join(qdir, 'old.jsonl'), old, old)
     const w = createBatchWriter(db, 'tellen.events_in', options('expire', { quarantineDays: 7 }), log)
-    await expect.poll(() => fs.readdirSync(qdir), { timeout: 5000 }).toEqual(['recent.jsonl'])
-    await w.close()
+    await expect.poll(() => fs.readdirSync(qdir), { timeout: DEADLINE_MS }).toEqual(['recent.jsonl'])
+    await w.close(DEADLINE_MS)
   })
 
   it('splits large writes into batches of batchRows and deletes segments once ClickHouse confirmed them', async () => {
@@ -89,7 +92,7 @@ describe('the spooled batch writer', () => {
     await w.flush()
     expect(await count('split')).toBe(50)
     expect(w.stats()).toMatchObject({ rowsWritten: 50, batchesWritten: 8, pendingRows: 0 })
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(listSegments(spoolDir('split'))).toEqual([])
   })
 
@@ -101,7 +104,7 @@ describe('the spooled batch writer', () => {
     const second = createBatchWriter(db, 'tellen.events_in', options('replay'), log)
     expect(second.stats()).toMatchObject({ replayedBatches: 1, pendingRows: 2 })
     await second.write([line('replay')])
-    await second.close()
+    await second.close(DEADLINE_MS)
     expect(await count('replay')).toBe(3)
     await first.close(100).catch(() => undefined)
   })
@@ -111,12 +114,12 @@ describe('the spooled batch writer', () => {
     await w.write(Array.from({ length: 5 }, () => line('twice')))
     const [seg] = listSegments(spoolDir('twice'))
     const saved = fs.readFileSync(path.join(spoolDir('twice'), segmentName(seg!)))
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('twice')).toBe(5)
     // A crash between the insert and the removal of the segment leaves it behind.
     fs.writeFileSync(path.join(spoolDir('twice'), segmentName(seg!)), saved)
     const again = createBatchWriter(db, 'tellen.events_in', options('twice'), log)
-    await again.close()
+    await again.close(DEADLINE_MS)
     expect(await count('twice')).toBe(5)
     expect(listSegments(spoolDir('twice'))).toEqual([])
   })
@@ -127,7 +130,7 @@ describe('the spooled batch writer', () => {
     const torn = encodeRecord('torn-token-2', [line('torn')])
     fs.writeFileSync(path.join(spoolDir('torn'), segmentName(1)), Buffer.concat([good, torn.subarray(0, torn.length - 4)]))
     const w = createBatchWriter(db, 'tellen.events_in', options('torn'), log)
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('torn')).toBe(2)
   })
 
@@ -141,7 +144,7 @@ describe('the spooled batch writer', () => {
     fs.writeFileSync(path.join(spoolDir('damaged'), segmentName(1)), Buffer.concat([first, hit, ...after]))
     const w = createBatchWriter(db, 'tellen.events_in', options('damaged'), log)
     expect(w.stats()).toMatchObject({ replayedBatches: 3, pendingRows: 6 })
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('damaged')).toBe(6)
     expect(listSegments(spoolDir('damaged'))).toEqual([])
     const kept = fs.readdirSync(path.join(spoolDir('damaged'), 'quarantine'))
@@ -155,7 +158,7 @@ describe('the spooled batch writer', () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('layouts'), log)
     const values: Record<string, unknown> = { ...TYPE_COLUMNS, site: 'writer.test', visitor: 7, type: 'pageview', ts: new Date().toISOString(), path: '/layouts/new' }
     await w.write([JSON.stringify(EVENT_COLUMNS.map((c) => values[c] ?? ''))])
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('layouts')).toBe(3)
   })
 
@@ -163,7 +166,7 @@ describe('the spooled batch writer', () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('poison', { batchRows: 1 }), log)
     const poison = '{"site":"writer.test","type":"pageview","path":"/poison/\\ud800"}'
     await w.write([line('poison'), poison, line('poison')])
-    await w.close()
+    await w.close(DEADLINE_MS)
     expect(await count('poison')).toBe(2)
     expect(w.stats()).toMatchObject({ quarantinedRows: 1, pendingRows: 0 })
     const [file] = fs.readdirSync(path.join(spoolDir('poison'), 'quarantine'))
@@ -175,7 +178,7 @@ describe('the spooled batch writer', () => {
     const w = createBatchWriter(db, 'tellen.events_in', options('full', { flushIntervalMs: 60_000, maxSpoolBytes: 2000 }), log)
     await w.write([line('full'), line('full')])
     await expect(w.write(Array.from({ length: 40 }, () => line('full')))).rejects.toBeInstanceOf(WriterFullError)
-    await w.close()
+    await w.close(DEADLINE_MS)
     await expect(w.write([line('full')])).rejects.toThrow(/shutting down/)
     expect(await count('full')).toBe(2)
   })
@@ -195,14 +198,14 @@ describe('createBatchWriter batching and retries', () => {
     await writer.flush()
     expect(writer.stats()).toMatchObject({ rowsWritten: 250, batchesWritten: 3, pendingRows: 0, failing: false })
     expect(await countSite('batches.test')).toBe(250)
-    await writer.close()
+    await writer.close(DEADLINE_MS)
   })
 
   it('writes a partial batch after the flush interval', async () => {
     const writer = createBatchWriter(db, 'tellen.events_in', opts('timer', { batchRows: 1000, flushIntervalMs: 50 }), log)
     await writer.write([siteLine('timer.test', '/a')])
-    await expect.poll(() => countSite('timer.test'), { timeout: 5000 }).toBe(1)
-    await writer.close()
+    await expect.poll(() => countSite('timer.test'), { timeout: DEADLINE_MS }).toBe(1)
+    await writer.close(DEADLINE_MS)
   })
 
   it('writes a partial batch once rows stop coming, in one batch while they keep coming', async () => {
@@ -214,12 +217,12 @@ describe('createBatchWriter batching and retries', () => {
     const lastWrite = Date.now()
     expect(writer.stats().rowsWritten).toBe(0)
     // Long before the interval: the gap after the last rows closed the batch.
-    await expect.poll(() => countSite('idle.test'), { timeout: 20_000, interval: 100 }).toBe(10)
+    await expect.poll(() => countSite('idle.test'), { timeout: DEADLINE_MS, interval: 100 }).toBe(10)
     expect(Date.now() - lastWrite).toBeGreaterThanOrEqual(1800)
     // The rows can be read a moment before the insert's answer reaches the writer.
-    await expect.poll(() => writer.stats().rowsWritten, { timeout: 5000 }).toBe(10)
+    await expect.poll(() => writer.stats().rowsWritten, { timeout: DEADLINE_MS }).toBe(10)
     expect(writer.stats()).toMatchObject({ rowsWritten: 10, batchesWritten: 1 })
-    await writer.close()
+    await writer.close(DEADLINE_MS)
   })
 
   it('counts a batch inserted twice with the same token once, in events', async () => {
@@ -234,7 +237,7 @@ describe('createBatchWriter batching and retries', () => {
   it('lets the open batch grow past the flush interval while an earlier insert has not gone through', async () => {
     const writer = createBatchWriter(db, 'tellen.nonexistent', opts('grow', { batchRows: 1000, flushIntervalMs: 20 }), log)
     await writer.write([siteLine('grow.test', '/0')])
-    await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(1)
+    await expect.poll(() => writer.stats().insertErrors, { timeout: DEADLINE_MS }).toBeGreaterThanOrEqual(1)
     for (let i = 1; i <= 5; i++) {
       await writer.write([siteLine('grow.test', `/${i}`)])
       await new Promise((r) => setTimeout(r, 40))
@@ -250,7 +253,7 @@ describe('createBatchWriter batching and retries', () => {
     const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ site: 'later.test', type: 'pageview', ts: new Date().toISOString(), path: `/later/${i}` }))
     await writer.write(lines)
     const flushing = writer.flush()
-    await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(1)
+    await expect.poll(() => writer.stats().insertErrors, { timeout: DEADLINE_MS }).toBeGreaterThanOrEqual(1)
     const held = writer.stats()
     expect(held).toMatchObject({ pendingBatches: 10, pendingRows: 100 })
     // The first queued batch keeps its lines (and an open one would); the nine behind it are on disk only.
@@ -260,17 +263,17 @@ describe('createBatchWriter batching and retries', () => {
     expect(held.spoolBytes).toBeGreaterThan(9 * perBatch)
     await db.command({ query: `CREATE TABLE ${table} AS tellen.events_in ENGINE = MergeTree ORDER BY tuple()` })
     await flushing
-    await writer.close()
+    await writer.close(DEADLINE_MS)
     const [n] = await (await db.query({ query: `SELECT toUInt32(count()) AS n, toUInt32(uniqExact(path)) AS paths FROM ${table}`, format: 'JSONEachRow' })).json<{ n: number; paths: number }>()
     expect(n).toEqual({ n: 100, paths: 100 })
     expect(writer.stats()).toMatchObject({ bufferedBytes: 0, pendingRows: 0, failing: false })
-  }, 30_000)
+  }, DEADLINE_MS)
 
   it('keeps a batch that ClickHouse refused in the spool and retries it with backoff', async () => {
     const writer = createBatchWriter(db, 'tellen.nonexistent', opts('retry', { batchRows: 10, flushIntervalMs: 60_000 }), log)
     await writer.write([siteLine('retry.test', '/1')])
     const flushing = writer.flush()
-    await expect.poll(() => writer.stats().insertErrors, { timeout: 5000 }).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => writer.stats().insertErrors, { timeout: DEADLINE_MS }).toBeGreaterThanOrEqual(2)
     expect(writer.stats()).toMatchObject({ failing: true, pendingRows: 1, rowsWritten: 0 })
     await expect(writer.close(500)).rejects.toThrow(/stay in the spool/)
     await flushing

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
+import { rows } from '../../../test/helpers/collector.ts'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { rangeWhere, rollupSpan } from './dimensions.ts'
 import { addDays } from './range.ts'
 import { VISITORS_MERGED } from './visitors.ts'
+import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 const HOUR = 3_600_000
 const SITE = 'example.com'
@@ -38,7 +39,7 @@ function expected(tz: string, from: string, to: string) {
 describe('a rollup read over a range of days (daily twin plus hours at the ends)', () => {
   let db: Db
   beforeAll(async () => {
-    db = openDb({ dataDir: tempDataDir() })
+    db = openDb({ dataDir: migratedDataDir() })
     await migrate(db)
     await db.insert({
       table: 'tellen.events_in',
