@@ -123,7 +123,35 @@ function looksRandom(s: string): boolean {
     else if (/[a-z]/.test(a) && /[A-Z]/.test(b)) switches++
   }
   // Words and slugs change class rarely; 20 random base64 characters change class about a dozen times.
-  return digits >= 2 && switches >= 6 && switches / s.length >= 0.25
+  if (digits >= 2 && switches >= 6 && switches / s.length >= 0.25) return true
+  return classChanges(s) >= MIN_CLASS_CHANGES
+}
+
+/** Changes between lower case, upper case and digits that mark a run of base64 as random, whatever its dashes. */
+const MIN_CLASS_CHANGES = 8
+/** The share of neighbouring letters and digits that change class in random base64 (about 0.65) and in camelCase words (under 0.3) lies around this. */
+const RANDOM_CLASS_CHANGE_SHARE = 0.35
+
+/**
+ * Class changes (lower, upper, digit, either way) between neighbouring letters and digits once `-`
+ * and `_` are left out, when they are at least `RANDOM_CLASS_CHANGE_SHARE` of the neighbours; else 0.
+ * Catches base64url tokens that dashes cut into short pieces (`sk_live_-LveA18GBPogs_j7H_jl-RZG`).
+ */
+function classChanges(s: string): number {
+  const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
+  let previous = 0
+  let pairs = 0
+  let changes = 0
+  for (let i = 0; i < s.length; i++) {
+    const current = classOf(s.charCodeAt(i))
+    if (current === 0) continue
+    if (previous !== 0) {
+      pairs++
+      if (current !== previous) changes++
+    }
+    previous = current
+  }
+  return pairs > 0 && changes / pairs >= RANDOM_CLASS_CHANGE_SHARE ? changes : 0
 }
 
 /**
