@@ -49,12 +49,14 @@ const reducedHosts = new LRUCache<string, string>({ max: 5000 })
 export function referrerHost(host: string): string {
   let reduced = reducedHosts.get(host)
   if (reduced === undefined) {
-    const domain = getDomain(host)
+    // One parse that knows the platforms' suffixes; the registrable domain under the ICANN list only when the host is on one.
+    const parsed = parseHost(host, { allowPrivateDomains: true, extractHostname: false })
+    const domain = parsed.isPrivate ? getDomain(host, { extractHostname: false }) : parsed.domain
     const labels = domain ? host.slice(0, Math.max(0, host.length - domain.length - 1)) : host
     const personal = labels !== '' && (labels.split('.').some(labelLooksPersonal) || scrubText(labels) !== labels)
     if (!domain) reduced = personal ? URL_PLACEHOLDERS.id : host
     else if (domain === host) reduced = host
-    else reduced = personal || parseHost(host, { allowPrivateDomains: true }).isPrivate ? domain : host
+    else reduced = personal || parsed.isPrivate ? domain : host
     reducedHosts.set(host, reduced)
   }
   return reduced
