@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { migrate } from '../collector/src/db/migrate.ts'
 import { utcDay, visitorHash } from '../collector/src/ingest/visitor.ts'
+import { openSalt, saltSealKey, sealSalt } from '../collector/src/privacy/salt-seal.ts'
+import type { Db } from '../collector/src/db/client.ts'
 import path from 'node:path'
-import { postEvents, ROOT, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, ROOT, rows, startCollector, TEST_SECRET, UA, withDataDir, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'midnight.test'
 const DAY = 86_400_000
 /** The longest a collector is given between its start and midnight (by its clock). */
 const MAX_MARGIN_MS = 120_000
+const KEY = saltSealKey(TEST_SECRET)
+
+/** The salts in use, by day, opened with the collector key as a collector does. */
+const openedSalts = async (db: Db) =>
+  new Map(
+    (await rows<{ d: string; sealed: string }>(db, 'SELECT toString(day) AS d, min(sealed) AS sealed FROM tellen.salts GROUP BY day')).map((r) => [r.d, openSalt(KEY, r.d, r.sealed)]),
+  )
 
 describe('events from before midnight that arrive after it', () => {
   it('are stored with the visitor code of their own day, as the same visitor’s events sent before midnight were', async () => {
@@ -19,9 +28,9 @@ describe('events from before midnight that arrive after it', () => {
     // Yesterday's salt, as a collector that ran yesterday left it (kept 48 hours after its day).
     await withDataDir(dataDir, async (db) => {
       await migrate(db)
-      await db.insert({ table: 'tellen.salts', values: [{ day: yesterday, salt: 'ab'.repeat(32) }], format: 'JSONEachRow' })
+      await db.insert({ table: 'tellen.salts', values: [{ day: yesterday, sealed: sealSalt(KEY, yesterday, Buffer.alloc(32, 0xab)) }], format: 'JSONEachRow' })
     })
-    const c = await startCollector({ TELLEN_SITES: SITE }, dataDir)
+    const c = await startCollector({ TELLEN_SITES: SITE, TELLEN_SECRET: TEST_SECRET }, dataDir)
     const url = `https://${SITE}/`
     const events = [
       { type: 'pageview', url, ts: midnight - 10_000 },
@@ -33,15 +42,43 @@ describe('events from before midnight that arrive after it', () => {
 
     const { stored, salts } = await withDataDir(dataDir, async (db) => ({
       stored: await rows<{ type: string; day: string; visitor: string }>(db, 'SELECT toString(type) AS type, toString(toDate(ts)) AS day, toString(visitor) AS visitor FROM tellen.events ORDER BY ts'),
-      salts: new Map((await rows<{ d: string; salt: string }>(db, 'SELECT toString(day) AS d, min(salt) AS salt FROM tellen.salts GROUP BY day')).map((r) => [r.d, r.salt])),
+      salts: await openedSalts(db),
     }))
-    const code = (day: string) => visitorHash(Buffer.from(salts.get(day)!, 'hex'), SITE, '127.0.0.1', UA.chromeMac)
+    const code = (day: string) => visitorHash(salts.get(day)!, SITE, '127.0.0.1', UA.chromeMac)
+    expect(salts.get(yesterday)!.equals(Buffer.alloc(32, 0xab))).toBe(true)
     expect(stored).toEqual([
       { type: 'pageview', day: yesterday, visitor: code(yesterday) },
       { type: 'leave', day: yesterday, visitor: code(yesterday) },
       { type: 'pageview', day: utcDay(now), visitor: code(utcDay(now)) },
     ])
     expect(code(yesterday)).not.toBe(code(utcDay(now)))
+  })
+
+  it('get a new salt of their own day when that day has none, so their code matches the visitor on no other day', async () => {
+    const now = Date.now()
+    const midnight = Math.floor(now / DAY) * DAY
+    const yesterday = utcDay(midnight - 1)
+    // Nobody ran yesterday: the collector starts today with no salt stored at all.
+    const c = await startCollector({ TELLEN_SITES: SITE, TELLEN_SECRET: TEST_SECRET })
+    const url = `https://${SITE}/`
+    const events = [
+      { type: 'pageview', url, ts: midnight - 1000 },
+      { type: 'pageview', url, ts: now },
+    ]
+    expect((await postEvents(c.url, { v: 1, site: SITE, events }, { 'user-agent': UA.chromeMac })).status).toBe(202)
+    expect(await c.stop()).toBe(0)
+    const { stored, salts } = await withDataDir(c.dataDir, async (db) => ({
+      stored: await rows<{ day: string; visitor: string }>(db, 'SELECT toString(toDate(ts)) AS day, toString(visitor) AS visitor FROM tellen.events ORDER BY ts'),
+      salts: await openedSalts(db),
+    }))
+    expect(stored.map((r) => r.day)).toEqual([yesterday, utcDay(now)])
+    const [late, current] = stored
+    // Yesterday's salt was made and stored for yesterday, and gives the late event's code.
+    expect(late!.visitor).toBe(visitorHash(salts.get(yesterday)!, SITE, '127.0.0.1', UA.chromeMac))
+    const otherDays = [...salts].filter(([day]) => day !== yesterday)
+    expect(otherDays.length).toBeGreaterThanOrEqual(2)
+    for (const [, salt] of otherDays) expect(visitorHash(salt, SITE, '127.0.0.1', UA.chromeMac)).not.toBe(late!.visitor)
+    expect(current!.visitor).not.toBe(late!.visitor)
   })
 
   it('a collector running across UTC midnight: codes change at midnight, late events keep their day, visits are cut per day', async () => {
@@ -54,7 +91,7 @@ describe('events from before midnight that arrive after it', () => {
     for (;;) {
       shift = midnight - margin - Date.now()
       c = await startCollector(
-        { TELLEN_SITES: SITE, TELLEN_VISITS_INTERVAL_MS: '1000', TELLEN_TEST_CLOCK_SHIFT_MS: String(shift) },
+        { TELLEN_SITES: SITE, TELLEN_SECRET: TEST_SECRET, TELLEN_VISITS_INTERVAL_MS: '1000', TELLEN_TEST_CLOCK_SHIFT_MS: String(shift) },
         migratedDataDir(),
         ['--import', path.join(ROOT, 'test/helpers/shifted-clock.mjs')],
       )
@@ -85,9 +122,9 @@ describe('events from before midnight that arrive after it', () => {
         `SELECT toString(toDate(start)) AS day, toUInt32(pageviews) AS pageviews, entry_page FROM tellen.rollup_visits FINAL WHERE site = {site:String} AND pageviews > 0 ORDER BY day`,
         { site: SITE },
       ),
-      salts: new Map((await rows<{ d: string; salt: string }>(db, 'SELECT toString(day) AS d, min(salt) AS salt FROM tellen.salts GROUP BY day')).map((r) => [r.d, r.salt])),
+      salts: await openedSalts(db),
     }))
-    const code = (day: string) => visitorHash(Buffer.from(salts.get(day)!, 'hex'), SITE, '127.0.0.1', UA.chromeMac)
+    const code = (day: string) => visitorHash(salts.get(day)!, SITE, '127.0.0.1', UA.chromeMac)
     expect(stored).toEqual([
       { path: '/', day: before, visitor: code(before) },
       { path: '/late', day: before, visitor: code(before) },

@@ -52,7 +52,7 @@ const SERIES = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duratio
 let c: Collector
 /** Every request sent, in the order sent. */
 const requests: Request[] = []
-/** When each request was sent: its day is the day of its visitor code. */
+/** When each request was sent. */
 const received: number[] = []
 let generatedAt = 0
 

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   })
 
   it('reads sites, proxies and prefixes', () => {
-    const c = loadConfig({ TELLEN_SITES: ' Example.com, shop.example.org ', TRUST_PROXY: 'true', TELLEN_IPV4_PREFIX: '16', CLICKHOUSE_URL: 'http://ch:8123' })
+    const c = loadConfig({ TELLEN_SITES: ' Example.com, shop.example.org ', TRUST_PROXY: 'true', TELLEN_IPV4_PREFIX: '16', CLICKHOUSE_URL: 'http://ch:8123', TELLEN_SECRET: 'x'.repeat(32) })
     expect(c).toMatchObject({ sites: ['example.com', 'shop.example.org'], defaultSites: false, trustProxy: 1, ipv4Prefix: 16, clickhouseUrl: 'http://ch:8123' })
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2)
     expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0)
@@ -31,6 +31,8 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY="yes" must be true, false or the number/],
     [{ TELLEN_ADMIN_TOKEN: 'short' }, /TELLEN_ADMIN_TOKEN=.* at least 16 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+    [{ TELLEN_SECRET: 'short' }, /TELLEN_SECRET=.* at least 32 characters/],
+    [{ CLICKHOUSE_URL: 'http://ch:8123' }, /TELLEN_SECRET must be set when CLICKHOUSE_URL is/],
     [{ TELLEN_EXPORT_MIN_VISITORS: '1' }, /TELLEN_EXPORT_MIN_VISITORS="1" must be at least 2/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)

@@ -54,6 +54,7 @@ const envSchema = z.object({
       return out
     }),
   TELLEN_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TELLEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: z
     .string()
     .optional()
@@ -102,6 +103,8 @@ export interface Config {
   sites: string[]
   defaultSites: boolean
   adminToken: string | undefined
+  /** The collector key that seals the daily salts (TELLEN_SECRET); required with CLICKHOUSE_URL, else generated into DATA_DIR. */
+  secret: string | undefined
   /** How many proxies in front of the collector may be trusted for X-Forwarded-For (0: use the socket). */
   trustProxy: number
   ipv4Prefix: number
@@ -157,6 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`)
   }
   const e = parsed.data
+  if (e.CLICKHOUSE_URL && !e.TELLEN_SECRET) {
+    throw new ConfigError(
+      'invalid configuration: TELLEN_SECRET must be set when CLICKHOUSE_URL is: every collector of a ClickHouse server needs the same key ' +
+        'to seal and open the daily salts (at least 32 characters, e.g. `openssl rand -base64 32`)',
+    )
+  }
   const defaultSites = e.TELLEN_SITES.length === 0
   return {
     port: e.PORT,
@@ -168,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sites: defaultSites ? ['localhost'] : e.TELLEN_SITES,
     defaultSites,
     adminToken: e.TELLEN_ADMIN_TOKEN,
+    secret: e.TELLEN_SECRET,
     trustProxy: e.TRUST_PROXY,
     ipv4Prefix: e.TELLEN_IPV4_PREFIX,
     ipv6Prefix: e.TELLEN_IPV6_PREFIX,

@@ -34,6 +34,8 @@ export const GRID_ROWS = 10
 export const MAX_EVENTS_PER_BATCH = 500
 export const MAX_URL_LENGTH = 2048
 export const MAX_PROPS = 30
+/** The longest property key of a custom event; a key is an identifier (letters, digits, `_`, `-`, `.`). */
+export const MAX_PROPERTY_KEY_LENGTH = 40
 
 /** A request body never exceeds this many bytes (the sendBeacon limit); the SDK splits batches below it. */
 export const MAX_BODY_BYTES = 65_536

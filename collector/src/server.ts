@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
+import { ensureCollectorSecret } from './collector-secret.ts'
 import { createTokenStore } from './auth/tokens.ts'
 import { createApp } from './app.ts'
 import { lockDataDir } from './data-dir-lock.ts'
@@ -16,6 +17,7 @@ import { createRefusalLog } from './ingest/refusal-log.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
 import { spoolShares } from './ingest/spool-budget.ts'
 import { applyRetention } from './privacy/retention.ts'
+import { saltSealKey } from './privacy/salt-seal.ts'
 import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
 import type { Logger } from './log.ts'
@@ -68,7 +70,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   await prepareSdk()
   const sites = createSiteRegistry(db, config.sites)
   await sites.refresh()
-  const salts = createSaltStore(db, { log })
+  const salts = createSaltStore(db, { key: saltSealKey(ensureCollectorSecret(config.dataDir, config.secret).secret), log })
   await salts.refresh()
 
   const metrics = createMetrics()

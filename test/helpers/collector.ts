@@ -21,6 +21,9 @@ export interface Collector {
   process: ChildProcess
 }
 
+/** The collector key given to collectors of a ClickHouse server (TELLEN_SECRET), which require one. */
+export const TEST_SECRET = 'test-collector-secret-0123456789abcdef'
+
 /** A fresh temporary DATA_DIR. */
 export function tempDataDir(prefix = 'tellen-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
@@ -48,6 +51,7 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
       DATA_DIR: dataDir,
       TELLEN_ADMIN_TOKEN: adminToken,
       TELLEN_FLUSH_INTERVAL_MS: '100',
+      ...(env.CLICKHOUSE_URL ? { TELLEN_SECRET: TEST_SECRET } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -97,7 +101,7 @@ export function runCollectorToExit(env: Record<string, string>): Promise<{ code:
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: migratedDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: migratedDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...(env.CLICKHOUSE_URL ? { TELLEN_SECRET: TEST_SECRET } : {}), ...env },
     })
     let stdout = ''
     let stderr = ''

@@ -42,9 +42,8 @@ interface ClientValues {
 
 /**
  * One client of a site: an address and a browser, so one visitor code per UTC day. An event is hashed
- * with the salt of its own UTC day when the collector has it, else with that of the day of receipt;
- * the collector of these tests starts on a fresh database, where yesterday's salt was never made, so
- * every code here is that of the day of receipt.
+ * with the salt of its own UTC day; a day that has none (yesterday, on the fresh database of these
+ * tests) gets its own, never another day's.
  */
 export interface Person extends ClientValues {
   site: string
@@ -67,7 +66,7 @@ export interface Request {
 /** An event as stored: the wire event with what the collector derives for it. */
 export interface Row extends ClientValues {
   site: string
-  /** The visitor code: the person and the UTC day the request was received on (see `Person`). */
+  /** The visitor code: the person and the UTC day of the event (see `Person`). */
   visitor: string
   ts: number
   type: string
@@ -278,8 +277,8 @@ export function rowsOf(requests: readonly Request[], received: readonly number[]
   const rows: Row[] = []
   requests.forEach((r, i) => {
     if (r.dropped) return
-    const visitor = `${r.person.site}/${r.person.id}/${utcDay(received[i]!)}`
     for (const e of r.events) {
+      const visitor = `${r.person.site}/${r.person.id}/${utcDay(e.ts as number)}`
       const url = new URL(e.url as string)
       const pageview = e.type === 'pageview'
       const params = url.searchParams

@@ -26,7 +26,7 @@ const BATCH = {
     { type: 'click', url, el: 'a.say-"hi"\\there', cx: 3, cy: 9 },
     { type: 'error', url, kind: 'img', resource: 'https://cdn.example.com/a.png' },
     { type: 'call', url, number: '+31 20 123 4567' },
-    { type: 'custom', url, name: 'signup\ud800', props: { plan: "pro's", "ta\tb": 'line\nbreak', emoji: '🦊' } },
+    { type: 'custom', url, name: 'signup\ud800', props: { plan: "pro's", "ta_b": 'line\nbreak', emoji: '🦊' } },
   ],
 }
 
@@ -51,9 +51,9 @@ describe('positional event rows', () => {
     expect(positional).toEqual(await stored('copy.example'))
     const custom = positional.find((r) => r.type === 'custom')!
     expect(custom.name).toBe('signup\ufffd')
-    expect(custom.props).toEqual({ plan: "pro's", 'ta\tb': 'line\nbreak', emoji: '🦊' })
+    expect(custom.props).toEqual({ plan: "pro's", 'ta_b': 'line break', emoji: '🦊' })
     const view = positional.find((r) => r.type === 'pageview')!
-    expect(view).toMatchObject({ path: '/%C3%BCber', utm_source: 'news', utm_campaign: 'a\tb', source: 'news', referrer_host: 'google.com', screen: 'phone', country: expect.any(String) })
+    expect(view).toMatchObject({ path: '/%C3%BCber', utm_source: 'news', utm_campaign: 'a b', source: 'news', referrer_host: 'google.com', screen: 'phone', country: expect.any(String) })
     expect(view.visitor).toBe(eventRowObject(result.rows[0]!).visitor)
     expect(positional.find((r) => r.type === 'click')!.target).toBe('a.say-"hi"\\there')
     expect((positional.find((r) => r.type === 'leave')!.grid as number[]).slice(0, 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 0])

@@ -19,7 +19,14 @@ describe('classifyReferrer', () => {
     ['http://192.168.1.20:8080/dashboard', ':ip', ':ip'],
     ['http://[2001:db8::7]/', ':ip', ':ip'],
     ['http://3232235796/', ':ip', ':ip'],
-    ['http://1.2.3.4.example.net/', '1.2.3.4.example.net', '1.2.3.4.example.net'],
+    ['http://1.2.3.4.example.net/', 'example.net', 'example.net'],
+    // Hosts that name a person, a phone number or an id are reduced to their registrable domain.
+    ['https://jan-jansen-0612345678.blogspot.com/2024/05/post.html', 'blogspot.com', 'blogspot.com'],
+    ['https://3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c.ngrok.io/', 'ngrok.io', 'ngrok.io'],
+    ['https://janjansen.github.io/', 'github.io', 'github.io'],
+    ['https://a1b2c3d4e5f6.ngrok-free.app/', 'ngrok-free.app', 'ngrok-free.app'],
+    ['https://user-48213.example-hosting.nl/', 'example-hosting.nl', 'example-hosting.nl'],
+    ['https://shop.example.co.uk/', 'shop.example.co.uk', 'shop.example.co.uk'],
   ])('names the source of %s', (referrer, source, host) => {
     expect(classifyReferrer(referrer, 'example.com')).toEqual({ source, host })
   })

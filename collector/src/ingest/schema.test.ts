@@ -150,3 +150,23 @@ describe('parseEvent and parseBatch', () => {
     )
   })
 })
+
+describe('free text in the envelope and in property keys', () => {
+  const batch = (extra: Record<string, unknown>) => parseBatch({ v: 1, site: 'example.com', events: [{}], ...extra })
+
+  it('keeps a known time zone and a canonical language tag, and empties anything else', () => {
+    expect(batch({ tz: 'Europe/Amsterdam', lang: 'nl-nl' })).toMatchObject({ success: true, data: { tz: 'Europe/Amsterdam', lang: 'nl-NL' } })
+    expect(batch({ tz: 'jan@example.nl', lang: 'jan@example.nl' })).toMatchObject({ success: true, data: { tz: '', lang: '' } })
+    expect(batch({ tz: '+31 6 12345678', lang: 'Jan Jansen' })).toMatchObject({ success: true, data: { tz: '', lang: '' } })
+  })
+
+  it('refuses a custom event whose property key is not an identifier or looks personal, naming the key', () => {
+    const custom = (props: Record<string, unknown>) => parseEvent({ type: 'custom', url: 'https://example.com/', name: 'signup', props })
+    expect(custom({ plan: 'pro', 'step.count': 2, 'ab-test_v2': true }).success).toBe(true)
+    for (const key of ['jan@example.nl', 'name with spaces', 'x'.repeat(41), 'user_0612345678', 'a1b2c3d4e5f6a7b8c9d0e1f2', '3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c', 'naam\u200b']) {
+      const parsed = custom({ plan: 'pro', [key]: 'x' })
+      expect(parsed.success, key).toBe(false)
+      if (!parsed.success) expect(describeIssues(parsed.error)).toContain(`property key ${JSON.stringify(key)}`)
+    }
+  })
+})

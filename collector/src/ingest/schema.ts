@@ -1,7 +1,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { z } from 'zod'
+import { languageTag, timeZoneName } from './locale.ts'
+import { scrubText } from './scrub.ts'
 import {
-  ERROR_KIND_OF_ELEMENT, ERROR_KINDS, EXIT_KINDS, GRID_COLUMNS, GRID_ROWS, MAX_EVENTS_PER_BATCH, MAX_PROPS, MAX_URL_LENGTH,
+  ERROR_KIND_OF_ELEMENT, ERROR_KINDS, EXIT_KINDS, GRID_COLUMNS, GRID_ROWS, MAX_EVENTS_PER_BATCH, MAX_PROPERTY_KEY_LENGTH, MAX_PROPS, MAX_URL_LENGTH,
   PROTOCOL_VERSION, TIMING_METRICS,
 } from '../protocol.ts'
 
@@ -45,6 +47,14 @@ const click = z.object({
   cy: z.number().int().min(0).max(GRID_ROWS - 1),
 })
 const call = z.object({ ...base, type: z.literal('call'), number: shortText(40).regex(/^[+0-9 ()./-]*$/, 'is not a phone number') })
+/** A property key: an identifier, so that it names a property rather than carrying data. */
+const PROPERTY_KEY = new RegExp(`^[A-Za-z0-9_.-]{1,${MAX_PROPERTY_KEY_LENGTH}}$`)
+/** Why a property key cannot be stored, or undefined when it can: it must be an identifier the scrubber leaves as it is. */
+export function propertyKeyProblem(key: string): string | undefined {
+  if (!PROPERTY_KEY.test(key)) return `is not an identifier (letters, digits, _, - and ., at most ${MAX_PROPERTY_KEY_LENGTH} characters)`
+  if (scrubText(key) !== key) return 'looks like personal data (an address, a number, an id or a token)'
+  return undefined
+}
 const custom = z.object({
   ...base,
   type: z.literal('custom'),
@@ -54,6 +64,12 @@ const custom = z.object({
     .custom<object>((p) => !(p && typeof p === 'object' && Object.hasOwn(p, '__proto__')), 'must not have a property named __proto__')
     .pipe(z.record(z.string().min(1).max(100), z.union([z.string().max(500), z.number(), z.boolean()])))
     .refine((p) => Object.keys(p).length <= MAX_PROPS, `has more than ${MAX_PROPS} properties`)
+    .superRefine((p, ctx) => {
+      for (const key of Object.keys(p)) {
+        const problem = propertyKeyProblem(key)
+        if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `property key ${JSON.stringify(key)} ${problem}` })
+      }
+    })
     .optional(),
 })
 
@@ -118,8 +134,21 @@ const isPlainEvent = (v: unknown) => {
 /** Parses one event of a batch (see `fastParse`); error and custom events always go through zod. */
 export const parseEvent = fastParse<WireEvent>(eventSchema, isPlainEvent)
 
-/** Parses a batch's envelope (see `fastParse`); its events are parsed one by one with `parseEvent`. */
-export const parseBatch = fastParse<WireBatch>(batchSchema, compile(batchSchema))
+const parseEnvelope = fastParse<WireBatch>(batchSchema, compile(batchSchema))
+
+/**
+ * Parses a batch's envelope (see `fastParse`); its events are parsed one by one with `parseEvent`.
+ * `tz` and `lang` are free text on the wire: they come back as a zone and a language tag the runtime
+ * knows, or '' (locale.ts).
+ */
+export function parseBatch(value: unknown): ParseResult<WireBatch> {
+  const parsed = parseEnvelope(value)
+  if (parsed.success) {
+    parsed.data.tz = timeZoneName(parsed.data.tz)
+    parsed.data.lang = languageTag(parsed.data.lang)
+  }
+  return parsed
+}
 
 /** Says what is wrong with a value in one short sentence: `events.0.url: Invalid input`. */
 export function describeIssues(error: z.ZodError): string {

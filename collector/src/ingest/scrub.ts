@@ -10,6 +10,55 @@ const ipv6 = (m: string) => {
   return ipaddr.IPv6.isValid(text) ? ip + m.slice(text.length) : m
 }
 
+/** A run of digits that may be grouped as phone numbers are: separators of up to three characters, parentheses around a group. */
+const PHONE_LIKE = /(?:\+|\(\+?)?\d(?:[ \u00a0.\-/()]{0,3}\d)+/g
+/** The fewest digits of a phone number without its country code (Denmark and Norway have eight). */
+const PHONE_MIN_DIGITS = 8
+/** Dates and spans of years, which have as many digits as a short phone number. */
+const DATE_LIKE = /^(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4}|\d{4}[-/]\d{4})$/
+const digitCount = (s: string) => {
+  let n = 0
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) n++
+  return n
+}
+
+/**
+ * Characters that show nothing or reorder what is shown: format characters (zero-width spaces and
+ * joiners, bidi embeddings, overrides and isolates, the byte-order mark, soft hyphens), line and
+ * paragraph separators and the Hangul fillers. They are removed; control characters become a space.
+ */
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/gu
+const CONTROL = /\p{Cc}+/gu
+
+/**
+ * Removes invisible and bidi control characters and turns control characters into a space.
+ * @example withoutInvisible('abc\u202edcba') // 'abcdcba'
+ */
+export const withoutInvisible = (text: string) => text.replace(INVISIBLE, '').replace(CONTROL, ' ')
+
+/** Percent-decoding stops after this many rounds: `%2540` is two, a deeper nesting is not a link a browser follows. */
+const MAX_DECODE_ROUNDS = 4
+
+/**
+ * Percent-decodes a text until it no longer changes (at most `MAX_DECODE_ROUNDS` times), so that an
+ * address encoded twice (`jan%2540example.nl`) is found; a malformed escape ends the decoding.
+ * @example decodeRepeatedly('jan%2540example.nl') // 'jan@example.nl'
+ */
+export function decodeRepeatedly(text: string): string {
+  let out = text
+  for (let round = 0; round < MAX_DECODE_ROUNDS && out.includes('%'); round++) {
+    let next: string
+    try {
+      next = decodeURIComponent(out)
+    } catch {
+      break
+    }
+    if (next === out) break
+    out = next
+  }
+  return out
+}
+
 /** Rules in the order they apply: the more specific shapes first, so a UUID is not read as numbers. */
 const RULES: [RegExp, string | ((match: string) => string)][] = [
   // An e-mail address, perhaps with a +tag.
@@ -25,15 +74,17 @@ const RULES: [RegExp, string | ((match: string) => string)][] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, id],
   // Random-looking strings: base64/base64url or hex runs that mix letters and digits.
   [/[A-Za-z0-9_-]{16,}/g, (m) => (looksRandom(m) ? token : m)],
-  // Card and phone numbers: nine digits or more, perhaps grouped by spaces, dots or dashes.
-  [/\+?\d(?:[ .-]?\d){8,}/g, number],
+  // Card and phone numbers in national and international notations: eight digits or more, grouped by
+  // spaces, dots, dashes, slashes or parentheses (`+1 (555) 123-4567`, `(020) 123 4567`, `06-12345678`);
+  // a date (`2026-12-07`, `07.12.2026`) or a span of years (`2024-2025`) stays.
+  [PHONE_LIKE, (m) => (digitCount(m) < PHONE_MIN_DIGITS || DATE_LIKE.test(m) ? m : number)],
   // Order numbers, account numbers, long ids: six digits or more.
   [/\d{6,}/g, number],
 ]
 
 /**
- * True when no rule below can match: shorter than the shortest token or JWT, no `@`, no `%` (an
- * escape may hide one), fewer than two colons (an IPv6 address has more), and fewer digits than the
+ * True when no rule below can match: shorter than the shortest token or JWT, printable ASCII only (no
+ * invisible character to remove), no `@`, no `%` (an escape may hide one), fewer than two colons (an IPv6 address has more), and fewer digits than the
  * shortest number rule needs, or than an IPv4 address has when there is a dot. Most path segments
  * are like this, and skip the patterns.
  */
@@ -44,7 +95,8 @@ function cannotMatch(text: string): boolean {
   let dots = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c === 64 /* @ */ || c === 37 /* % */) return false
+    // @ and %, and control, invisible or other characters outside printable ASCII.
+    if (c === 64 || c === 37 || c < 32 || c > 126) return false
     if (c === 58 /* : */ && ++colons >= 2) return false
     if (c === 46 /* . */) dots = true
     if (c >= 48 && c <= 57 && (++digits >= 6 || (dots && digits >= 4))) return false
@@ -71,22 +123,57 @@ function looksRandom(s: string): boolean {
     else if (/[a-z]/.test(a) && /[A-Z]/.test(b)) switches++
   }
   // Words and slugs change class rarely; 20 random base64 characters change class about a dozen times.
-  return digits >= 2 && switches >= 6 && switches / s.length >= 0.25
+  if (digits >= 2 && switches >= 6 && switches / s.length >= 0.25) return true
+  return classChanges(s) >= MIN_CLASS_CHANGES
+}
+
+/** Changes between lower case, upper case and digits that mark a run of base64 as random, whatever its dashes. */
+const MIN_CLASS_CHANGES = 8
+/** The share of neighbouring letters and digits that change class in random base64 (about 0.65) and in camelCase words (under 0.3) lies around this. */
+const RANDOM_CLASS_CHANGE_SHARE = 0.35
+
+/**
+ * Class changes (lower, upper, digit, either way) between neighbouring letters and digits once `-`
+ * and `_` are left out, when they are at least `RANDOM_CLASS_CHANGE_SHARE` of the neighbours; else 0.
+ * Catches base64url tokens that dashes cut into short pieces (`sk_live_-LveA18GBPogs_j7H_jl-RZG`).
+ */
+function classChanges(s: string): number {
+  const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
+  let previous = 0
+  let pairs = 0
+  let changes = 0
+  for (let i = 0; i < s.length; i++) {
+    const current = classOf(s.charCodeAt(i))
+    if (current === 0) continue
+    if (previous !== 0) {
+      pairs++
+      if (current !== previous) changes++
+    }
+    previous = current
+  }
+  return pairs > 0 && changes / pairs >= RANDOM_CLASS_CHANGE_SHARE ? changes : 0
 }
 
 /**
  * Replaces what may identify a person in a piece of text (a path segment or a query value) with a
  * placeholder: e-mail addresses `:email`, IP addresses `:ip`, UUIDs `:id`, JWTs and random-looking
- * tokens `:token`, card, phone and order numbers `:number`. Ordinary words, slugs, dates and short numbers stay.
+ * tokens `:token`, card, phone and order numbers `:number`; removes invisible and bidi control
+ * characters. Percent-escapes are decoded first, repeatedly, so an encoded address is found too;
+ * text in which nothing is found is returned as it came. Ordinary words, slugs, dates and short
+ * numbers stay.
  * @example scrubText('jan@example.nl') // ':email'
+ * @example scrubText('jan%2540example.nl') // ':email'
  */
 export function scrubText(text: string): string {
-  return cannotMatch(text) ? text : applyRules(text)
+  if (cannotMatch(text)) return text
+  const decoded = text.includes('%') ? decodeRepeatedly(text) : text
+  const scrubbed = applyRules(decoded)
+  return scrubbed === decoded ? text : scrubbed
 }
 
-/** Every rule in order, without the shortcut of `scrubText`. */
+/** Every rule in order, without the shortcut of `scrubText` and without decoding. */
 export function applyRules(text: string): string {
-  let out = text
+  let out = withoutInvisible(text)
   for (const [pattern, replacement] of RULES) {
     out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement)
   }
@@ -96,8 +183,9 @@ export function applyRules(text: string): string {
 const encodeSegment = (s: string) => encodeURI(s).replace(/[?#]/g, (c) => encodeURIComponent(c))
 
 /**
- * Scrubs every segment of a URL path (see `scrubText`), decoding percent-escapes first so that an
- * encoded address (`jan%40example.nl`) is found too. Segments without a match are left as they are.
+ * Scrubs every segment of a URL path (see `scrubText`, which decodes percent-escapes so that an
+ * encoded address, `jan%40example.nl` or `jan%2540example.nl`, is found too). Segments without a
+ * match are left as they are; the others are stored scrubbed and encoded again.
  * @example scrubPath('/unsubscribe/jan%40example.nl/3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c')
  * // '/unsubscribe/:email/:id'
  */
@@ -105,14 +193,8 @@ export function scrubPath(path: string): string {
   return path
     .split('/')
     .map((segment) => {
-      let decoded = segment
-      try {
-        decoded = decodeURIComponent(segment)
-      } catch {
-        // keep a malformed escape as it is
-      }
-      const scrubbed = scrubText(decoded)
-      return scrubbed === decoded ? segment : encodeSegment(scrubbed)
+      const scrubbed = scrubText(segment)
+      return scrubbed === segment ? segment : encodeSegment(scrubbed)
     })
     .join('/')
 }

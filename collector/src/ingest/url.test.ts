@@ -92,6 +92,17 @@ describe('cleanUrl', () => {
     expect(stored('https://app.example.com/#/users/jan@example.nl/orders/12345678', undefined, true)).toBe('app.example.com/#/users/:email/orders/:number')
   })
 
+  it('keeps the parameters of a hash route only when allowlisted, whether after ? or &', () => {
+    const token = 'ya29.a0AfH6SMBx3kQ7yZ2LmN8pQrStUvWxYz0123456789abcdef'
+    expect(stored(`https://app.example.com/#/callback&access_token=${token}&state=xyz`, undefined, true)).toBe('app.example.com/#/callback')
+    expect(stored('https://app.example.com/#/orders?email=jan@example.nl&utm_source=mail', undefined, true)).toBe('app.example.com/#/orders?utm_source=mail')
+    expect(stored('https://app.example.com/#!/search&q=shoes&phone=0612345678', ['q'], true)).toBe('app.example.com/#!/search?q=shoes')
+    // The query's own parameter wins over the route's.
+    expect(stored('https://app.example.com/?utm_source=news#/x?utm_source=other', undefined, true)).toBe('app.example.com/#/x?utm_source=news')
+    // Without hash routing the fragment goes, parameters and all.
+    expect(stored('https://app.example.com/#/callback&utm_source=mail')).toBe('app.example.com/')
+  })
+
   it('refuses what is not an http(s) URL', () => {
     expect(cleanUrl('mailto:jan@example.nl')).toBeUndefined()
     expect(cleanUrl('not a url')).toBeUndefined()

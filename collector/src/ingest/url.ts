@@ -22,6 +22,10 @@ export interface CleanOptions {
 }
 
 const DEFAULT_ALLOW: ReadonlySet<string> = new Set(DEFAULT_QUERY_ALLOWLIST)
+/** A kept query value is cut to this many UTF-16 units. */
+const MAX_PARAM_LENGTH = 200
+/** A fragment that is a hash route: `#/...` or `#!/...`. */
+const HASH_ROUTE = /^#!?\//
 
 /** The first `max` UTF-16 units of a text, one fewer when the cut would split a surrogate pair (an emoji). */
 export function clip(text: string, max: number): string {
@@ -33,7 +37,8 @@ export function clip(text: string, max: number): string {
 /**
  * Parses an http(s) URL and keeps only what Tellen may store: host, scrubbed path (e-mail addresses,
  * long numbers, UUIDs and tokens replaced by placeholders) and allowlisted query parameters, scrubbed
- * the same way; the fragment is dropped. Returns undefined when it is not an http(s) URL.
+ * the same way; the fragment is dropped, unless it is a hash route of a site that uses hash routing,
+ * whose allowlisted parameters are kept as the query's. Returns undefined when it is not an http(s) URL.
  * @example cleanUrl('https://example.com/reset/3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c?utm_source=x&email=a@b.c#top')
  * // { hostname: 'example.com', path: '/reset/:id', query: 'utm_source=x', ... }
  */
@@ -46,14 +51,21 @@ export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | un
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined
   const params = new Map<string, string>()
-  for (const [key, value] of u.searchParams) {
+  const keep = (key: string, value: string) => {
     const k = key.toLowerCase()
-    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(clip(value, 200)))
+    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(clip(value, MAX_PARAM_LENGTH)))
+  }
+  for (const [key, value] of u.searchParams) keep(key, value)
+  let path = u.pathname || '/'
+  if (options.hashRouting && HASH_ROUTE.test(u.hash)) {
+    // The route is part of the path; parameters after it (`#/route?a=1`, `#/callback&token=...`) are
+    // kept only when allowlisted, as query parameters are, and the query's own win.
+    const cut = u.hash.search(/[?&]/)
+    path += cut < 0 ? u.hash : u.hash.slice(0, cut)
+    if (cut >= 0) for (const [key, value] of new URLSearchParams(u.hash.slice(cut + 1))) keep(key, value)
   }
   const keys = [...params.keys()].sort()
   const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&')
-  let path = u.pathname || '/'
-  if (options.hashRouting && /^#!?\//.test(u.hash)) path += u.hash.split('?')[0]
   path = scrubPath(path)
   return { hostname: u.hostname.toLowerCase(), path, query, params }
 }

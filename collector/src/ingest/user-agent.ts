@@ -1,6 +1,8 @@
 import { isbot } from 'isbot'
 import { LRUCache } from 'lru-cache'
 import UAParser from 'ua-parser-js'
+import { clip } from './url.ts'
+import { scrubText } from './scrub.ts'
 
 /** What Tellen keeps of a user agent: names and major versions, never the string itself. */
 export interface Agent {
@@ -18,7 +20,11 @@ const MAX_UA = 512
 const cache = new LRUCache<string, Agent>({ max: 10_000 })
 const parser = new UAParser()
 
-const majorMinor = (v: string | undefined, parts: number) => (v ? v.split('.').slice(0, parts).join('.') : '')
+/** The longest browser or OS name, or version, that is stored. */
+const MAX_NAME_LENGTH = 40
+/** A name or version as stored: what the parser took from the header, scrubbed and cut, as any text a client sends. */
+const stored = (v: string | undefined) => (v ? clip(scrubText(v), MAX_NAME_LENGTH) : '')
+const majorMinor = (v: string | undefined, parts: number) => (v ? stored(v.split('.').slice(0, parts).join('.')) : '')
 
 function parse(ua: string): Agent {
   parser.setUA(ua)
@@ -26,12 +32,12 @@ function parse(ua: string): Agent {
   const os = r.os.name ?? ''
   return {
     bot: ua === '' || isbot(ua),
-    browser: r.browser.name ?? '',
+    browser: stored(r.browser.name),
     browserVersion: majorMinor(r.browser.version, 1),
-    os,
+    os: stored(os),
     // Windows and macOS report names like "10" or "10.15"; others their major version.
     osVersion: majorMinor(r.os.version, os === 'Mac OS' || os === 'macOS' ? 2 : 1),
-    device: r.device.type ?? 'desktop',
+    device: stored(r.device.type) || 'desktop',
   }
 }
 

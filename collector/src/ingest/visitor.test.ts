@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { SALT_BYTES } from '../privacy/policy.ts'
+import { SaltSealError, saltSealKey } from '../privacy/salt-seal.ts'
 import { createSaltStore, firstKeptDay, utcDay, visitorHash } from './visitor.ts'
 import { migratedDataDir } from '../../../test/helpers/migrated-data-dir.ts'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
+const key = saltSealKey('the collector secret of these tests, 32+ characters')
 
 describe('daily salts in ClickHouse', () => {
   let db: Db
@@ -36,8 +38,8 @@ describe('daily salts in ClickHouse', () => {
   it('gives two instances creating salts at the same moment the same salt, today and tomorrow', async () => {
     const start = Date.now()
     let now = start
-    const a = createSaltStore(db, { now: () => now })
-    const b = createSaltStore(db, { now: () => now })
+    const a = createSaltStore(db, { key, now: () => now })
+    const b = createSaltStore(db, { key, now: () => now })
     await Promise.all([a.refresh(), b.refresh()])
     now += 60_000
     // After one reload both see every salt created at that moment, and use the lowest.
@@ -56,16 +58,16 @@ describe('daily salts in ClickHouse', () => {
     expect(days[utcDay(start + DAY)]).toBeLessThanOrEqual(2)
   })
 
-  it('keeps yesterday’s salt loaded through today, for events sent after midnight, and creates none for it', async () => {
+  it('keeps yesterday’s salt loaded through today, for events sent after midnight', async () => {
     const start = Date.now() + 10 * DAY
     const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)
     let now = dayStart + 23 * HOUR
-    const store = createSaltStore(db, { now: () => now })
+    const store = createSaltStore(db, { key, now: () => now })
     await store.refresh()
     const yesterdays = store.saltFor(now)
     // A fresh store the day after the first one ran finds yesterday's salt in ClickHouse.
     now = dayStart + DAY + 60_000
-    const next = createSaltStore(db, { now: () => now })
+    const next = createSaltStore(db, { key, now: () => now })
     await Promise.all([store.refresh(), next.refresh()])
     for (const s of [store, next]) {
       expect(s.saltFor(dayStart + 23 * HOUR + 59 * 60_000).equals(yesterdays)).toBe(true)
@@ -74,11 +76,45 @@ describe('daily salts in ClickHouse', () => {
     now = dayStart + 2 * DAY + 60_000
     await store.refresh()
     expect(() => store.saltFor(dayStart + 23 * HOUR)).toThrow(/no salt loaded/)
-    // A day nobody ran on gets no salt after the fact.
-    const empty = createSaltStore(db, { now: () => dayStart + 20 * DAY })
-    await empty.refresh()
-    expect(() => empty.saltFor(dayStart + 19 * DAY)).toThrow(/no salt loaded/)
-    expect(Object.keys(await saltDays())).not.toContain(utcDay(dayStart + 19 * DAY))
+  })
+
+  it('gives a day that has no salt a new one of its own, shared through ClickHouse, never another day’s', async () => {
+    const dayStart = Date.parse(`${utcDay(Date.now() + 20 * DAY)}T00:00:00Z`)
+    const now = dayStart + 2 * HOUR
+    // Nobody ran yesterday: the store starts today.
+    const store = createSaltStore(db, { key, now: () => now })
+    await store.refresh()
+    const yesterday = store.saltFor(now - 3 * HOUR)
+    const today = store.saltFor(now)
+    const tomorrow = store.saltFor(now + DAY)
+    expect(yesterday.equals(today)).toBe(false)
+    expect(tomorrow.equals(today)).toBe(false)
+    expect(yesterday.equals(tomorrow)).toBe(false)
+    expect(Object.keys(await saltDays())).toContain(utcDay(now - 3 * HOUR))
+    // Another collector reads the same salt for yesterday.
+    const other = createSaltStore(db, { key, now: () => now })
+    await other.refresh()
+    expect(other.saltFor(now - 3 * HOUR).equals(yesterday)).toBe(true)
+    // A day the last refresh did not reach gets its own salt at once, and shares it.
+    const late = createSaltStore(db, { key, now: () => now + 2 * DAY })
+    const dayAfter = late.saltFor(now + 2 * DAY)
+    expect([yesterday, today, tomorrow].some((s) => s.equals(dayAfter))).toBe(false)
+    const end = Date.now() + 10_000
+    while (!Object.keys(await saltDays()).includes(utcDay(now + 2 * DAY)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+    expect(Object.keys(await saltDays())).toContain(utcDay(now + 2 * DAY))
+    // Days whose salt is past keeping get none after the fact.
+    expect(() => late.saltFor(now)).toThrow(/no salt loaded/)
+  })
+
+  it('refuses salts sealed with another key instead of replacing them', async () => {
+    const dayStart = Date.parse(`${utcDay(Date.now() + 60 * DAY)}T00:00:00Z`)
+    const first = createSaltStore(db, { key, now: () => dayStart + HOUR })
+    await first.refresh()
+    const before = await saltDays()
+    const other = createSaltStore(db, { key: saltSealKey('another collector secret of 32 characters'), now: () => dayStart + HOUR })
+    await expect(other.refresh()).rejects.toThrow(SaltSealError)
+    await expect(other.refresh()).rejects.toThrow(/TELLEN_SECRET/)
+    expect(await saltDays()).toEqual(before)
   })
 
   it('is not ready without the salt of the day, loads it by itself, and says so once each way', async () => {
@@ -86,7 +122,7 @@ describe('daily salts in ClickHouse', () => {
     let now = dayStart + HOUR
     const said: string[] = []
     const log = { warn: (_: unknown, msg: string) => said.push(msg), info: (_: unknown, msg: string) => said.push(msg) }
-    const store = createSaltStore(db, { now: () => now, log: log as never, retryMs: 300 })
+    const store = createSaltStore(db, { key, now: () => now, log: log as never, retryMs: 300 })
     await store.refresh()
     expect(store.ready(now)).toBe(true)
     // Two days on without a refresh: today's salt was never read.
@@ -104,7 +140,7 @@ describe('daily salts in ClickHouse', () => {
     const start = Date.now()
     const dayStart = Date.parse(`${utcDay(start)}T00:00:00Z`)
     let now = start
-    const store = createSaltStore(db, { now: () => now })
+    const store = createSaltStore(db, { key, now: () => now })
     await store.refresh()
     const hash = visitorHash(store.saltFor(now), 'example.com', '203.0.113.7', 'agent')
     expect(visitorHash(store.saltFor(now), 'example.com', '203.0.113.7', 'agent')).toBe(hash)
@@ -120,12 +156,12 @@ describe('daily salts in ClickHouse', () => {
     expect(Object.keys(days)).not.toContain(utcDay(start))
     expect(Object.keys(days)).toContain(utcDay(now))
     // Nothing anywhere can produce the old day's salt again: a fresh instance has none either.
-    const fresh = createSaltStore(db, { now: () => now })
+    const fresh = createSaltStore(db, { key, now: () => now })
     await fresh.refresh()
     expect(() => fresh.saltFor(start)).toThrow(/no salt loaded/)
-    const raw = await db.query({ query: 'SELECT salt FROM tellen.salts', format: 'JSONEachRow' })
-    for (const { salt } of await raw.json<{ salt: string }>()) {
-      expect(visitorHash(Buffer.from(salt, 'hex'), 'example.com', '203.0.113.7', 'agent')).not.toBe(hash)
+    const raw = await db.query({ query: 'SELECT sealed FROM tellen.salts', format: 'JSONEachRow' })
+    for (const { sealed } of await raw.json<{ sealed: string }>()) {
+      expect(visitorHash(Buffer.from(sealed, 'hex'), 'example.com', '203.0.113.7', 'agent')).not.toBe(hash)
     }
   })
 })

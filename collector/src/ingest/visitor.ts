@@ -2,6 +2,7 @@ import { hash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import type { Logger } from '../log.ts'
 import { SALT_BYTES, SALT_KEEP_HOURS_AFTER_DAY, VISITOR_HASH_BITS } from '../privacy/policy.ts'
+import { openSalt, sealSalt } from '../privacy/salt-seal.ts'
 
 /** The UTC day of a time, as `YYYY-MM-DD`. */
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
@@ -16,21 +17,24 @@ const DAY_MS = 86_400_000
 export const firstKeptDay = (now: number) => utcDay(now - SALT_KEEP_HOURS_AFTER_DAY * 3_600_000)
 
 /**
- * Daily salts shared by every collector through `tellen.salts`. The salt of a day is the lowest one
- * stored for it, so instances that create one at the same moment still agree once they reload;
- * tomorrow's salt is created a day ahead so that by midnight every instance has read it.
+ * Daily salts shared by every collector through `tellen.salts`, stored only sealed with the collector
+ * key (privacy/salt-seal.ts), so that a reader of ClickHouse cannot recompute visitor codes. The salt
+ * of a day is the one whose sealed form is lowest, so instances that create one at the same moment
+ * still agree once they reload; tomorrow's salt is created a day ahead so that by midnight every
+ * instance has read it. A day never borrows another day's salt: a day without one gets its own.
  */
 export interface SaltStore {
   /**
-   * The salt for the UTC day of `now` (an event's time: yesterday, today or tomorrow); throws if it
-   * is not loaded (never created, or already deleted).
+   * The salt for the UTC day of `now` (an event's time: yesterday, today or tomorrow). One of these
+   * days that has none loaded gets a new random salt, shared through ClickHouse as the others are;
+   * an older day throws.
    */
   saltFor(now: number): Buffer
   /**
    * Deletes salts whose day ended `SALT_KEEP_HOURS_AFTER_DAY` hours ago (beside the table's TTL, so
-   * that deletion does not wait for a merge), then loads, creating when missing, the salts of today
-   * and tomorrow, and loads yesterday's when it exists, for events sent after midnight from a page
-   * open before it (events may be up to a day old). Runs every minute.
+   * that deletion does not wait for a merge), then loads, creating when missing, the salts of
+   * yesterday, today and tomorrow (events may be up to a day old). Runs every minute. Throws
+   * `SaltSealError` when a stored salt was sealed with another TELLEN_SECRET: it never replaces it.
    */
   refresh(now?: number): Promise<void>
   /**
@@ -42,6 +46,8 @@ export interface SaltStore {
 }
 
 export interface SaltStoreOptions {
+  /** The key that seals and opens the salts (`saltSealKey(TELLEN_SECRET)`). */
+  key: Buffer
   /** The clock; tests move it forward. */
   now?: () => number
   /** Says once when events start to be refused for want of today's salt, and when they are taken again. */
@@ -50,18 +56,26 @@ export interface SaltStoreOptions {
   retryMs?: number
 }
 
-export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltStore {
+export function createSaltStore(db: Db, options: SaltStoreOptions): SaltStore {
   const clock = options.now ?? Date.now
+  const { key } = options
   const salts = new Map<string, Buffer>()
 
   async function lowest(days: string[]): Promise<Map<string, string>> {
     const rs = await db.query({
-      query: 'SELECT toString(day) AS d, min(salt) AS salt FROM tellen.salts WHERE day IN {days:Array(Date)} GROUP BY day',
+      query: 'SELECT toString(day) AS d, min(sealed) AS sealed FROM tellen.salts WHERE day IN {days:Array(Date)} GROUP BY day',
       query_params: { days },
       format: 'JSONEachRow',
     })
-    return new Map((await rs.json<{ d: string; salt: string }>()).map((r) => [r.d, r.salt]))
+    return new Map((await rs.json<{ d: string; sealed: string }>()).map((r) => [r.d, r.sealed]))
   }
+
+  const insertSalts = (made: [string, Buffer][]) =>
+    db.insert({
+      table: 'tellen.salts',
+      values: made.map(([day, salt]) => ({ day, sealed: sealSalt(key, day, salt) })),
+      format: 'JSONEachRow',
+    })
 
   async function deleteExpired(now: number): Promise<void> {
     const cutoff = firstKeptDay(now)
@@ -110,26 +124,32 @@ export function createSaltStore(db: Db, options: SaltStoreOptions = {}): SaltSto
     saltFor(now) {
       const day = Math.floor(now / DAY_MS)
       if (cached?.day === day) return cached.salt
-      const salt = salts.get(utcDay(now))
-      if (!salt) throw new Error(`no salt loaded for ${utcDay(now)}`)
+      const name = utcDay(now)
+      let salt = salts.get(name)
+      if (!salt) {
+        // Events are at most a day old: an older day is never given a salt after the fact.
+        if (name < utcDay(clock() - DAY_MS)) throw new Error(`no salt loaded for ${name}`)
+        // A day the last refresh did not reach (tomorrow, a few minutes early): its own new salt,
+        // shared at once; the next refresh settles on the lowest if another collector made one too.
+        salt = randomBytes(SALT_BYTES)
+        salts.set(name, salt)
+        insertSalts([[name, salt]]).catch((err: Error) => options.log?.error({ err: err.message, day: name }, 'a new salt could not be stored'))
+      }
       cached = { day, salt }
       return salt
     },
     async refresh(now = clock()) {
       await deleteExpired(now)
-      const yesterday = utcDay(now - DAY_MS)
-      const days = [utcDay(now), utcDay(now + DAY_MS)]
-      let found = await lowest([yesterday, ...days])
+      const days = [utcDay(now - DAY_MS), utcDay(now), utcDay(now + DAY_MS)]
+      let found = await lowest(days)
       const missing = days.filter((d) => !found.has(d))
       if (missing.length) {
-        await db.insert({
-          table: 'tellen.salts',
-          values: missing.map((day) => ({ day, salt: randomBytes(SALT_BYTES).toString('hex') })),
-          format: 'JSONEachRow',
-        })
-        found = await lowest([yesterday, ...days])
+        await insertSalts(missing.map((day) => [day, salts.get(day) ?? randomBytes(SALT_BYTES)]))
+        found = await lowest(days)
       }
-      for (const [day, salt] of found) salts.set(day, Buffer.from(salt, 'hex'))
+      // Opened before anything is replaced: a salt sealed with another key stops the refresh whole.
+      const opened = [...found].map(([day, sealed]) => [day, openSalt(key, day, sealed)] as const)
+      for (const [day, salt] of opened) salts.set(day, salt)
       for (const day of salts.keys()) if (!found.has(day)) salts.delete(day)
       cached = undefined
       if (refusing && salts.has(utcDay(clock()))) {

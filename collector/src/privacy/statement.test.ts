@@ -45,5 +45,12 @@ describe('privacyStatement', () => {
     expect(fs.readFileSync(`${SQL_DIR}/004_rejections.sql`, 'utf8')).toContain(`TTL day + INTERVAL ${REJECTIONS_RETENTION_DAYS} DAY`)
     // A salt row of day D expires at D + 1 day (the day's end) + SALT_KEEP_HOURS_AFTER_DAY.
     expect(fs.readFileSync(`${SQL_DIR}/003_salts.sql`, 'utf8')).toContain(`TTL day + INTERVAL ${1 + SALT_KEEP_HOURS_AFTER_DAY / 24} DAY`)
+    expect(fs.readFileSync(`${SQL_DIR}/090_sealed_salts.sql`, 'utf8')).toContain(`TTL day + INTERVAL ${1 + SALT_KEEP_HOURS_AFTER_DAY / 24} DAY`)
+  })
+
+  it.each(STATEMENT_LANGUAGES)('says what the collector key protects and what it does not (%s)', (lang) => {
+    const text = privacyStatement(loadConfig({}), lang)
+    expect(text).toMatch(/without that collector key cannot link a code|zonder die verzamelaarsleutel, kan een code niet/)
+    expect(text).toMatch(/both the collector key and the database within 48 hours|zowel de verzamelaarsleutel als de database heeft binnen 48 uur/)
   })
 })

@@ -17,8 +17,8 @@ export interface AnonymiseDeps {
 /**
  * The last step that sees the address: everything stored of it is derived here, and the address
  * itself goes no further. The visitor code is keyed with the salt of the event's own UTC day (an
- * event sent after midnight from a page open before it belongs to the visitor of its day); when
- * that day's salt is not loaded, with the salt of the day of receipt.
+ * event sent after midnight from a page open before it belongs to the visitor of its day), never
+ * with another day's.
  * @example
  * const a = anonymise({ ip, userAgent, now }, '203.0.113.0/24', 'example.com', { saltFor })
  * a.visitorOn(now) // '1234567890123456789'
@@ -35,13 +35,9 @@ export function anonymise(
     country,
     visitorOn(ts) {
       if (!address) return '0'
-      let salt: Buffer
-      try {
-        salt = deps.saltFor(ts)
-      } catch {
-        salt = deps.saltFor(req.now)
-      }
-      return visitorHash(salt, site, address, req.userAgent)
+      // Never another day's salt: that would link the visitor's days. Events are at most a day old,
+      // and the salt store makes a salt for any day from yesterday to tomorrow that has none.
+      return visitorHash(deps.saltFor(ts), site, address, req.userAgent)
     },
   }
 }
