@@ -4,6 +4,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
+import { clusterSettings } from './cluster.ts'
 
 export type Db = ClickHouseClient
 
@@ -42,6 +43,7 @@ export function openDb(options: DbOptions): Db {
       // The embedded engine keeps a query's settings for the next one: without this, an insert
       // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
       insert_deduplication_token: '',
+      ...clusterSettings(),
     },
   }
   if (options.url) {

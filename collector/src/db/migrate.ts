@@ -2,6 +2,8 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Db } from './client.ts'
+import { clusterForm } from './cluster.ts'
+import { LEASES_TABLE, withLease } from './lease.ts'
 
 /** The folder of numbered migrations shipped with Tellen. */
 export const SQL_DIR = fileURLToPath(new URL('../../../sql/', import.meta.url))
@@ -41,15 +43,26 @@ export async function readMigrations(dir: string = SQL_DIR): Promise<Migration[]
  * const applied = await migrate(db)
  */
 export async function migrate(db: Db, dir: string = SQL_DIR): Promise<string[]> {
-  await db.command({ query: 'CREATE DATABASE IF NOT EXISTS tellen ENGINE = Atomic' })
-  await db.command({
-    query: `CREATE TABLE IF NOT EXISTS tellen.migrations
+  const [database, ...bookkeeping] = clusterForm([{ name: 'bookkeeping', statements: BOOKKEEPING }])[0]!.statements
+  await db.command({ query: database! })
+  for (const query of bookkeeping) await db.command({ query })
+  // Collectors starting at the same moment on one server apply the migrations once, one after the other.
+  return withLease(db, 'migrations', () => applyPending(db, dir))
+}
+
+/** The database and the tables the migrator itself needs, before any migration. */
+const BOOKKEEPING = [
+  'CREATE DATABASE IF NOT EXISTS tellen ENGINE = Atomic',
+  `CREATE TABLE IF NOT EXISTS tellen.migrations
       (name String, applied DateTime64(3, 'UTC') DEFAULT now64(3))
       ENGINE = ReplacingMergeTree ORDER BY name`,
-  })
+  LEASES_TABLE,
+]
+
+async function applyPending(db: Db, dir: string): Promise<string[]> {
   const done = new Set(await appliedMigrations(db))
   const applied: string[] = []
-  for (const m of await readMigrations(dir)) {
+  for (const m of clusterForm(await readMigrations(dir))) {
     if (done.has(m.name)) continue
     for (const statement of m.statements) await db.command({ query: statement })
     await db.insert({ table: 'tellen.migrations', values: [{ name: m.name }], format: 'JSONEachRow' })
