@@ -85,6 +85,7 @@ const envSchema = z.object({
     .optional()
     .refine((f) => !f || readableFile(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
+  TELLEN_REFRESH_INTERVAL_MS: int(100, 3_600_000, 60_000),
   TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -125,6 +126,8 @@ export interface Config {
   referrerSpamFile: string | undefined
   /** How often recent events are cut into visits. */
   visitsIntervalMs: number
+  /** How often sites and salts are read again from ClickHouse, where other collectors may have changed them. */
+  refreshIntervalMs: number
   /** The least visitors an exported row may describe (k); no export may ask for less. */
   exportMinVisitors: number
   logLevel: string
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.TELLEN_REQUEST_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
+    refreshIntervalMs: e.TELLEN_REFRESH_INTERVAL_MS,
     exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,

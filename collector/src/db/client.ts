@@ -71,6 +71,9 @@ export function openDb(options: DbOptions): Db {
 /** Clients on the embedded engine, with the directory their inserts pass through. */
 const embedded = new WeakMap<Db, { inserts: string }>()
 
+/** True for a client on the embedded engine, which one process owns: nothing to share with other collectors. */
+export const isEmbedded = (db: Db) => embedded.has(db)
+
 /** A ClickHouse string literal. */
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 /** A `SETTINGS` clause; names must be identifiers, values are numbers or strings. */

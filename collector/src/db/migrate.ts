@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Db } from './client.ts'
+import { isEmbedded, type Db } from './client.ts'
 import { clusterForm } from './cluster.ts'
 import { LEASES_TABLE, withLease } from './lease.ts'
 
@@ -47,7 +47,7 @@ export async function migrate(db: Db, dir: string = SQL_DIR): Promise<string[]> 
   await db.command({ query: database! })
   for (const query of bookkeeping) await db.command({ query })
   // Collectors starting at the same moment on one server apply the migrations once, one after the other.
-  return withLease(db, 'migrations', () => applyPending(db, dir))
+  return isEmbedded(db) ? applyPending(db, dir) : withLease(db, 'migrations', () => applyPending(db, dir))
 }
 
 /** The database and the tables the migrator itself needs, before any migration. */
