@@ -19,6 +19,8 @@ const SITES = [
   { domain: 'tokyo.server.test', tz: 'Asia/Tokyo' },
 ]
 const PEOPLE = 8
+/** Migrating an empty server over HTTP takes a while on a loaded machine. */
+const START_TIMEOUT_MS = 180_000
 const FILTERS: Filters[] = [{}, { page: '/pricing' }, { source: 'Google' }, { country: 'NL' }, { event: 'signup' }, { entry_page: '/' }, { exit_page: '/pricing' }, { device: 'mobile' }]
 const BREAKDOWNS = ['page', 'entry_page', 'exit_page', 'source', 'country', 'browser', 'event'] as const
 const SERIES = ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration'] as const
@@ -84,8 +86,8 @@ beforeAll(async () => {
     db = createClient({ url })
   }
   // Two collectors starting at the same moment on an empty server.
-  collectors = await Promise.all([startCollector(env()), startCollector(env())])
-}, 180_000)
+  collectors = await Promise.all([startCollector(env(), tempDataDir(), [], START_TIMEOUT_MS), startCollector(env(), tempDataDir(), [], START_TIMEOUT_MS)])
+}, 2 * START_TIMEOUT_MS)
 
 afterAll(async () => {
   await Promise.all(collectors.map((c) => c.stop()))
@@ -139,7 +141,7 @@ describe('the ClickHouse HTTP interface the collector is tested against', () => 
   })
 })
 
-describe('two collectors on one ClickHouse server', () => {
+describe('two collectors on one ClickHouse server', { timeout: 300_000 }, () => {
   it('apply the migrations once when they start at the same moment', async () => {
     const shipped = (await readMigrations()).map((m) => m.name)
     const appliedBy = collectors.map((c) => {
@@ -273,11 +275,11 @@ describe('two collectors on one ClickHouse server', () => {
     const site = SITES[0]!.domain
     const dataDir = tempDataDir()
     // Batches wait in the spool for a minute: the kill comes before any insert.
-    const slow = await startCollector(env({ TELLEN_FLUSH_INTERVAL_MS: '60000', TELLEN_EVENTS_RETENTION_DAYS: '12' }), dataDir)
+    const slow = await startCollector(env({ TELLEN_FLUSH_INTERVAL_MS: '60000', TELLEN_EVENTS_RETENTION_DAYS: '12' }), dataDir, [], START_TIMEOUT_MS)
     const batch = { v: 1, site, events: Array.from({ length: 25 }, (_, i) => ({ type: 'pageview', url: `https://${site}/killed/${i}`, ts: Date.now() })) }
     expect((await postEvents(slow.url, batch, { 'x-forwarded-for': '145.14.1.20' })).status).toBe(202)
     expect(await slow.stop('SIGKILL')).toBeNull()
-    const again = await startCollector(env({ TELLEN_EVENTS_RETENTION_DAYS: '12' }), dataDir)
+    const again = await startCollector(env({ TELLEN_EVENTS_RETENTION_DAYS: '12' }), dataDir, [], START_TIMEOUT_MS)
     try {
       const stored = async () => (await rowsOfServer<{ n: number }>("SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {site:String} AND path LIKE '/killed/%'", { site }))[0]!.n
       await until('the replayed spool', async () => (await stored()) === 25)
@@ -288,5 +290,5 @@ describe('two collectors on one ClickHouse server', () => {
     } finally {
       await again.stop()
     }
-  })
+  }, 3 * START_TIMEOUT_MS)
 })

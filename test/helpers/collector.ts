@@ -32,7 +32,7 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
  * await fetch(`${c.url}/api/event`, { method: 'POST', body })
  * await c.stop()
  */
-export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir(), nodeArgs: readonly string[] = []): Promise<Collector> {
+export async function startCollector(env: Record<string, string> = {}, dataDir = tempDataDir(), nodeArgs: readonly string[] = [], startTimeoutMs = 60_000): Promise<Collector> {
   const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
     cwd: ROOT,
@@ -56,8 +56,8 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
     const timer = setTimeout(() => {
       // Never leave a collector behind that the caller cannot stop.
       child.kill('SIGKILL')
-      reject(new Error(`collector did not say it listens within 60 s (LOG_LEVEL must be info or lower):\n${out}`))
-    }, 60_000)
+      reject(new Error(`collector did not say it listens within ${startTimeoutMs / 1000} s (LOG_LEVEL must be info or lower):\n${out}`))
+    }, startTimeoutMs)
     const check = () => {
       const m = /"port":(\d+).*tellen is listening/.exec(out)
       if (m) {
