@@ -86,6 +86,7 @@ const envSchema = z.object({
     .optional()
     .refine((f) => !f || readableFile(f), 'is not a readable file'),
   TELLEN_VISITS_INTERVAL_MS: int(100, 3_600_000, 60_000),
+  TELLEN_REFRESH_INTERVAL_MS: int(100, 3_600_000, 60_000),
   TELLEN_EXPORT_MIN_VISITORS: int(2, 1_000_000, 10),
   TELLEN_EXPORT_EPSILON_BUDGET: z.string().trim().regex(/^\d{1,3}(\.\d{1,3})?$/, 'must be a number with at most three decimals, such as 4 or 2.5').transform((v) => Math.round(Number(v) * 1000)).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -129,6 +130,8 @@ export interface Config {
   referrerSpamFile: string | undefined
   /** How often recent events are cut into visits. */
   visitsIntervalMs: number
+  /** How often sites and salts are read again from ClickHouse, where other collectors may have changed them. */
+  refreshIntervalMs: number
   /** The least visitors an exported row may describe (k); no export may ask for less. */
   exportMinVisitors: number
   /** The epsilon every day of a site may spend on partner datasets together, in thousandths. */
@@ -193,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.TELLEN_REQUEST_TIMEOUT_MS,
     referrerSpamFile: e.TELLEN_REFERRER_SPAM_FILE || undefined,
     visitsIntervalMs: e.TELLEN_VISITS_INTERVAL_MS,
+    refreshIntervalMs: e.TELLEN_REFRESH_INTERVAL_MS,
     exportMinVisitors: e.TELLEN_EXPORT_MIN_VISITORS,
     exportEpsilonBudgetMilli: e.TELLEN_EXPORT_EPSILON_BUDGET,
     logLevel: e.LOG_LEVEL,

@@ -109,7 +109,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
 
   const refresher = setInterval(() => {
     Promise.all([salts.refresh(), sites.refresh()]).catch((err: Error) => log.error({ err: err.message }, 'refresh failed'))
-  }, 60_000)
+  }, config.refreshIntervalMs)
   refresher.unref()
 
   const app = createApp(services)

@@ -39,7 +39,7 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
  * await fetch(`${c.url}/api/event`, { method: 'POST', body })
  * await c.stop()
  */
-export async function startCollector(env: Record<string, string> = {}, dataDir = migratedDataDir(), nodeArgs: readonly string[] = []): Promise<Collector> {
+export async function startCollector(env: Record<string, string> = {}, dataDir = migratedDataDir(), nodeArgs: readonly string[] = [], startTimeoutMs = START_DEADLINE_MS): Promise<Collector> {
   const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
     cwd: ROOT,
@@ -64,8 +64,8 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
     const timer = setTimeout(() => {
       // Never leave a collector behind that the caller cannot stop.
       child.kill('SIGKILL')
-      reject(new Error(`collector did not say it listens within ${START_DEADLINE_MS / 1000} s (LOG_LEVEL must be info or lower):\n${out}`))
-    }, START_DEADLINE_MS)
+      reject(new Error(`collector did not say it listens within ${startTimeoutMs / 1000} s (LOG_LEVEL must be info or lower):\n${out}`))
+    }, startTimeoutMs)
     const check = () => {
       const m = /"port":(\d+).*tellen is listening/.exec(out)
       if (m) {

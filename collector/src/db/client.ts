@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { createRequire } from 'node:module'
+import { clusterSettings } from './cluster.ts'
 
 export type Db = ClickHouseClient
 
@@ -13,6 +14,18 @@ export interface DbOptions {
   username?: string | undefined
   password?: string | undefined
   dataDir: string
+}
+
+/**
+ * The embedded engine, loaded only when it is used: an image for a ClickHouse server leaves its
+ * native library (over 500 MB) out.
+ */
+function embeddedEngine(): typeof import('chdb/connection') {
+  try {
+    return createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection')
+  } catch (err) {
+    throw new Error(`the embedded ClickHouse engine (chdb) is not installed here: set CLICKHOUSE_URL to a ClickHouse server (${(err as Error).message.split('\n')[0]})`)
+  }
 }
 
 /** Settings every insert needs: the pipeline writes times as ISO 8601 with a `Z`. */
@@ -42,6 +55,7 @@ export function openDb(options: DbOptions): Db {
       // The embedded engine keeps a query's settings for the next one: without this, an insert
       // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
       insert_deduplication_token: '',
+      ...clusterSettings(),
     },
   }
   if (options.url) {
@@ -55,7 +69,7 @@ export function openDb(options: DbOptions): Db {
   const dir = path.join(options.dataDir, 'clickhouse')
   fs.mkdirSync(dir, { recursive: true })
   // chdb implements the client's Connection interface; its types come from an older copy of it.
-  const chdb = createChdbConnection({ path: dir })
+  const chdb = embeddedEngine().createChdbConnection({ path: dir })
   // Files of inserts under way when an earlier process stopped: copies of spooled batches, no longer needed.
   const inserts = path.resolve(options.dataDir, 'inserts')
   fs.rmSync(inserts, { recursive: true, force: true })
@@ -68,6 +82,9 @@ export function openDb(options: DbOptions): Db {
 
 /** Clients on the embedded engine, with the directory their inserts pass through. */
 const embedded = new WeakMap<Db, { inserts: string }>()
+
+/** True for a client on the embedded engine, which one process owns: nothing to share with other collectors. */
+export const isEmbedded = (db: Db) => embedded.has(db)
 
 /** A ClickHouse string literal. */
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`

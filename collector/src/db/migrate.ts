@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Db } from './client.ts'
+import { isEmbedded, type Db } from './client.ts'
+import { clusterForm } from './cluster.ts'
+import { LEASES_TABLE, withLease } from './lease.ts'
 
 /** The folder of numbered migrations shipped with Tellen. */
 export const SQL_DIR = fileURLToPath(new URL('../../../sql/', import.meta.url))
@@ -60,11 +62,16 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS tellen.migrations
       (name String, applied DateTime64(3, 'UTC') DEFAULT now64(3), checksum String DEFAULT '')
       ENGINE = ReplacingMergeTree ORDER BY name`
 
-/** Creates the `tellen` database and its table of applied migrations (adding `checksum` to an older one). */
+/** Creates the `tellen` database, its table of applied migrations (adding `checksum` to an older one) and the leases table. */
 export async function prepareMigrationsTable(db: Db): Promise<void> {
-  await db.command({ query: 'CREATE DATABASE IF NOT EXISTS tellen ENGINE = Atomic' })
-  await db.command({ query: MIGRATIONS_TABLE })
-  await db.command({ query: `ALTER TABLE tellen.migrations ADD COLUMN IF NOT EXISTS checksum String DEFAULT ''` })
+  const bookkeeping = [
+    'CREATE DATABASE IF NOT EXISTS tellen ENGINE = Atomic',
+    MIGRATIONS_TABLE,
+    `ALTER TABLE tellen.migrations ADD COLUMN IF NOT EXISTS checksum String DEFAULT ''`,
+    LEASES_TABLE,
+  ]
+  const [rendered] = clusterForm([{ name: 'bookkeeping', statements: bookkeeping, checksum: '' }])
+  for (const query of rendered!.statements) await db.command({ query })
 }
 
 /** Records migrations as applied with the checksum of their text. */
@@ -100,11 +107,17 @@ async function checkApplied(db: Db, shipped: readonly Migration[], recorded: Map
  */
 export async function migrate(db: Db, dir: string = SQL_DIR): Promise<string[]> {
   await prepareMigrationsTable(db)
+  // Collectors starting at the same moment on one server apply the migrations once, one after the other.
+  return isEmbedded(db) ? applyPending(db, dir) : withLease(db, 'migrations', () => applyPending(db, dir))
+}
+
+async function applyPending(db: Db, dir: string): Promise<string[]> {
   const shipped = await readMigrations(dir)
   const recorded = await recordedChecksums(db)
   await checkApplied(db, shipped, recorded)
   const applied: string[] = []
-  for (const m of shipped) {
+  // The cluster form is rendered from every migration in order: later ones refer to earlier tables.
+  for (const m of clusterForm(shipped)) {
     if (recorded.has(m.name)) continue
     for (const statement of m.statements) await db.command({ query: statement })
     await recordMigrations(db, [m])

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { Db } from '../db/client.ts'
+import { isEmbedded, type Db } from '../db/client.ts'
+import { createLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
@@ -264,16 +265,28 @@ export interface VisitsJob {
   stop(): Promise<void>
 }
 
+/** How many intervals of the visits job a collector holds its lease without a pass: then another takes over. */
+const VISITS_LEASE_INTERVALS = 5
+/** The shortest lease of the visits job, so a slow pass on a loaded server does not lose it. */
+const VISITS_LEASE_MIN_MS = 30_000
+
 /**
- * Runs the visits job every `intervalMs` in this collector. Several collectors may run it at once:
- * passes are idempotent, so they only repeat work.
+ * Runs the visits job every `intervalMs` in this collector, while it holds the `visits` lease in
+ * ClickHouse: of several collectors on one server, one runs the passes. One that takes the lease
+ * over starts with a pass over every day still in `tellen.visit_events`.
  */
 export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): VisitsJob {
   let since = 0
   let running: Promise<void> = Promise.resolve()
+  // The embedded engine's data directory belongs to one process: no other collector runs the job.
+  const lease = isEmbedded(db) ? undefined : createLease(db, 'visits', Math.max(VISITS_LEASE_MIN_MS, intervalMs * VISITS_LEASE_INTERVALS))
   const pass = () => {
     running = running.then(async () => {
       try {
+        if (lease && !(await lease.acquire())) {
+          since = 0
+          return
+        }
         since = await runVisitsJob(db, since)
       } catch (err) {
         log.error({ err: (err as Error).message }, 'visits job failed')
@@ -289,6 +302,7 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
     async stop() {
       clearInterval(timer)
       await running
+      await lease?.release().catch(() => undefined)
     },
   }
 }
