@@ -118,6 +118,84 @@ CREATE MATERIALIZED VIEW tellen.events_store_mv TO tellen.events
 AS SELECT * EXCEPT ip_prefix
 FROM tellen.events_in;
 
+CREATE TABLE tellen.export_datasets
+(
+    `id` String,
+    `site` String,
+    `name` String,
+    `dimensions` Array(String),
+    `metrics` Array(String),
+    `period` LowCardinality(String),
+    `epsilon_milli` UInt32,
+    `created` DateTime64(3, 'UTC'),
+    `removed` Nullable(DateTime64(3, 'UTC')),
+    `updated` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(updated)
+ORDER BY (site, id)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE tellen.export_downloads
+(
+    `at` DateTime64(3, 'UTC') DEFAULT now64(3),
+    `token_id` String,
+    `site` String,
+    `dataset` String,
+    `from_day` Date,
+    `to_day` Date,
+    `rows` UInt32
+)
+ENGINE = MergeTree
+ORDER BY (site, at)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE tellen.export_releases
+(
+    `site` String,
+    `dataset_id` String,
+    `period` Date,
+    `release_id` String,
+    `computed` DateTime64(6, 'UTC') DEFAULT now64(6),
+    `is_seal` UInt8,
+    `groups` Array(String),
+    `visitors` UInt64,
+    `pageviews` UInt64,
+    `withheld` UInt32
+)
+ENGINE = MergeTree
+ORDER BY (site, dataset_id, period, release_id, is_seal, groups)
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192;
+
+CREATE TABLE tellen.goals
+(
+    `id` String,
+    `site` String,
+    `name` String,
+    `page` String,
+    `event` String,
+    `prop_key` String,
+    `prop_value` String,
+    `created` DateTime64(3, 'UTC'),
+    `deleted` UInt8 DEFAULT 0,
+    `updated` DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(updated)
+ORDER BY (site, id)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE tellen.leases
+(
+    `name` String,
+    `holder` String,
+    `claimed` DateTime64(3, 'UTC'),
+    `expires` DateTime64(3, 'UTC'),
+    `version` UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (name, claimed, holder)
+TTL toDateTime(expires) + toIntervalDay(1)
+SETTINGS index_granularity = 8192;
+
 CREATE TABLE tellen.migrations
 (
     `name` String,
@@ -1386,11 +1464,11 @@ SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192;
 CREATE TABLE tellen.salts
 (
     `day` Date,
-    `salt` String,
+    `sealed` String,
     `created` DateTime DEFAULT now()
 )
 ENGINE = MergeTree
-ORDER BY (day, salt)
+ORDER BY (day, sealed)
 TTL day + toIntervalDay(3)
 SETTINGS index_granularity = 8192;
 
@@ -1414,7 +1492,10 @@ CREATE TABLE tellen.tokens
     `site` String,
     `created` DateTime64(3, 'UTC'),
     `revoked` Nullable(DateTime64(3, 'UTC')),
-    `updated` DateTime64(3, 'UTC') DEFAULT now64(3)
+    `updated` DateTime64(3, 'UTC') DEFAULT now64(3),
+    `datasets` Array(String) DEFAULT [],
+    `expires` Nullable(DateTime64(3, 'UTC')),
+    `purpose` LowCardinality(String) DEFAULT ''
 )
 ENGINE = ReplacingMergeTree(updated)
 ORDER BY id
@@ -1569,4 +1650,11 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('060_visit_detail_rollups', 'af9cf2395af105279f3e528d3150102054614caf73feb41899622ccabbb4a3a4'),
 ('061_plain_input_columns', '6acf7a5b8f49fb63abb708d6fb8b62e519fc0d38e99447199dfe240a9fa1796e'),
 ('070_events_without_prefix', '29ea3c4dedc51cb53d1b0eb6392a38579142a2232a19fe957bf52806fc541cdb'),
-('080_visit_pageviews', '3ef75554004acbbf62feecc2905fe247f709f838ca1ee1196ddf418b0858eefb');
+('080_visit_pageviews', '3ef75554004acbbf62feecc2905fe247f709f838ca1ee1196ddf418b0858eefb'),
+('090_sealed_salts', 'a12c3d2dda3139189998e9d492e1d7295e83e45433b9e334d89b298361210483'),
+('100_export_datasets', '61217f15c39eff7f3d4a7dbfe0e1bfb368d5075abaad08f6318580fc523133c4'),
+('101_export_releases', 'e1b54338c36ac429d751194145aac92faa37eadff09b57d7dee0e5eb8a06eb80'),
+('102_export_downloads', '0dd0d81ccb715f2ca705ed4626733d09e42d9f9a829fa97a5626f86550f19c31'),
+('103_token_datasets', '655d5d435bf86afead623f816d44726370d92d45829870b5357280d4f812499e'),
+('110_goals', '24fef9e06eb8e60008f9c3baa6c09373486d0688ce69a77cd60e0bb79eec0076'),
+('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3');
