@@ -34,7 +34,7 @@ export const GROUPS: Group[] = [
 ]
 
 /** A row of a breakdown, with the conversions of the chosen goal when one is chosen. */
-type BreakdownRow = ApiRow & GoalColumns
+type BreakdownRow = ApiRow & Partial<GoalColumns>
 
 const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => string }[] = [
   { key: 'visitors', label: 'Visitors', format: formatCount },

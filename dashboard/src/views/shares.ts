@@ -2,7 +2,7 @@ import { admin, ApiError } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
 import { todayIn } from '../period.ts'
-import type { Share, SharesList } from '../types.ts'
+import type { CreatedShare, SharesList } from '../types.ts'
 import type { View } from '../view.ts'
 
 const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' })
@@ -25,9 +25,9 @@ export function createShares() {
       const body: Record<string, string> = { site: v.site.domain }
       if (expires.value) body.expires_at = `${expires.value}T23:59:59Z`
       created.textContent = 'Creating…'
-      admin<Share>('shares', 'POST', body).then(
+      admin<CreatedShare>('shares', 'POST', body).then(
         (share) => {
-          const url = new URL(share.url ?? '', location.origin).toString()
+          const url = new URL(share.url, location.origin).toString()
           const field = h('input', { id: 'share-url', class: 'share-url', readonly: true, value: url, spellcheck: 'false' })
           const copy = h('button', {
             type: 'button',
