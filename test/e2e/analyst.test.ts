@@ -169,7 +169,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     const row = page.locator('.goals-table tbody tr', { hasText: 'Signed up' })
     await poll(() => row.locator('td').first().textContent()).toBe('1')
     expect(await row.locator('[data-column="conversion_rate"]').textContent()).toBe('33%')
-    await row.getByRole('button', { name: /Signed up/ }).click()
+    await row.getByRole('button', { name: /^Signed up/ }).click()
     await poll(() => new URL(page.url()).searchParams.get('goal')).not.toBeNull()
     await poll(() => page.locator('table.rows[data-dimension="page"] thead').textContent()).toMatch(/Conv\. rate/)
     await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
@@ -178,10 +178,28 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
+  it('keeps the text of panels that are loading as readable as when they are loaded', async () => {
+    const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
+    // Answers are held back until axe has looked at the panels waiting for them.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(/\/api\/stats\/[^/]+\//, async (route) => {
+      await held
+      await route.continue()
+    })
+    await signIn(page)
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBeGreaterThan(5)
+    expect(await axe(page)).toEqual([])
+    release()
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('keeps the funnel builder\'s steps in the URL, from two up to eight, and shows them again after a reload', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
-    expect(await page.locator('.steps input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(['/', '/pricing'])
+    await poll(() => page.locator('.steps input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(['/', '/pricing'])
     // Two steps cannot be removed; eight cannot be added to.
     expect(await page.locator('.steps .remove-step:visible').count()).toBe(0)
     for (let n = 3; n <= 8; n++) await page.getByRole('button', { name: 'Add a step' }).click()
