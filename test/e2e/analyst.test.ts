@@ -251,6 +251,11 @@ describe('the start page and the analyst views in Chromium against the real coll
     const previous = page.locator('.journeys .journey-side').first()
     await poll(() => previous.locator('li[data-value="/"] .num').textContent()).toBe('2')
     expect(await page.locator('#journey-page').inputValue()).toBe('/pricing')
+    expect(await page.locator('.journeys .source').isHidden()).toBe(true)
+    // Over more days than the events are kept, the panel says which days its answer covers.
+    await page.goto(`${c.url}/dashboard?site=${SITE}&period=90d&journey=%2Fpricing`)
+    await poll(() => page.locator('.journeys .source').textContent()).toMatch(/^Covers .+ only: this panel reads the detailed events, which are kept for fewer days than asked\.$/)
+    await poll(() => previous.locator('li[data-value="/"] .num').textContent()).toBe('2')
     expect(problems).toEqual([])
     await page.context().close()
   })
