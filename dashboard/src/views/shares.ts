@@ -59,10 +59,11 @@ export function createShares() {
       if (!mine.length) return replace(listed, empty('No shared links for this site.'))
       replace(listed, h('table', { class: 'data' },
         h('caption', { class: 'sr-only' }, 'Shared links of this site'),
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Link'), h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Link'), h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
         h('tbody', null, mine.map((s) => h('tr', { 'data-share': s.id },
           h('th', { scope: 'row' }, h('code', null, s.id)),
-          h('td', null, s.expires_at ? dateTime.format(new Date(s.expires_at)) : 'Never'),
+          h('td', null, dateTime.format(new Date(s.created_at))),
+          h('td', null, s.expires_at ? `${dateTime.format(new Date(s.expires_at))}${s.expired ? ' (expired)' : ''}` : 'Never'),
           h('td', null, h('button', {
             type: 'button', class: 'link', 'aria-label': `Revoke the shared link ${s.id}`,
             onclick: () => admin(`shares/${encodeURIComponent(s.id)}`, 'DELETE').then(() => list(v), (err: unknown) => replace(created, h('span', { class: 'error' }, `Not revoked: ${errorText(err)}`))),
