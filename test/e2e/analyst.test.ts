@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 /** Visited before the test: three visitors see the home page, two go on to /pricing, one signs up. */
 const SITE = 'example.com'
@@ -15,7 +16,6 @@ const VISITORS = [
 ] as const
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 })
 
@@ -26,7 +26,7 @@ describe('the start page and the analyst views in Chromium against the real coll
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: `${SITE},${QUIET}`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
-    const launched = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    const launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
     const start = Date.now() - 120_000
     for (const [i, v] of VISITORS.entries()) {
       const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
