@@ -1,14 +1,23 @@
 import { ApiError, downloadCsv } from './api.ts'
 import { h, replace, uid } from './dom.ts'
 import { addDays, describeRange, type Range } from './period.ts'
-import type { AnswerSource } from './types.ts'
+import type { AnswerSource, EventSpan } from './types.ts'
+
+/** What a panel reads of an answer to say which days it covers. */
+export interface Answer {
+  source?: AnswerSource | string
+  /** Funnels and journeys: the days of the range the detailed events answered for (null: none). */
+  span?: EventSpan | null
+  /** A breakdown with a goal: where its conversions were read. */
+  conversions_source?: AnswerSource
+}
 
 /** A titled section that loads one answer of the API and shows it, its source, or its error. */
 export interface Panel {
   el: HTMLElement
   body: HTMLElement
   /** Loads and renders unless `key` is what is shown already; stale answers are dropped. */
-  load<T extends { source?: AnswerSource | string }>(key: string, fetch: () => Promise<T>, render: (data: T) => void): void
+  load<T extends Answer>(key: string, fetch: () => Promise<T>, render: (data: T) => void): void
   /** What the panel's "CSV" button downloads (the same question with `format=csv`); undefined hides it. */
   setDownload(download: Download | undefined): void
 }
@@ -32,11 +41,23 @@ export function setCoverage(range: Range, eventsRetentionDays: number | undefine
   coverage = { range, eventsFrom: eventsRetentionDays === undefined ? undefined : addDays(today, 1 - Math.max(0, eventsRetentionDays)) }
 }
 
-/** The note of a panel answered from the events over a range that starts before the events kept. */
-function shortfall(source: string | undefined): string | undefined {
-  if (source !== 'events' || !coverage?.eventsFrom || coverage.range.from >= coverage.eventsFrom) return undefined
-  const kept = { from: coverage.eventsFrom > coverage.range.to ? coverage.range.to : coverage.eventsFrom, to: coverage.range.to }
-  return `Covers ${describeRange(kept)} only: with these filters this panel reads the detailed events, which are kept for fewer days than asked.`
+/**
+ * The note of a panel read from the events over a range that starts before the events kept: the days
+ * the answer says it covers (funnels, journeys), or those the retention leaves (filtered panels, the
+ * conversions of a goal).
+ */
+function shortfall(data: Answer): string | undefined {
+  if (!coverage) return undefined
+  const { range } = coverage
+  if (data.span !== undefined) {
+    if (data.span === null) return `Counts nothing for ${describeRange(range)}: this panel reads the detailed events, and none of these days are kept any more.`
+    return data.span.from > range.from ? `Covers ${describeRange(data.span)} only: this panel reads the detailed events, which are kept for fewer days than asked.` : undefined
+  }
+  if (!coverage.eventsFrom || range.from >= coverage.eventsFrom) return undefined
+  const kept = describeRange({ from: coverage.eventsFrom > range.to ? range.to : coverage.eventsFrom, to: range.to })
+  if (data.source === 'events') return `Covers ${kept} only: with these filters this panel reads the detailed events, which are kept for fewer days than asked.`
+  if (data.conversions_source === 'events') return `Conversions cover ${kept} only: they are read from the detailed events, which are kept for fewer days than asked.`
+  return undefined
 }
 
 let generation = 0
@@ -110,7 +131,7 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
     fetch()
       .then((data) => {
         if (wanted !== key) return
-        const note = shortfall(data.source)
+        const note = shortfall(data)
         source.hidden = !note
         source.textContent = note ?? ''
         if (data.source) source.dataset.source = data.source

@@ -2,6 +2,9 @@
  * Shapes of the stats API's answers: the collector's own result types, so that the dashboard and the
  * API cannot drift apart without `tsc` saying so. Type imports only: nothing of the server is bundled.
  */
+import type { BreakdownResult, BreakdownRow } from '../../collector/src/stats/queries/breakdown.ts'
+import type { Goal } from '../../collector/src/goals/goals.ts'
+import type { Share } from '../../collector/src/routes/shares.ts'
 import type { Dimension as ApiDimension } from '../../collector/src/stats/dimensions.ts'
 import type { Interval as ApiInterval, TimeseriesMetric } from '../../collector/src/stats/queries/timeseries.ts'
 import type { Interval } from './period.ts'
@@ -27,62 +30,42 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 export const SAME_LISTS: [Same<Dimension, ApiDimension>, Same<SeriesMetric, TimeseriesMetric>, Same<Interval, ApiInterval>] = [true, true, true]
 export type { SecurityResult } from '../../collector/src/stats/queries/security.ts'
 
-/*
- * The goals, funnel, journeys and shared-link endpoints, as their contract says they answer. They are
- * declared here rather than imported, so the dashboard is built and type-checked on its own.
- */
 
-/** A goal: a page pattern (`/signup/*`) or a custom event, optionally with one property value. */
-export interface Goal {
-  id: string
-  site: string
-  name: string
-  page?: string
-  event?: string
-  property?: { key: string; value: string }
-}
+export type { Goal } from '../../collector/src/goals/goals.ts'
+export type { GoalRow, GoalsResult } from '../../collector/src/stats/queries/goals.ts'
+export type { FunnelResult, FunnelStepRow } from '../../collector/src/stats/queries/funnel.ts'
+export type { JourneysResult, NextRow, PreviousRow } from '../../collector/src/stats/queries/journeys.ts'
+export type { EventSpan } from '../../collector/src/stats/event-visits.ts'
+export type { Share } from '../../collector/src/routes/shares.ts'
 
+/** `GET /api/admin/goals?site=...`. */
 export interface GoalsList {
   goals: Goal[]
 }
 
-/** `GET /api/stats/:site/goals`: each goal's converted visitors, conversion rate and events. */
-export interface GoalsResult {
-  source: string
-  visitors: number
-  goals: { id: string; name: string; page?: string; event?: string; visitors: number; conversion_rate: number; events: number }[]
+/** `POST /api/admin/shares`: the link as listed, with its URL, which holds the secret and is shown only now. */
+export interface CreatedShare extends Share {
+  /** `/dashboard/?site=example.com#share=<secret>`. */
+  url: string
 }
 
-/** `GET /api/stats/:site/funnel?steps=...`: visitors reaching each step, in order. */
-export interface FunnelResult {
-  source: string
-  steps: { step: string; visitors: number; drop_off: number; conversion_rate: number; median_seconds_from_previous: number | null }[]
-}
-
-/** `GET /api/stats/:site/journeys?page=...`: where visitors came from and went next. */
-export interface JourneysResult {
-  source: string
-  page: string
-  previous: { kind: 'page' | 'entry'; value: string; visitors: number }[]
-  next: { kind: 'page' | 'exit'; value: string; visitors: number }[]
-}
-
-/** A shared read-only link of one site. */
-export interface Share {
-  id: string
-  site: string
-  expires_at: string | null
-  /** `/dashboard/?site=example.com#share=<secret>`: only in the answer that creates it. */
-  url?: string
-}
-
+/** `GET /api/admin/shares?site=...`: never the secrets. */
 export interface SharesList {
   shares: Share[]
 }
 
-/** A breakdown row with a goal chosen: converted visitors and their share of the row's visitors. */
+/** The columns a breakdown row gains when a goal is chosen (`?goal=<id>`). */
 export interface GoalColumns {
-  conversions?: number
-  conversion_rate?: number
+  /** The goal's converted visitors with the row's value as one more filter. */
+  conversions: number
+  /** Conversions / the row's visitors, 0 to 1. */
+  conversion_rate: number
 }
+
+/** `GET /api/stats/:site/breakdown/:dimension?goal=<id>`: the breakdown, each row with the goal's conversions, read from the events. */
+export interface GoalBreakdownResult extends BreakdownResult {
+  rows: (BreakdownRow & GoalColumns)[]
+  conversions_source: 'events'
+}
+
 export type { SiteStatus } from '../../collector/src/routes/sites.ts'

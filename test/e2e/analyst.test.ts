@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 /** Visited before the test: three visitors see the home page, two go on to /pricing, one signs up. */
 const SITE = 'example.com'
@@ -15,7 +16,6 @@ const VISITORS = [
 ] as const
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 })
 
@@ -26,7 +26,7 @@ describe('the start page and the analyst views in Chromium against the real coll
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: `${SITE},${QUIET}`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
-    const launched = chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    const launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
     const start = Date.now() - 120_000
     for (const [i, v] of VISITORS.entries()) {
       const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
@@ -169,7 +169,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     const row = page.locator('.goals-table tbody tr', { hasText: 'Signed up' })
     await poll(() => row.locator('td').first().textContent()).toBe('1')
     expect(await row.locator('[data-column="conversion_rate"]').textContent()).toBe('33%')
-    await row.getByRole('button', { name: /Signed up/ }).click()
+    await row.getByRole('button', { name: /^Signed up/ }).click()
     await poll(() => new URL(page.url()).searchParams.get('goal')).not.toBeNull()
     await poll(() => page.locator('table.rows[data-dimension="page"] thead').textContent()).toMatch(/Conv\. rate/)
     await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
@@ -178,10 +178,28 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
+  it('keeps the text of panels that are loading as readable as when they are loaded', async () => {
+    const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
+    // Answers are held back until axe has looked at the panels waiting for them.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(/\/api\/stats\/[^/]+\//, async (route) => {
+      await held
+      await route.continue()
+    })
+    await signIn(page)
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBeGreaterThan(5)
+    expect(await axe(page)).toEqual([])
+    release()
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('keeps the funnel builder\'s steps in the URL, from two up to eight, and shows them again after a reload', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
-    expect(await page.locator('.steps input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(['/', '/pricing'])
+    await poll(() => page.locator('.steps input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(['/', '/pricing'])
     // Two steps cannot be removed; eight cannot be added to.
     expect(await page.locator('.steps .remove-step:visible').count()).toBe(0)
     for (let n = 3; n <= 8; n++) await page.getByRole('button', { name: 'Add a step' }).click()
@@ -233,6 +251,11 @@ describe('the start page and the analyst views in Chromium against the real coll
     const previous = page.locator('.journeys .journey-side').first()
     await poll(() => previous.locator('li[data-value="/"] .num').textContent()).toBe('2')
     expect(await page.locator('#journey-page').inputValue()).toBe('/pricing')
+    expect(await page.locator('.journeys .source').isHidden()).toBe(true)
+    // Over more days than the events are kept, the panel says which days its answer covers.
+    await page.goto(`${c.url}/dashboard?site=${SITE}&period=90d&journey=%2Fpricing`)
+    await poll(() => page.locator('.journeys .source').textContent()).toMatch(/^Covers .+ only: this panel reads the detailed events, which are kept for fewer days than asked\.$/)
+    await poll(() => previous.locator('li[data-value="/"] .num').textContent()).toBe('2')
     expect(problems).toEqual([])
     await page.context().close()
   })

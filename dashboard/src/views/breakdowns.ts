@@ -3,7 +3,7 @@ import { h, replace, setVar, uid } from '../dom.ts'
 import { formatCount, formatExact, formatShare } from '../format.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
 import { DIMENSION_LABELS, TAB_GROUPS, type Dimension, type TabGroup, type ViewState } from '../state.ts'
-import type { BreakdownResult, BreakdownRow as ApiRow, GoalColumns } from '../types.ts'
+import type { BreakdownResult, BreakdownRow as ApiRow, GoalBreakdownResult, GoalColumns } from '../types.ts'
 import { sitePath, type View } from '../view.ts'
 import { valueCode, valueLabel } from './labels.ts'
 
@@ -34,7 +34,9 @@ export const GROUPS: Group[] = [
 ]
 
 /** A row of a breakdown, with the conversions of the chosen goal when one is chosen. */
-type BreakdownRow = ApiRow & GoalColumns
+type BreakdownRow = ApiRow & Partial<GoalColumns>
+/** A breakdown's answer: with a goal chosen, its rows carry the goal's conversions. */
+type Answer = BreakdownResult | GoalBreakdownResult
 
 const COLUMNS: { key: keyof BreakdownRow; label: string; format: (n: number) => string }[] = [
   { key: 'visitors', label: 'Visitors', format: formatCount },
@@ -87,7 +89,7 @@ function createGroup(group: Group) {
     view.navigate({ tabs: { ...view.state.tabs, [group.param]: d === first ? undefined : d } })
   }
 
-  function render(v: View, d: Dimension, first: BreakdownResult) {
+  function render(v: View, d: Dimension, first: Answer) {
     const rows: BreakdownRow[] = first.rows.slice(0, PAGE_SIZE)
     let more = first.rows.length > PAGE_SIZE
     const present = COLUMNS.filter((c) => first.rows.some((r) => (r as BreakdownRow)[c.key] !== undefined && (r as BreakdownRow)[c.key] !== null))
@@ -125,7 +127,7 @@ function createGroup(group: Group) {
       const from = rows.length
       moreButton.disabled = true
       status.textContent = 'Loading more…'
-      get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...breakdownParams(v), limit: PAGE_SIZE + 1, offset: rows.length })
+      get<Answer>(sitePath(v.site, `breakdown/${d}`), { ...breakdownParams(v), limit: PAGE_SIZE + 1, offset: rows.length })
         .then((r) => {
           const added = r.rows.slice(0, PAGE_SIZE)
           rows.push(...added)
@@ -168,7 +170,7 @@ function createGroup(group: Group) {
     const d = dim
     const params = breakdownParams(v)
     panel.setDownload({ path: sitePath(v.site, `breakdown/${d}`), params, filename: `${v.site.domain}-${d}.csv` })
-    panel.load(`${v.key}#${d}#${v.state.goal ?? ''}`, () => get<BreakdownResult>(sitePath(v.site, `breakdown/${d}`), { ...params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
+    panel.load(`${v.key}#${d}#${v.state.goal ?? ''}`, () => get<Answer>(sitePath(v.site, `breakdown/${d}`), { ...params, limit: PAGE_SIZE + 1, offset: 0 }), (r) => {
       render(v, d, r)
       // A tab panel with nothing to focus ("No data", or rows without a value) is a stop of its own,
       // so that the Tab key after the tabs reaches what it says.

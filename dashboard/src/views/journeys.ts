@@ -62,7 +62,7 @@ export function createJourneys() {
           throw err
         })
         if (!result) panel.setDownload(undefined)
-        return { source: result?.source, pages, page, result, unavailable: !result }
+        return { source: result?.source, span: result?.span, pages, page, result, unavailable: !result }
       }, ({ pages, page, result, unavailable }) => {
         replace(select, pages.map((p) => h('option', { value: p }, p)))
         select.value = page ?? ''

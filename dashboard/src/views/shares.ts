@@ -2,7 +2,7 @@ import { admin, ApiError } from '../api.ts'
 import { h, replace } from '../dom.ts'
 import { createPanel, empty, errorText } from '../panel.ts'
 import { todayIn } from '../period.ts'
-import type { Share, SharesList } from '../types.ts'
+import type { CreatedShare, SharesList } from '../types.ts'
 import type { View } from '../view.ts'
 
 const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' })
@@ -25,9 +25,9 @@ export function createShares() {
       const body: Record<string, string> = { site: v.site.domain }
       if (expires.value) body.expires_at = `${expires.value}T23:59:59Z`
       created.textContent = 'Creating…'
-      admin<Share>('shares', 'POST', body).then(
+      admin<CreatedShare>('shares', 'POST', body).then(
         (share) => {
-          const url = new URL(share.url ?? '', location.origin).toString()
+          const url = new URL(share.url, location.origin).toString()
           const field = h('input', { id: 'share-url', class: 'share-url', readonly: true, value: url, spellcheck: 'false' })
           const copy = h('button', {
             type: 'button',
@@ -59,10 +59,11 @@ export function createShares() {
       if (!mine.length) return replace(listed, empty('No shared links for this site.'))
       replace(listed, h('table', { class: 'data' },
         h('caption', { class: 'sr-only' }, 'Shared links of this site'),
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Link'), h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
+        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Link'), h('th', { scope: 'col' }, 'Created'), h('th', { scope: 'col' }, 'Expires'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
         h('tbody', null, mine.map((s) => h('tr', { 'data-share': s.id },
           h('th', { scope: 'row' }, h('code', null, s.id)),
-          h('td', null, s.expires_at ? dateTime.format(new Date(s.expires_at)) : 'Never'),
+          h('td', null, dateTime.format(new Date(s.created_at))),
+          h('td', null, s.expires_at ? `${dateTime.format(new Date(s.expires_at))}${s.expired ? ' (expired)' : ''}` : 'Never'),
           h('td', null, h('button', {
             type: 'button', class: 'link', 'aria-label': `Revoke the shared link ${s.id}`,
             onclick: () => admin(`shares/${encodeURIComponent(s.id)}`, 'DELETE').then(() => list(v), (err: unknown) => replace(created, h('span', { class: 'error' }, `Not revoked: ${errorText(err)}`))),
