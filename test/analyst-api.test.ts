@@ -90,7 +90,7 @@ describe('shared links', () => {
     expect((await withToken(secret, `/api/stats/${SITE}/overview`)).status).toBe(200)
     expect((await withToken(secret, '/api/stats/other.test/overview')).status).toBe(403)
     expect((await withToken(secret, `/api/admin/goals?site=${SITE}`)).status).toBe(403)
-    expect(await (await withToken(secret, '/api/stats/sites')).json()).toEqual({ sites: [{ domain: SITE, timezone: 'UTC' }] })
+    expect(await (await withToken(secret, '/api/stats/sites')).json()).toEqual({ sites: [{ domain: SITE, timezone: 'UTC', events_retention_days: 30 }] })
     const listed = await (await admin('GET', `/api/admin/shares?site=${SITE}`)).text()
     expect(listed).toContain(share.id)
     expect(listed).not.toContain(secret)

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { withoutInvisible } from '../../collector/src/ingest/scrub.ts'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
@@ -698,26 +699,27 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
-  it('shows bidirectional controls in stored values as escapes, and filters by the exact value', async () => {
+  it('never shows the bidirectional controls a page sent: they are removed before storing, and the row filters by the stored value', async () => {
+    // The dashboard also escapes such controls in whatever it is given (dom.test.ts); since the
+    // collector removes them at ingest, what was sent with them arrives without them.
     const { page, problems } = await open(`?site=${SHOP}&period=7d`)
     await signIn(page, c.adminToken)
-    const escaped = (s: string) => s.replace(/[\u202A-\u202E\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase()}`)
-    expect(escaped(BIDI_EVENT)).toBe('order \\u202Egpj.exe\\u202C done')
+    const event = withoutInvisible(BIDI_EVENT)
+    const campaign = withoutInvisible(BIDI_CAMPAIGN)
+    expect(event).toBe('order gpj.exe done')
     const row = (d: string, value: string) => page.locator(`table.rows[data-dimension="${d}"] [data-value="${value}"]`)
 
     await page.getByRole('tab', { name: 'UTM campaign' }).click()
-    await poll(() => rowsOf(page, 'utm_campaign')).toEqual({ [BIDI_CAMPAIGN]: 1, '': 1 })
-    expect(await row('utm_campaign', BIDI_CAMPAIGN).textContent()).toBe(escaped(BIDI_CAMPAIGN))
-    await poll(() => rowsOf(page, 'event')).toMatchObject({ [BIDI_EVENT]: 1 })
-    expect(await row('event', BIDI_EVENT).textContent()).toBe(escaped(BIDI_EVENT))
-    expect(await row('event', BIDI_EVENT).getAttribute('title')).toBe(`Filter by custom event: ${escaped(BIDI_EVENT)}`)
-    await poll(() => page.locator('.properties tbody tr').first().textContent()).toBe(`${escaped(BIDI_EVENT)}plan${escaped(BIDI_CAMPAIGN)}11`)
+    await poll(() => rowsOf(page, 'utm_campaign')).toEqual({ [campaign]: 1, '': 1 })
+    expect(await row('utm_campaign', campaign).textContent()).toBe(campaign)
+    await poll(() => rowsOf(page, 'event')).toMatchObject({ [event]: 1 })
+    expect(await row('event', event).getAttribute('title')).toBe(`Filter by custom event: ${event}`)
+    await poll(() => page.locator('.properties tbody tr').first().textContent()).toBe(`${event}plan${campaign}11`)
 
-    await row('event', BIDI_EVENT).click()
-    await poll(() => new URL(page.url()).searchParams.get('event')).toBe(BIDI_EVENT)
+    await row('event', event).click()
+    await poll(() => new URL(page.url()).searchParams.get('event')).toBe(event)
     await poll(() => card(page, 'visitors').textContent()).toBe('1')
-    expect(await page.locator('.chip').textContent()).toBe(`Custom event is ${escaped(BIDI_EVENT)}×`)
-    expect(await page.locator('.chip button').getAttribute('aria-label')).toBe(`Remove filter: Custom event is ${escaped(BIDI_EVENT)}`)
+    expect(await page.locator('.chip').textContent()).toBe(`Custom event is ${event}×`)
     await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
     // Nothing on the page, in its text or in its titles and names, holds a control that reorders text.
     expect(await page.evaluate(() => {

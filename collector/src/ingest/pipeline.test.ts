@@ -115,10 +115,12 @@ describe('processBatch', () => {
     const rows = rowsOf(processBatch(batch(events), req({ now: midnight + 3000 }), byDay))
     const code = (day: string) => visitorHash(salts[day]!, 'example.com', '145.14.1.1', UA.chromeMac)
     expect(rows.map((r) => r.visitor)).toEqual([code('2026-11-25'), code('2026-11-26'), code('2026-11-25')])
-    // Without yesterday's salt (a first start after midnight), the day of receipt's.
+    // A day never borrows another day's salt (that would link the visitor's two days): where a day's
+    // salt cannot be had, its events are reported, not stored with the code of the day of receipt.
     delete salts['2026-11-25']
-    const late = rowsOf(processBatch(batch(events), req({ now: midnight + 3000 }), byDay))
-    expect(late.map((r) => r.visitor)).toEqual([code('2026-11-26'), code('2026-11-26'), code('2026-11-26')])
+    const late = processBatch(batch(events), req({ now: midnight + 3000 }), byDay)
+    expect(rowsOf(late).map((r) => r.visitor)).toEqual([code('2026-11-26')])
+    expect(late).toMatchObject({ errors: [{ index: 0 }, { index: 2 }] })
   })
 
   it('drops bots as a whole and says how many events they sent', () => {
