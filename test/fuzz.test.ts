@@ -196,9 +196,12 @@ describe('fuzzing /api/event', () => {
           res.on('data', (d: string) => (body += d))
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
         })
-        req.on('error', (err) => {
+        req.on('error', (err: NodeJS.ErrnoException) => {
           // The collector refuses an oversized body with 413 without reading it, so the client may see the socket close first.
           if (oversized) return resolve({ status: 413, body: '{"error":"closed while sending"}' })
+          // A kept-alive socket that the server closed as idle (while the next payloads were being
+          // generated on a busy machine) as this request went out: Node's documented case for a retry.
+          if (req.reusedSocket && err.code === 'ECONNRESET') return post(p).then(resolve, reject)
           reject(err)
         })
         req.end(p.body)

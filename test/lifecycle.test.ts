@@ -96,6 +96,8 @@ describe('collector lifecycle', () => {
     try {
       expect(second.output()).not.toContain(token)
       // Every start says in one line where everything is, and where the token is kept.
+      // The line follows the log line that startCollector waits for, so it may come a moment later.
+      await expect.poll(() => /^tellen is running: .*$/m.test(second.output()), { timeout: 30_000 }).toBe(true)
       const line = /^tellen is running: .*$/m.exec(second.output())?.[0]
       const port = new URL(second.url).port
       expect(line).toBe(
