@@ -19,6 +19,14 @@ const CONTENT_TYPE: Record<ExportFormat, string> = {
   parquet: 'application/vnd.apache.parquet',
 }
 
+/** The headers of a file to download: its type, its name (without the extension) and its row count. */
+const fileHeaders = (format: ExportFormat, name: string, rows: number) => ({
+  'Content-Type': CONTENT_TYPE[format],
+  'Content-Disposition': `attachment; filename="${name}.${format}"`,
+  'Cache-Control': 'no-store',
+  'X-Tellen-Rows': String(rows),
+})
+
 /** Runs `work`, turning a ParamError into a 400 that names what is wrong. */
 async function orRefuse<T>(work: () => Promise<T> | T): Promise<T> {
   try {
@@ -59,10 +67,7 @@ export function exportRoutes(s: ExportRouteDeps): Hono<Env> {
     const result = await downloadRelease(s.db, dataset, request, s.config.exportMinVisitors)
     await recordDownload(s.db, { tokenId: principal.kind === 'admin' ? 'admin' : principal.id, site: site.domain, dataset: dataset.name, from: request.from, to: request.to, rows: result.rows })
     return c.body(Readable.toWeb(result.stream) as ReadableStream, 200, {
-      'Content-Type': CONTENT_TYPE[request.format],
-      'Content-Disposition': `attachment; filename="${site.domain}_${dataset.name}_${request.from}_${request.to}.${request.format}"`,
-      'Cache-Control': 'no-store',
-      'X-Tellen-Rows': String(result.rows),
+      ...fileHeaders(request.format, `${site.domain}_${dataset.name}_${request.from}_${request.to}`, result.rows),
       'X-Tellen-Withheld-Rows': String(result.withheld),
       'X-Tellen-Min-Visitors': String(releaseThreshold(dataset, s.config.exportMinVisitors)),
     })
@@ -74,10 +79,7 @@ export function exportRoutes(s: ExportRouteDeps): Hono<Env> {
     const request = await orRefuse(() => parseExport(c.req.query(), site.timezone, s.config.exportMinVisitors))
     const result = await orRefuse(() => exportRows(s.db, site.domain, site.timezone, request))
     return c.body(Readable.toWeb(result.stream) as ReadableStream, 200, {
-      'Content-Type': CONTENT_TYPE[request.format],
-      'Content-Disposition': `attachment; filename="${site.domain}_${request.from}_${request.to}.${request.format}"`,
-      'Cache-Control': 'no-store',
-      'X-Tellen-Rows': String(result.rows),
+      ...fileHeaders(request.format, `${site.domain}_${request.from}_${request.to}`, result.rows),
       'X-Tellen-Suppressed-Rows': String(result.suppressed),
       'X-Tellen-Min-Visitors': String(request.k),
     })
