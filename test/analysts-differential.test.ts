@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { matchesPage } from '../collector/src/goals/goals.ts'
-import { addDays, rangeDays } from '../collector/src/stats/range.ts'
+import { addDays } from '../collector/src/stats/range.ts'
 import { postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
-  cutVisits, eventWindow, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit,
+  cutVisits, daysOf, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange,
 } from './helpers/traffic-model.ts'
 
 /**
@@ -96,11 +96,8 @@ afterAll(async () => {
   await c?.stop()
 })
 
-function rangeOf(tz: string) {
-  const w = eventWindow(generatedAt)
-  return { from: localDay(tz, w.from), to: localDay(tz, w.to) }
-}
-const days = (from: string, to: string) => Array.from({ length: rangeDays(from, to) }, (_, i) => addDays(from, i))
+const rangeOf = (tz: string) => trafficRange(generatedAt, tz)
+const days = daysOf
 const distinct = (xs: readonly { visitor: string }[]) => new Set(xs.map((x) => x.visitor)).size
 const converts = (g: GoalDefinition, r: Row) =>
   'page' in g ? r.type === 'pageview' && matchesPage(g.page, r.path) : r.type === 'custom' && r.name === g.event && (!('property' in g) || r.props[g.property.key] === g.property.value)

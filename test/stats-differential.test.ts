@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { postEvents, startCollector, type Collector } from './helpers/collector.ts'
-import { cutVisits, eventWindow, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
+import { cutVisits, daysOf, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request, trafficRange } from './helpers/traffic-model.ts'
 
 /**
  * Seeded traffic goes over HTTP into a real collector; every answer of the stats API for many
@@ -123,12 +123,8 @@ afterAll(async () => {
   await c?.stop()
 })
 
-/** The local days the traffic falls on, as the range of a question. */
-function rangeOf(tz: string) {
-  const w = eventWindow(generatedAt)
-  return { from: localDay(tz, w.from), to: localDay(tz, w.to) }
-}
-const days = (from: string, to: string) => Array.from({ length: rangeDays(from, to) }, (_, i) => addDays(from, i))
+const rangeOf = (tz: string) => trafficRange(generatedAt, tz)
+const days = daysOf
 
 describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', (site) => {
   const model = () => {

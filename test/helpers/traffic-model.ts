@@ -5,6 +5,7 @@
  * minutes, never across a UTC midnight; its source, referrer, campaign, country and technology are
  * those of its first pageview; days and hours are cut in the site's time zone.
  */
+import { addDays, rangeDays } from '../../collector/src/stats/range.ts'
 import { UA } from './collector.ts'
 import { CLIENTS, PLACES, random } from './stats-fixture.ts'
 
@@ -113,6 +114,15 @@ export interface Visit {
 export function eventWindow(now: number) {
   return { from: now - 23 * HOUR, to: now - 3 * MINUTE }
 }
+
+/** The local days of time zone `tz` that traffic generated at `now` falls on, as the range of a question. */
+export function trafficRange(now: number, tz: string) {
+  const w = eventWindow(now)
+  return { from: localDay(tz, w.from), to: localDay(tz, w.to) }
+}
+
+/** Every day from `from` to `to`, both included. */
+export const daysOf = (from: string, to: string) => Array.from({ length: rangeDays(from, to) }, (_, i) => addDays(from, i))
 
 /**
  * Generates the traffic of `people` clients of each site within the last 23 hours: one to four
