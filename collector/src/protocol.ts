@@ -39,3 +39,19 @@ export const MAX_PROPERTY_KEY_LENGTH = 40
 
 /** A request body never exceeds this many bytes (the sendBeacon limit); the SDK splits batches below it. */
 export const MAX_BODY_BYTES = 65_536
+
+/**
+ * The name the dashboard gives the frame in which it shows a site's page under the heatmaps. A page
+ * in a frame of this name tracks nothing; its after-load chunk answers `PAGE_SIZE_REQUEST` from the
+ * dashboard with a `PageSizeAnswer` (docs/protocol.md, "The heatmap frame").
+ */
+export const HEATMAP_FRAME_NAME = 'tellen'
+export const PAGE_SIZE_REQUEST = 'tellen:page-size?'
+export const PAGE_SIZE_ANSWER = 'tellen:page-size'
+
+/** The page's size in CSS pixels as laid out in the frame: the box the grids are counted over. */
+export interface PageSizeAnswer {
+  type: typeof PAGE_SIZE_ANSWER
+  width: number
+  height: number
+}

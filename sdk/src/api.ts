@@ -22,7 +22,7 @@ type Tellen = Window & { tellen?: TellenApi }
 
 /** Installs `window.tellen` and replays the calls queued before it existed. */
 export function installApi(api: TellenApi): void {
-  const queued = (window as Tellen).tellen?.q
-  ;(window as Tellen).tellen = api
+  const queued = (self as Tellen).tellen?.q
+  ;(self as Tellen).tellen = api
   queued?.map((args) => api(...(args as unknown as Parameters<TellenApi>)))
 }

@@ -8,6 +8,7 @@ export function watchErrors(): void {
   addEventListener('error', (e) => {
     const el = e.target as HTMLImageElement & HTMLLinkElement
     const resource = el.currentSrc || el.src || el.href
-    if (resource && /^https?:/.test(resource)) send('error', { kind: el.localName, resource })
+    // An error of the window itself has no resource: undefined reads as "undefined", which does not match.
+    if (/^https?:/.test(resource)) send('error', { kind: el.localName, resource })
   }, true)
 }

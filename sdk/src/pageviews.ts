@@ -1,7 +1,7 @@
 import type { Exit } from './leave.ts'
 import { send } from './transport.ts'
 
-let hashRouting = false
+let hashRouting: boolean | undefined
 let referrer = document.referrer
 /** The URL of the page view in progress; events carry it unless they name another. */
 export let view = ''
@@ -47,5 +47,5 @@ export function watchNavigation(hash: boolean, change: (exit: Exit) => void): vo
     }
   }
   // Fragment navigations fire popstate too, so hash routes need no hashchange listener.
-  addEventListener('popstate', () => check((window as { navigation?: unknown }).navigation ? 'internal' : 'back_forward'))
+  addEventListener('popstate', () => check((self as { navigation?: unknown }).navigation ? 'internal' : 'back_forward'))
 }

@@ -25,7 +25,8 @@ let endpoint: string
 let readContext: () => BatchContext
 let context: BatchContext | undefined
 let queue: WireEvent[] = []
-let retryAt = 0
+/** When a batch may be sent again after a failure; undefined (never failed) compares as passed. */
+let retryAt: number | undefined
 /** Failed sends in a row: each doubles the wait before the next try. */
 let failures = 0
 
@@ -50,7 +51,7 @@ export function send(type: EventType, fields: Record<string, unknown>): void {
  * which outlives the page, and ignores a pending Retry-After.
  */
 export function flush(final?: boolean): void {
-  if (!queue.length || (!final && Date.now() < retryAt)) return
+  if (!queue.length || (!final && Date.now() < retryAt!)) return
   const events = queue
   queue = []
   post(events, final)
