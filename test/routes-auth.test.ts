@@ -174,7 +174,7 @@ describe('every registered route', () => {
 
   it('lets a read token use every stats route, and a site-scoped one only on its own site', async () => {
     // The parameters a route cannot answer without.
-    const required: Record<string, string> = { '/api/stats/:site/funnel': '?steps=/,/pricing', '/api/stats/:site/journeys': '?page=/' }
+    const required: Record<string, string> = { '/api/stats/:site/funnel': '?steps=/,/pricing', '/api/stats/:site/journeys': '?page=/', '/api/stats/:site/page-frame': '?page=/&origin=http://127.0.0.1' }
     const stats = probes(app, SITE)
       .filter((p) => p.registered === 'GET' && p.method === 'GET' && p.route.startsWith('/api/stats/:site'))
       .map((p) => ({ ...p, path: `${p.path}${required[p.route] ?? ''}` }))

@@ -23,6 +23,7 @@ import { testPageRoutes } from './routes/test-pages.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 import { statsSitesRoutes } from './routes/stats-sites.ts'
 import { statsRoutes } from './routes/stats.ts'
+import { pageFrameRoutes } from './routes/page-frame.ts'
 import { tokenRoutes } from './routes/tokens.ts'
 import { goalRoutes } from './routes/goals.ts'
 import { shareRoutes } from './routes/shares.ts'
@@ -89,6 +90,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/', demoRoutes(s))
   app.route('/', statsSitesRoutes(s))
   app.route('/', statsRoutes(s))
+  app.route('/', pageFrameRoutes(s))
   app.route('/', exportRoutes(s))
   app.route('/', exportAdminRoutes(s))
   app.route('/', dashboardRoutes(s))

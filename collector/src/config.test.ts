@@ -41,6 +41,13 @@ describe('loadConfig', () => {
 })
 
 describe('privacy settings', () => {
+  it('pins test sites to a page server only when TELLEN_TEST_PAGE_SERVER says so', () => {
+    expect(loadConfig({}).testPageServer.size).toBe(0)
+    const pinned = loadConfig({ TELLEN_TEST_PAGE_SERVER: 'shop.test=127.0.0.1:8443, v6.test=[::1]:9443' }).testPageServer
+    expect([...pinned]).toEqual([['shop.test', { address: '127.0.0.1', port: 8443 }], ['v6.test', { address: '::1', port: 9443 }]])
+    expect(() => loadConfig({ TELLEN_TEST_PAGE_SERVER: 'shop.test:8443' })).toThrow(/"shop.test:8443" is not host=address:port/)
+  })
+
   it('keeps /24 of IPv4 and /48 of IPv6, 30 days of events and 760 days of rollups by default', () => {
     expect(loadConfig({})).toMatchObject({ ipv4Prefix: 24, ipv6Prefix: 48, eventsRetentionDays: 30, rollupRetentionDays: 760 })
   })

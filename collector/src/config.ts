@@ -76,6 +76,21 @@ const envSchema = z.object({
   TELLEN_BATCH_ROWS: int(1, 200_000, 100_000),
   TELLEN_FLUSH_INTERVAL_MS: int(10, 60_000, 5000),
   TELLEN_TEST_PAGES: z.string().min(1).optional(),
+  TELLEN_TEST_PAGE_SERVER: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const pinned = new Map<string, PinnedAddress>()
+      for (const entry of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^([a-z0-9.-]+)=([0-9.]+|\[[0-9a-f:]+\]):(\d{1,5})$/.exec(entry)
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not host=address:port, such as shop.test=127.0.0.1:8443` })
+          return z.NEVER
+        }
+        pinned.set(m[1]!, { address: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) })
+      }
+      return pinned
+    }),
   TELLEN_SPOOL_MAX_MB: int(1, 1_048_576, 1024),
   TELLEN_RATE_LIMIT_PER_MINUTE: int(0, 10_000_000, 1200),
   TELLEN_SITE_RATE_LIMIT_PER_MINUTE: int(0, 100_000_000, 600_000),
@@ -91,6 +106,12 @@ const envSchema = z.object({
   TELLEN_EXPORT_EPSILON_BUDGET: z.string().trim().regex(/^\d{1,3}(\.\d{1,3})?$/, 'must be a number with at most three decimals, such as 4 or 2.5').transform((v) => Math.round(Number(v) * 1000)).default(4000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
+
+/** Where a site's page is fetched from instead of the address its name resolves to (tests only). */
+export interface PinnedAddress {
+  address: string
+  port: number
+}
 
 /** The collector's configuration, read once from the environment at start. */
 export interface Config {
@@ -139,6 +160,11 @@ export interface Config {
   logLevel: string
   /** A directory served at /test-pages/ for browser tests; unset in production. */
   testPages: string | undefined
+  /**
+   * TELLEN_TEST_PAGE_SERVER, for tests only: site domains whose pages the page-frame check fetches
+   * from a fixed address and port, which may be a loopback address (every other site's may not).
+   */
+  testPageServer: ReadonlyMap<string, PinnedAddress>
 }
 
 /** Raised when an environment variable holds a value Tellen cannot use; the message names it. */
@@ -201,5 +227,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportEpsilonBudgetMilli: e.TELLEN_EXPORT_EPSILON_BUDGET,
     logLevel: e.LOG_LEVEL,
     testPages: e.TELLEN_TEST_PAGES ? path.resolve(e.TELLEN_TEST_PAGES) : undefined,
+    testPageServer: e.TELLEN_TEST_PAGE_SERVER,
   }
 }
