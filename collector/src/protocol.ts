@@ -49,9 +49,8 @@ export const HEATMAP_FRAME_NAME = 'tellen'
 export const PAGE_SIZE_REQUEST = 'tellen:page-size?'
 export const PAGE_SIZE_ANSWER = 'tellen:page-size'
 
-/** The page's size in CSS pixels as laid out in the frame: the box the grids are counted over. */
+/** The page's height in CSS pixels as laid out in the frame: the height the grid's rows divide. */
 export interface PageSizeAnswer {
   type: typeof PAGE_SIZE_ANSWER
-  width: number
   height: number
 }

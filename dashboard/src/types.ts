@@ -23,6 +23,7 @@ export type { RealtimeResult } from '../../collector/src/stats/queries/realtime.
 export type { TimeseriesResult } from '../../collector/src/stats/queries/timeseries.ts'
 export type { VitalsResult, VitalsRow } from '../../collector/src/stats/queries/vitals.ts'
 export type { SiteInfo, SitesResult } from '../../collector/src/routes/stats-sites.ts'
+export type { PageFrameResult } from '../../collector/src/routes/page-frame.ts'
 
 /** True when two unions hold the same members. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false

@@ -15,7 +15,7 @@ export const DASHBOARD_CSP = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", 'data:'],
-  // The heatmaps may be drawn over a site's live page, framed sandboxed without scripts.
+  // The heatmaps may be drawn over a site's live page (https only), in a sandboxed frame.
   frameSrc: ['https:'],
   connectSrc: ["'self'"],
   baseUri: ["'none'"],

@@ -19,7 +19,7 @@ export function createHelp(): HTMLElement {
         h('dt', null, 'Retention cohorts'),
         h('dd', { id: 'help-retention' }, 'There are no retention cohorts, and that is a privacy choice: visitor codes last one day, so nobody, the site owner included, can tell whether a visitor of last week came back this week.'),
         h('dt', null, 'Heatmaps'),
-        h('dd', null, 'Clicks and mouse movement are counted in a 10 × 10 grid over the whole page. Nothing of the page is recorded. With “Over the live page” the grids are drawn over the page itself, loaded in a sandboxed frame where none of its scripts runs; a page that does not allow framing leaves that frame blank: the neutral frame is then the way to read the grids.'),
+        h('dd', null, 'Clicks and mouse movement are counted in a 10 × 10 grid over the whole page. Nothing of the page is recorded. With “Over the live page” the collector first reads the page’s headers to see whether it may be shown here; if so, the page is loaded as it is now in a sandboxed frame, without your cookies, 1,280 pixels wide and as tall as Tellen’s script on it says, and the grids are drawn over it. A page that does not allow it (X-Frame-Options, Content-Security-Policy frame-ancestors) keeps the neutral frame, and the panel says why.'),
         h('dt', null, 'Panels that cover fewer days'),
         h('dd', null, 'Some filters are answered from the detailed events, which are kept for a shorter time than the aggregates. Such a panel says so when it covers fewer days than asked.'),
         h('dt', null, 'CSV'),
