@@ -22,14 +22,15 @@ const PARAMS = z.strictObject({
   page: z.string({ error: 'page is required: the path of a page of the site, e.g. page=/pricing' }).max(MAX_URL_LENGTH, `page must be at most ${MAX_URL_LENGTH} characters`),
   origin: z.string({ error: "origin is required: the dashboard's origin, e.g. origin=https://stats.example.com" }).max(MAX_URL_LENGTH, `origin must be at most ${MAX_URL_LENGTH} characters`),
 })
-const UNSAFE_PATH = /[\u0000-\u0020\u007f\\]/
+/** A space, a control character or a backslash, which a URL parser would drop or turn into a slash. */
+const unsafeInPath = (page: string) => [...page].some((ch) => ch <= ' ' || ch === '\u007f' || ch === '\\')
 
 class BadRequest extends Error {}
 
 /** The page's address on the site's own https origin, or a BadRequest that says what is wrong with `page`. */
 function pageUrl(domain: string, page: string): URL {
   if (!page.startsWith('/')) throw new BadRequest('page must be a path that starts with /, e.g. /pricing')
-  if (UNSAFE_PATH.test(page)) throw new BadRequest('page must not contain spaces, control characters or backslashes')
+  if (unsafeInPath(page)) throw new BadRequest('page must not contain spaces, control characters or backslashes')
   const url = new URL(`https://${domain}${page}`)
   if (url.host !== domain) throw new BadRequest(`page must be a path on ${domain}`)
   if (url.search || url.hash || page.includes('?') || page.includes('#')) throw new BadRequest('page must be a path without a query or a fragment')
