@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PageFrameResult } from '../collector/src/routes/page-frame.ts'
+import { MAX_CHECKS_AT_ONCE, type PageFrameResult } from '../collector/src/routes/page-frame.ts'
 import { startCollector, type Collector } from './helpers/collector.ts'
 import { startPageServer, type PageServer } from './helpers/page-server.ts'
 
@@ -17,6 +17,8 @@ describe('GET /api/stats/:site/page-frame over real HTTP against the site\'s own
   let site: PageServer
   /** Responses of the endless page that the server saw closed by the collector. */
   const closedEarly: boolean[] = []
+  /** Requests for the slow page, held until the test lets them go. */
+  const held: ServerResponse[] = []
 
   beforeAll(async () => {
     site = await startPageServer([SHOP], {
@@ -33,6 +35,7 @@ describe('GET /api/stats/:site/page-frame over real HTTP against the site\'s own
       '/loop': { status: 302, headers: { location: '/loop' } },
       '/huge-headers': { headers: { 'x-padding': 'x'.repeat(40 * 1024) } },
       '/gone': { status: 410 },
+      '/slow': (_req, res: ServerResponse) => void held.push(res),
       // A body that never ends: the check must answer from the headers and hang up.
       '/endless': (_req, res: ServerResponse) => {
         res.writeHead(200, { 'content-type': 'text/html', 'x-frame-options': 'SAMEORIGIN' })
@@ -103,6 +106,17 @@ describe('GET /api/stats/:site/page-frame over real HTTP against the site\'s own
     expect(await framing('/endless')).toMatchObject({ framing: 'refused', reason: 'X-Frame-Options SAMEORIGIN' })
     expect(Date.now() - started).toBeLessThan(4000)
     await expect.poll(() => closedEarly, { timeout: 10_000 }).toEqual([true])
+  })
+
+  it('checks at most 8 pages at once: one more is answered 429 while they wait on the site', async () => {
+    const waiting = Array.from({ length: MAX_CHECKS_AT_ONCE }, () => check(SHOP, { page: '/slow', origin: DASHBOARD }))
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBe(MAX_CHECKS_AT_ONCE)
+    const refused = await check(SHOP, { page: '/slow', origin: DASHBOARD })
+    expect(refused.status).toBe(429)
+    expect(refused.body.error).toBe('8 pages are being checked already; try again in a moment')
+    for (const res of held) res.writeHead(200, { 'content-type': 'text/html' }).end()
+    for (const answered of await Promise.all(waiting)) expect(answered).toMatchObject({ status: 200, body: { framing: 'allowed' } })
+    expect((await check(SHOP, { page: '/plain', origin: DASHBOARD })).status).toBe(200)
   })
 
   it('fetches only https pages of a registered site, and refuses anything else with a 400 that says why', async () => {

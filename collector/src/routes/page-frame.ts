@@ -25,6 +25,9 @@ const PARAMS = z.strictObject({
 /** A space, a control character or a backslash, which a URL parser would drop or turn into a slash. */
 const unsafeInPath = (page: string) => [...page].some((ch) => ch <= ' ' || ch === '\u007f' || ch === '\\')
 
+/** Checks that may wait on sites at once; more are answered 429, so a token cannot make the collector flood a site. */
+export const MAX_CHECKS_AT_ONCE = 8
+
 class BadRequest extends Error {}
 
 /** The page's address on the site's own https origin, or a BadRequest that says what is wrong with `page`. */
@@ -64,6 +67,7 @@ export type PageFrameRouteDeps = Pick<Services, 'sites' | 'tokens' | 'config'>
 export function pageFrameRoutes(s: PageFrameRouteDeps): Hono<Env> {
   const app = new Hono<Env>()
   const limits = { ...PAGE_HEAD_LIMITS, pinned: s.config.testPageServer }
+  let checking = 0
   app.get('/api/stats/:site/page-frame', requireToken(s, ['admin', 'read']), async (c) => {
     const domain = c.req.param('site').toLowerCase()
     const principal = c.var.principal
@@ -89,6 +93,10 @@ export function pageFrameRoutes(s: PageFrameRouteDeps): Hono<Env> {
     }
     const answer = (framing: PageFrameResult['framing'], reason?: string) =>
       c.json({ page: parsed.data.page, url: url.href, framing, ...(reason ? { reason } : {}) } satisfies PageFrameResult)
+    if (checking >= MAX_CHECKS_AT_ONCE) {
+      return c.json({ error: `${MAX_CHECKS_AT_ONCE} pages are being checked already; try again in a moment` }, 429, { 'Retry-After': '1' })
+    }
+    checking++
     try {
       const head = await fetchPageHead(url, limits)
       if (head.status < 200 || head.status > 299) return answer('unknown', `the page answered HTTP ${head.status}`)
@@ -98,6 +106,8 @@ export function pageFrameRoutes(s: PageFrameRouteDeps): Hono<Env> {
       if (err instanceof RefusedAddressError) return c.json({ error: err.message }, 400)
       if (err instanceof PageUnreachableError) return answer('unknown', err.message)
       throw err
+    } finally {
+      checking--
     }
   })
   return app
