@@ -2,13 +2,15 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HEATMAP_FRAME_NAME } from '../../collector/src/protocol.ts'
+import { HEATMAP_FRAME_NAME, PAGE_SIZE_REQUEST } from '../../collector/src/protocol.ts'
 import { postEvents, startCollector, type Collector } from '../helpers/collector.ts'
 import { startPageServer, type PageServer } from '../helpers/page-server.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 /** The site, served over https by its own test server, which Chromium and the collector reach at 127.0.0.1. */
 const SHOP = 'shop.test'
+/** Another site, which frames the shop's page under the heatmap frame's name and asks its height. */
+const EVIL = 'evil.test'
 /** How tall the test pages are, and where their call to action sits (in page pixels, at 1,280 wide). */
 const PAGE_HEIGHT = 3000
 const CTA = { left: 384, top: 2400, width: 128, height: 300 }
@@ -33,11 +35,20 @@ describe('heatmaps over the live page in Chromium', () => {
   const pages: Record<string, { headers?: Record<string, string>; body?: string }> = {}
 
   beforeAll(async () => {
-    site = await startPageServer([SHOP], pages)
-    const launched = chromiumLaunchOptions({ args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${SHOP} 127.0.0.1:${site.port}`] }).then((o) => chromium.launch(o))
+    site = await startPageServer([SHOP, EVIL], pages)
+    const resolve = `--host-resolver-rules=MAP ${SHOP} 127.0.0.1:${site.port}, MAP ${EVIL} 127.0.0.1:${site.port}`
+    const launched = chromiumLaunchOptions({ args: [...CHROMIUM_ARGS, resolve] }).then((o) => chromium.launch(o))
     c = await startCollector({ TELLEN_SITES: SHOP, TELLEN_TEST_PAGE_SERVER: site.pinned, NODE_EXTRA_CA_CERTS: site.certFile })
     pages['/landing'] = { headers: { 'content-security-policy': `frame-ancestors 'self' ${c.url}` }, body: shopPage(c.url, 'Landing') }
     pages['/denied'] = { headers: { 'x-frame-options': 'DENY' }, body: shopPage(c.url, 'Denied') }
+    pages['/anyone'] = { body: shopPage(c.url, 'Open to any frame') }
+    pages['/embed'] = {
+      body: `<!doctype html><html lang="en"><head><title>Embed</title></head><body>
+<iframe name="${HEATMAP_FRAME_NAME}" src="https://${SHOP}/anyone" width="1280" height="800"></iframe>
+<script>window.answers = []; addEventListener('message', (e) => answers.push(e.data));
+const frame = document.querySelector('iframe');
+frame.onload = () => setInterval(() => frame.contentWindow.postMessage('${PAGE_SIZE_REQUEST}', '*'), 100)</script></body></html>`,
+    }
     // Two visitors on each page: both click the call to action; one moves the mouse over it.
     const now = Date.now() - 60_000
     for (const [i, path] of ['/landing', '/landing', '/denied'].entries()) {
@@ -151,5 +162,17 @@ describe('heatmaps over the live page in Chromium', () => {
     expect(await axe(page)).toEqual([])
     expect(problems).toEqual([])
     await page.context().close()
+  })
+
+  it("tells the page's height to no one but the dashboard: another site framing it under the same name hears nothing", async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true })
+    const page = await context.newPage()
+    const chunk = page.waitForResponse((r) => r.url() === `${c.url}/t.vitals.js`)
+    await page.goto(`https://${EVIL}/embed`)
+    await chunk
+    // The page asks ten times a second; Tellen's script there has loaded its chunk and would answer at once.
+    await page.waitForTimeout(1000)
+    expect(await page.evaluate(() => (window as unknown as { answers: unknown[] }).answers)).toEqual([])
+    await context.close()
   })
 })
