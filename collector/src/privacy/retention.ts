@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts'
+import { configuredCluster, renderForDeployment } from '../db/cluster.ts'
 
 export interface RetentionSettings {
   /** Days anonymised events are kept; 0: never stored. */
@@ -34,6 +35,17 @@ export function ttlDays(ttl: string, column: string): number | undefined {
   if (!ttl.startsWith(prefix)) return undefined
   const m = /^(?:_CAST\()?(\d+)/.exec(ttl.slice(prefix.length))
   return m ? Number(m[1]) : undefined
+}
+
+/**
+ * The statements that set the TTL of `table` to `ttl` (an expression; it may use `{days:UInt32}`),
+ * or remove it when `ttl` is undefined: on one node an ALTER of the table; on a cluster an ALTER ON
+ * CLUSTER of each node's part, which holds the rows (a Distributed table has no TTL).
+ * @example ttlStatements('events', 'toDateTime(ts) + INTERVAL {days:UInt32} DAY')
+ * // ['ALTER TABLE tellen.`events` MODIFY TTL toDateTime(ts) + INTERVAL {days:UInt32} DAY']
+ */
+export function ttlStatements(table: string, ttl: string | undefined, cluster: string | undefined = configuredCluster()): string[] {
+  return renderForDeployment(`ALTER TABLE tellen.\`${table}\` ${ttl === undefined ? 'REMOVE TTL' : `MODIFY TTL ${ttl}`}`, [table], cluster)
 }
 
 async function tables(db: Db, where: string): Promise<{ name: string; engine_full: string }[]> {
