@@ -154,6 +154,7 @@ export async function migrateTo(source: Db, target: Db, onProgress: (p: CopyProg
   const targetParts = new Map((await dataTables(target)).map((t) => [t.name, t]))
   const ttls: MigrateToResult['ttls'] = []
   for (const table of tables) {
+    signal?.throwIfAborted()
     const own = await columnsOf(source, table.name)
     const theirs = await columnsOf(target, table.name)
     const key = (cs: ColumnInfo[]) => cs.map((c) => `${c.name} ${c.type}`).join(', ')
@@ -183,6 +184,7 @@ export async function migrateTo(source: Db, target: Db, onProgress: (p: CopyProg
   const at = Number(clock!.t) + CHECK_MARGIN_SECONDS
   const comparisons: TableComparison[] = []
   for (const table of tables) {
+    signal?.throwIfAborted()
     const ttl = ttlOf(table.engine_full) || undefined
     const own = await tableFigures(source, table, columns.get(table.name)!, ttl, at)
     const theirs = await tableFigures(target, table, columns.get(table.name)!, ttl, at)
