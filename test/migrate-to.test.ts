@@ -6,6 +6,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectorSecretFile } from '../collector/src/collector-secret.ts'
 import type { Db } from '../collector/src/db/client.ts'
+import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
 import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
@@ -19,6 +20,8 @@ import { cutVisits, eventWindow, expectations, generateTraffic, localDay, rowsOf
 const SITE = { domain: 'moving.test', tz: 'Europe/Amsterdam' }
 const SEED = 20261208
 const PEOPLE = 6
+/** A retention other than the defaults, which the server's tables must take over. */
+const RETENTION = { TELLEN_EVENTS_RETENTION_DAYS: '45', TELLEN_ROLLUP_RETENTION_DAYS: '1000' }
 /** A visitor of today, who comes back after the move: the same salt must give the same visitor. */
 const RETURNING = { 'x-forwarded-for': '145.14.1.77', 'user-agent': UA.firefoxWindows }
 
@@ -105,7 +108,7 @@ beforeAll(async () => {
   server = await startClickHouseHttp(tempDataDir('tellen-ch-'))
   db = createClient({ url: server.url })
   dataDir = migratedDataDir()
-  embedded = await startCollector({ TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, dataDir)
+  embedded = await startCollector({ ...RETENTION, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, dataDir)
   expect((await admin(embedded, '/api/admin/sites', { domain: SITE.domain, timezone: SITE.tz })).status).toBe(200)
   expect((await admin(embedded, '/api/admin/goals', { site: SITE.domain, name: 'priced', page: '/pricing' })).status).toBe(201)
   expect((await admin(embedded, '/api/admin/tokens', { kind: 'read', site: SITE.domain })).status).toBe(201)
@@ -166,6 +169,12 @@ describe('tellen migrate-to --clickhouse-url', () => {
     const key = fs.readFileSync(collectorSecretFile(dataDir), 'utf8').trim()
     expect(r.out).toContain(`TELLEN_SECRET="$(cat ${collectorSecretFile(dataDir)})"`)
     expect(r.out + r.err).not.toContain(key)
+    // The server keeps what DATA_DIR kept, and says how to keep it so.
+    expect(r.out).toContain('TELLEN_EVENTS_RETENTION_DAYS=45 TELLEN_ROLLUP_RETENTION_DAYS=1000')
+    const ttl = async (name: string) => ttlOf((await rows<{ e: string }>(db, "SELECT engine_full AS e FROM system.tables WHERE database = 'tellen' AND name = {name:String}", { name }))[0]!.e)
+    expect(ttlDays(await ttl('events'), 'toDateTime(ts)')).toBe(45)
+    expect(ttlDays(await ttl('rollup_pages'), 'hour')).toBe(1000)
+    expect(ttlDays(await ttl('rollup_pages_daily'), 'day')).toBe(1000)
 
     const before = await withDataDir(dataDir, figures)
     const after = await figures(db)
@@ -177,7 +186,7 @@ describe('tellen migrate-to --clickhouse-url', () => {
 
   it('lets a collector on the server answer as the embedded one did, with the same visitors and working views', async () => {
     const secret = fs.readFileSync(collectorSecretFile(dataDir), 'utf8').trim()
-    moved = await startCollector({ CLICKHOUSE_URL: server.url, TELLEN_SECRET: secret, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, tempDataDir())
+    moved = await startCollector({ ...RETENTION, CLICKHOUSE_URL: server.url, TELLEN_SECRET: secret, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, tempDataDir())
     for (const [q, answer] of answers) expect({ q, answer: await json(moved, q) }).toEqual({ q, answer })
 
     // The visitor of today comes back: the same salt (opened with the carried key) gives the same visitor.
