@@ -2,14 +2,16 @@
  * A ClickHouse-compatible HTTP endpoint backed by the embedded engine, in a child process that can
  * be killed and started again: a stand-in for a ClickHouse server that goes away. It answers what
  * @clickhouse/client sends: the query in the `query` URL parameter or in the body, settings and
- * `param_*` values as URL parameters, insert data as the body, `/ping`, gzip when asked for, and
+ * `param_*` values as URL parameters, insert data as the body (binary formats such as Native too), `/ping`, gzip when asked for, and
  * errors with ClickHouse's status, `X-ClickHouse-Exception-Code` header and error text, and
  * sessions (`session_id`): a `SET` in a session holds for that session's later queries, as on a
  * server. Queries run one at a time. It is a test fixture, never shipped: users, quotas, temporary
  * tables and the native protocol are not there.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +23,9 @@ const ROOT = path.resolve(path.dirname(SELF), '../..')
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0' }
 /** Values of `param_*` arrive in the escaped text format (`\'`, `\\`, `\n`); the engine binds them unescaped. */
 const unescape = (v: string) => v.replace(/\\(.)/gs, (_, c: string) => ESCAPES[c] ?? c)
+
+/** An insert whose data is in a binary format: the statement without its FORMAT clause, and the format. */
+const BINARY_INSERT = /^\s*(INSERT\s+INTO\s+[\s\S]*?)\s+FORMAT\s+(Native|RowBinary\w*)\s*$/i
 
 /** URL parameters of the HTTP interface that are not settings. */
 const NOT_SETTINGS = new Set(['query', 'query_id', 'database', 'session_id', 'session_timeout', 'session_check', 'user', 'password'])
@@ -158,8 +163,8 @@ async function serve(dir: string, port: number): Promise<void> {
       else if (!NOT_SETTINGS.has(k)) settings[k] = v
     }
     const inUrl = url.searchParams.get('query')
-    const query = inUrl ?? body.toString('utf8')
-    const values = inUrl !== null && body.length ? body.toString('utf8') : undefined
+    let query = inUrl ?? body.toString('utf8')
+    let values = inUrl !== null && body.length ? body.toString('utf8') : undefined
     const queryId = url.searchParams.get('query_id') ?? crypto.randomUUID()
     const sessionId = url.searchParams.get('session_id')
     if (sessionId !== null) {
@@ -183,6 +188,14 @@ async function serve(dir: string, port: number): Promise<void> {
       }
       for (const [k, v] of Object.entries(session)) settings[k] ??= v
     }
+    // The engine takes inline insert data as text: a binary body is read from a file instead.
+    const binary = inUrl !== null && body.length ? BINARY_INSERT.exec(query) : null
+    const file = binary ? path.join(os.tmpdir(), `tellen-ch-insert-${crypto.randomUUID()}.bin`) : undefined
+    if (binary && file) {
+      fs.writeFileSync(file, body)
+      query = `${binary[1]} FROM INFILE '${file}' COMPRESSION 'none' FORMAT ${binary[2]}`
+      values = undefined
+    }
     // The engine keeps a query's settings for the next one: a setting some session set goes back to
     // its default for every query that does not set it.
     for (const [k, v] of defaults) settings[k] ??= v
@@ -199,7 +212,7 @@ async function serve(dir: string, port: number): Promise<void> {
       return { data: Buffer.concat(out), summary: (result as { summary?: unknown }).summary }
     }
     try {
-      const { data, summary } = await serially(run)
+      const { data, summary } = await serially(run).finally(() => file && fs.rmSync(file, { force: true }))
       const gzip = settings.enable_http_compression === '1' && /gzip/.test(String(req.headers['accept-encoding'] ?? ''))
       res.writeHead(200, {
         'content-type': 'text/plain; charset=UTF-8',

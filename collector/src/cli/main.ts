@@ -9,6 +9,7 @@ import { register as registerExport } from './export.ts'
 import { register as registerExports } from './exports.ts'
 import { register as registerTokens } from './tokens.ts'
 import { register as registerGoals } from './goals.ts'
+import { register as registerMigrateTo } from './migrate-to.ts'
 
 const program = new Command()
   .name('tellen')
@@ -35,6 +36,7 @@ registerGoals(program)
 registerDemo(program)
 registerExport(program)
 registerExports(program)
+registerMigrateTo(program)
 
 try {
   await program.parseAsync(process.argv)

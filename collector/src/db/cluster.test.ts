@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rows, tempDataDir } from '../../../test/helpers/collector.ts'
 import { openDb, type Db } from './client.ts'
-import { clusterForm, LOCAL_SUFFIX, renderStatement, shardingKey } from './cluster.ts'
+import { deleteStatements } from '../privacy/forget.ts'
+import { ttlStatements } from '../privacy/retention.ts'
+import { clusterForm, dataTableOf, LOCAL_SUFFIX, renderForDeployment, renderStatement, shardingKey } from './cluster.ts'
 import { migrate, readMigrations } from './migrate.ts'
 
 const CLUSTER = 'tellen'
@@ -75,6 +77,37 @@ describe('the cluster form of the migrations', () => {
     expect(shardingKey('(site LowCardinality(String), hour DateTime, path String)', '(site, hour, path)')).toBe('cityHash64(site, hour, path)')
     expect(shardingKey('(name String)', 'name')).toBe('cityHash64(name)')
     expect(shardingKey('(x UInt8)', 'tuple()')).toBe('rand()')
+  })
+
+  it('runs the ALTERs of retention and forget ON CLUSTER on each node’s part, in statements ClickHouse parses', async () => {
+    const rendered = [
+      ...ttlStatements('events', 'toDateTime(ts) + INTERVAL {days:UInt32} DAY', CLUSTER),
+      ...ttlStatements('rollup_pages_daily', undefined, CLUSTER),
+      ...deleteStatements('rollup_visits', 'site = {site:String} AND toDate(hour) >= {from:Date}', CLUSTER),
+      ...renderForDeployment('DROP VIEW IF EXISTS tellen.events_store_mv', [], CLUSTER),
+      ...renderForDeployment('CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * EXCEPT (ip_prefix) FROM tellen.events_in', ['events', 'events_in'], CLUSTER),
+      ...renderForDeployment('DETACH TABLE tellen.`rollup_pages_daily_mv`', [], CLUSTER),
+      ...renderForDeployment('ATTACH TABLE tellen.`rollup_pages_daily_mv`', [], CLUSTER),
+    ]
+    expect(rendered).toEqual([
+      'ALTER TABLE tellen.events_local ON CLUSTER tellen MODIFY TTL toDateTime(ts) + INTERVAL {days:UInt32} DAY',
+      'ALTER TABLE tellen.rollup_pages_daily_local ON CLUSTER tellen REMOVE TTL',
+      'ALTER TABLE tellen.rollup_visits_local ON CLUSTER tellen DELETE WHERE site = {site:String} AND toDate(hour) >= {from:Date}',
+      'DROP VIEW IF EXISTS tellen.events_store_mv ON CLUSTER tellen SYNC',
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv ON CLUSTER tellen TO tellen.events_local AS SELECT * EXCEPT (ip_prefix) FROM tellen.events_in_local',
+      'DETACH TABLE tellen.`rollup_pages_daily_mv` ON CLUSTER tellen',
+      'ATTACH TABLE tellen.`rollup_pages_daily_mv` ON CLUSTER tellen',
+    ])
+    for (const sql of rendered) {
+      const [parsed] = await rows<{ q: string }>(db, 'SELECT formatQuery({sql:String}) AS q', { sql })
+      expect(parsed!.q).toMatch(/ON CLUSTER tellen/)
+    }
+    // On one node they are the statements as written.
+    expect(ttlStatements('events', 'toDateTime(ts) + INTERVAL {days:UInt32} DAY', undefined)).toEqual(['ALTER TABLE tellen.`events` MODIFY TTL toDateTime(ts) + INTERVAL {days:UInt32} DAY'])
+    expect(deleteStatements('rollup_visits', 'site = {site:String}', undefined)).toEqual(['ALTER TABLE tellen.`rollup_visits` DELETE WHERE site = {site:String}'])
+    // The tables found in system.tables on a node: the parts stand for their tables, the Distributed ones for nothing.
+    expect(['events', 'events_local', 'rollup_pages_daily_local'].map((t) => dataTableOf(t, CLUSTER))).toEqual([undefined, 'events', 'rollup_pages_daily'])
+    expect(dataTableOf('events', undefined)).toBe('events')
   })
 
   it('refuses a kind of statement it cannot render, rather than running it on one node', () => {

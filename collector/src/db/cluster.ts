@@ -134,8 +134,38 @@ export function renderStatement(sql: string, schema: ClusterSchema): string[] {
     // A Distributed table has the columns of its parts; it has no data, so no TTL or mutation.
     return COLUMN_CHANGE.test(change) ? [local, `ALTER TABLE tellen.${table} ${on}${change.replace(/\s+SETTINGS\s+mutations_sync\s*=\s*\d+\s*$/i, '')}`] : [local]
   }
+  if ((m = new RegExp(`^(DETACH|ATTACH) (TABLE|VIEW)\\s+tellen\\.${IDENT}\\s*$`, 'i').exec(sql))) return [`${sql} ${on}`]
   if (/^INSERT INTO\s/i.test(sql)) return [sql]
   throw new Error(`cannot render for a cluster: ${sql.slice(0, 120)}`)
+}
+
+/** The cluster named by CLICKHOUSE_CLUSTER, or undefined on one node. */
+export const configuredCluster = () => process.env.CLICKHOUSE_CLUSTER || undefined
+
+/**
+ * Renders a statement that is not part of a migration (retention, forget, migrate-to) for the
+ * deployment: unchanged on one node; on a cluster as the migrations are, where `tables` are the
+ * tables of the migrations it names. An ALTER of data or TTL then runs ON CLUSTER on each node's
+ * Replicated part, never on the Distributed table, which holds no data.
+ * @example
+ * renderForDeployment('ALTER TABLE tellen.events DELETE WHERE site = {site:String}', ['events'], 'tellen')
+ * // ['ALTER TABLE tellen.events_local ON CLUSTER tellen DELETE WHERE site = {site:String}']
+ */
+export function renderForDeployment(sql: string, tables: readonly string[], cluster: string | undefined = configuredCluster()): string[] {
+  if (!cluster) return [sql]
+  const schema: ClusterSchema = { cluster, tables: new Map(tables.map((t) => [t, { key: 'rand()', columns: '' }])) }
+  return renderStatement(sql.trim(), schema)
+}
+
+/**
+ * The name of a table of the migrations, from a name in `system.tables`: on a cluster only the
+ * Replicated parts (`<name>_local`) hold data, and each stands for `<name>`; the Distributed tables
+ * give undefined. On one node every name is its own.
+ * @example dataTableOf('events_local', 'tellen') // 'events'
+ */
+export function dataTableOf(name: string, cluster: string | undefined = configuredCluster()): string | undefined {
+  if (!cluster) return name
+  return name.endsWith(LOCAL_SUFFIX) ? name.slice(0, -LOCAL_SUFFIX.length) : undefined
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Db } from '../db/client.ts'
+import { configuredCluster, dataTableOf, renderForDeployment } from '../db/cluster.ts'
 import { daySchema } from '../stats/params.ts'
 
 /** What to erase: all of a site's data, or the UTC days from `from` to `to` (inclusive). */
@@ -34,6 +35,16 @@ const TIME_COLUMNS = ['hour', 'ts', 'day'] as const
 const TABLE_NAME = /^[a-z0-9_]+$/
 
 /**
+ * The statements that delete the rows of `table` matching `where`: an ALTER of the table on one node,
+ * on a cluster an ALTER ON CLUSTER of each node's part (a Distributed table holds no rows).
+ * @example deleteStatements('rollup_pages', 'site = {site:String}')
+ * // ['ALTER TABLE tellen.`rollup_pages` DELETE WHERE site = {site:String}']
+ */
+export function deleteStatements(table: string, where: string, cluster: string | undefined = configuredCluster()): string[] {
+  return renderForDeployment(`ALTER TABLE tellen.\`${table}\` DELETE WHERE ${where}`, [table], cluster)
+}
+
+/**
  * Deletes a site's rows from every MergeTree table in database `tellen` that has a `site` column
  * (found in system.columns, so rollups added later are included), waiting for each mutation.
  * With `from`/`to`, only rows of those UTC days are deleted.
@@ -53,8 +64,11 @@ export async function forgetSite(db: Db, request: ForgetRequest): Promise<Forget
   })
   const result: ForgetResult = { site, tables: [], skipped: [] }
   const ranged = from !== undefined || to !== undefined
-  for (const { table, columns } of await rs.json<{ table: string; columns: string[] }>()) {
-    if (!TABLE_NAME.test(table)) continue
+  for (const found of await rs.json<{ table: string; columns: string[] }>()) {
+    // On a cluster the rows are in each node's part (`<table>_local`), read through the Distributed table.
+    const table = dataTableOf(found.table)
+    const { columns } = found
+    if (table === undefined || !TABLE_NAME.test(table)) continue
     let where = 'site = {site:String}'
     if (ranged) {
       const column = TIME_COLUMNS.find((c) => columns.includes(c))
@@ -69,11 +83,7 @@ export async function forgetSite(db: Db, request: ForgetRequest): Promise<Forget
     const [counted] = await (await db.query({ query: `SELECT toUInt64(count()) AS n FROM tellen.\`${table}\` WHERE ${where}`, query_params: params, format: 'JSONEachRow' })).json<{ n: number }>()
     const rows = Number(counted?.n ?? 0)
     if (rows > 0) {
-      await db.command({
-        query: `ALTER TABLE tellen.\`${table}\` DELETE WHERE ${where}`,
-        query_params: params,
-        clickhouse_settings: { mutations_sync: '2' },
-      })
+      for (const query of deleteStatements(table, where)) await db.command({ query, query_params: params, clickhouse_settings: { mutations_sync: '2' } })
     }
     result.tables.push({ table, rows })
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts'
+import { configuredCluster, dataTableOf, renderForDeployment } from '../db/cluster.ts'
 
 export interface RetentionSettings {
   /** Days anonymised events are kept; 0: never stored. */
@@ -14,6 +15,8 @@ export interface RetentionChange {
 }
 
 const EVENTS_TTL_COLUMN = 'toDateTime(ts)'
+/** The view that stores events, as sql/070_events_without_prefix.sql made it: every column but the address prefix. */
+const EVENTS_STORE_VIEW = 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * EXCEPT (ip_prefix) FROM tellen.events_in'
 /** The time column a rollup's TTL is on: `day` in the daily rollups, `hour` in the others. */
 const rollupTtlColumn = (table: string) => (table.endsWith('_daily') ? 'day' : 'hour')
 /** Rollup tables are discovered by name; a name must look like this before it goes into SQL. */
@@ -36,12 +39,28 @@ export function ttlDays(ttl: string, column: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-async function tables(db: Db, where: string): Promise<{ name: string; engine_full: string }[]> {
+/**
+ * The statements that set the TTL of `table` to `ttl` (an expression; it may use `{days:UInt32}`),
+ * or remove it when `ttl` is undefined: on one node an ALTER of the table; on a cluster an ALTER ON
+ * CLUSTER of each node's part, which holds the rows (a Distributed table has no TTL).
+ * @example ttlStatements('events', 'toDateTime(ts) + INTERVAL {days:UInt32} DAY')
+ * // ['ALTER TABLE tellen.`events` MODIFY TTL toDateTime(ts) + INTERVAL {days:UInt32} DAY']
+ */
+export function ttlStatements(table: string, ttl: string | undefined, cluster: string | undefined = configuredCluster()): string[] {
+  return renderForDeployment(`ALTER TABLE tellen.\`${table}\` ${ttl === undefined ? 'REMOVE TTL' : `MODIFY TTL ${ttl}`}`, [table], cluster)
+}
+
+/** The tables of the migrations whose name is `wanted`, with the engine of the table that holds their rows. */
+async function tables(db: Db, wanted: (name: string) => boolean): Promise<{ name: string; engine_full: string }[]> {
   const rs = await db.query({
-    query: `SELECT name, engine_full FROM system.tables WHERE database = 'tellen' AND engine LIKE '%MergeTree' AND ${where} ORDER BY name`,
+    query: `SELECT name, engine_full FROM system.tables WHERE database = 'tellen' AND engine LIKE '%MergeTree' ORDER BY name`,
     format: 'JSONEachRow',
   })
-  return rs.json()
+  // On a cluster the rows and the TTL are in each node's part of a table (`<name>_local`).
+  return (await rs.json<{ name: string; engine_full: string }>()).flatMap((t) => {
+    const name = dataTableOf(t.name)
+    return name !== undefined && wanted(name) ? [{ ...t, name }] : []
+  })
 }
 
 /**
@@ -57,31 +76,30 @@ export async function applyRetention(db: Db, settings: RetentionSettings): Promi
   if (settings.eventsDays === 0) {
     const [view] = await (await db.query({ query: `SELECT name FROM system.tables WHERE database = 'tellen' AND name = 'events_store_mv'`, format: 'JSONEachRow' })).json<{ name: string }>()
     if (view) {
-      await db.command({ query: 'DROP VIEW IF EXISTS tellen.events_store_mv' })
+      for (const query of renderForDeployment('DROP VIEW IF EXISTS tellen.events_store_mv', [])) await db.command({ query })
       changes.push({ table: 'events_store_mv', change: 'dropped: events are not stored' })
     }
   } else {
-    const [events] = await tables(db, `name = 'events'`)
+    const [events] = await tables(db, (name) => name === 'events')
     if (events && ttlDays(ttlOf(events.engine_full), EVENTS_TTL_COLUMN) !== settings.eventsDays) {
-      await db.command({ query: `ALTER TABLE tellen.events MODIFY TTL ${EVENTS_TTL_COLUMN} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.eventsDays } })
+      for (const query of ttlStatements('events', `${EVENTS_TTL_COLUMN} + INTERVAL {days:UInt32} DAY`)) await db.command({ query, query_params: { days: settings.eventsDays } })
       changes.push({ table: 'events', change: `TTL ${settings.eventsDays} days` })
     }
     const [view] = await (await db.query({ query: `SELECT name FROM system.tables WHERE database = 'tellen' AND name = 'events_store_mv'`, format: 'JSONEachRow' })).json<{ name: string }>()
     if (!view) {
-      // As sql/070_events_without_prefix.sql made it: every column but the address prefix.
-      await db.command({ query: 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_store_mv TO tellen.events AS SELECT * EXCEPT (ip_prefix) FROM tellen.events_in' })
+      for (const query of renderForDeployment(EVENTS_STORE_VIEW, ['events', 'events_in'])) await db.command({ query })
       changes.push({ table: 'events_store_mv', change: 'created: events are stored again' })
     }
   }
-  for (const rollup of await tables(db, `name LIKE 'rollup\\_%'`)) {
+  for (const rollup of await tables(db, (name) => name.startsWith('rollup_'))) {
     if (!ROLLUP_NAME.test(rollup.name)) continue
     const current = ttlOf(rollup.engine_full)
     if (settings.rollupDays === 0) {
       if (!current) continue
-      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` REMOVE TTL` })
+      for (const query of ttlStatements(rollup.name, undefined)) await db.command({ query })
       changes.push({ table: rollup.name, change: 'TTL removed: kept until deleted' })
     } else if (ttlDays(current, rollupTtlColumn(rollup.name)) !== settings.rollupDays) {
-      await db.command({ query: `ALTER TABLE tellen.\`${rollup.name}\` MODIFY TTL ${rollupTtlColumn(rollup.name)} + INTERVAL {days:UInt32} DAY`, query_params: { days: settings.rollupDays } })
+      for (const query of ttlStatements(rollup.name, `${rollupTtlColumn(rollup.name)} + INTERVAL {days:UInt32} DAY`)) await db.command({ query, query_params: { days: settings.rollupDays } })
       changes.push({ table: rollup.name, change: `TTL ${settings.rollupDays} days` })
     }
   }

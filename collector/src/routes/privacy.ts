@@ -6,7 +6,7 @@ import { partnerStatement } from '../export/statement.ts'
 import { privacyStatement, STATEMENT_LANGUAGES, type StatementLanguage } from '../privacy/statement.ts'
 
 /** What `privacyRoutes` uses of the collector's services. */
-export type PrivacyRouteDeps = Pick<Services, 'db' | 'events' | 'rejections' | 'honoured' | 'log' | 'config'>
+export type PrivacyRouteDeps = Pick<Services, 'db' | 'events' | 'rejections' | 'honoured' | 'log' | 'config' | 'visits'>
 
 /**
  * `POST /api/admin/forget`: erases a site's data (or some days of it); used by `tellen forget`.
@@ -19,7 +19,8 @@ export function privacyRoutes(s: PrivacyRouteDeps): Hono<Env> {
     const parsed = forgetRequestSchema.safeParse(body)
     if (!parsed.success) return c.json({ error: body === undefined ? 'body is not valid JSON' : describeIssues(parsed.error) }, 400)
     await Promise.all([s.events.flush(), s.rejections.flush(), s.honoured.flush()])
-    const result = await forgetSite(s.db, parsed.data)
+    // Between two passes of the visits job of any collector: no pass writes rows of the site after its deletes.
+    const result = await s.visits.exclusive(() => forgetSite(s.db, parsed.data))
     s.log.info({ site: result.site, from: parsed.data.from, to: parsed.data.to, tables: result.tables.length }, 'site data erased')
     return c.json(result)
   })

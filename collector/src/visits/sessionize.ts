@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { isEmbedded, type Db } from '../db/client.ts'
-import { createLease } from '../db/lease.ts'
+import { createLease, withLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
@@ -262,11 +262,23 @@ export async function runVisitsJob(db: Db, since = 0): Promise<number> {
 export interface VisitsJob {
   /** Runs a pass now (after the one in progress) and resolves when it is done. */
   runNow(): Promise<void>
+  /**
+   * Runs `fn` while no pass of the job writes, in this collector or any other on the same database:
+   * between two passes of this collector when it holds the job's lease, else holding the lease
+   * itself, which the holder gives up at its next pass. A forget so deletes rows that no pass
+   * rewrites at the same time.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
   stop(): Promise<void>
 }
 
+/** The lease of the visits job: its holder runs the passes; a forget takes it to run between two passes. */
+export const VISITS_LEASE = 'visits'
+
 /** How many intervals of the visits job a collector holds its lease without a pass: then another takes over. */
 const VISITS_LEASE_INTERVALS = 5
+/** How many times a lease is renewed within its time while a forget holds it. */
+const LEASE_RENEWALS = 3
 /** The shortest lease of the visits job, so a slow pass on a loaded server does not lose it. */
 const VISITS_LEASE_MIN_MS = 30_000
 
@@ -279,11 +291,22 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
   let since = 0
   let running: Promise<void> = Promise.resolve()
   // The embedded engine's data directory belongs to one process: no other collector runs the job.
-  const lease = isEmbedded(db) ? undefined : createLease(db, 'visits', Math.max(VISITS_LEASE_MIN_MS, intervalMs * VISITS_LEASE_INTERVALS))
+  const leaseMs = Math.max(VISITS_LEASE_MIN_MS, intervalMs * VISITS_LEASE_INTERVALS)
+  const lease = isEmbedded(db) ? undefined : createLease(db, VISITS_LEASE, leaseMs)
+  /** A pass that is queued and not started yet: a timer that fires meanwhile joins it. */
+  let waiting: Promise<void> | undefined
   const pass = () => {
-    running = running.then(async () => {
+    if (waiting) return waiting
+    waiting = running = running.then(async () => {
+      waiting = undefined
       try {
         if (lease && !(await lease.acquire())) {
+          since = 0
+          return
+        }
+        if (lease && (await lease.queued())) {
+          // Another process waits for the lease (a forget): it goes first, then any collector takes over.
+          await lease.release()
           since = 0
           return
         }
@@ -299,6 +322,24 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
   void pass()
   return {
     runNow: pass,
+    exclusive(fn) {
+      const turn = running.then(async () => {
+        if (!lease) return fn()
+        if (!(await lease.acquire())) return withLease(db, VISITS_LEASE, fn, { ttlMs: leaseMs })
+        // This collector runs the job: no pass writes anywhere while it keeps the lease.
+        const renewing = setInterval(() => void lease.acquire().catch(() => undefined), leaseMs / LEASE_RENEWALS)
+        try {
+          return await fn()
+        } finally {
+          clearInterval(renewing)
+        }
+      })
+      running = turn.then(
+        () => undefined,
+        () => undefined,
+      )
+      return turn
+    },
     async stop() {
       clearInterval(timer)
       await running
