@@ -4,6 +4,7 @@ import { createLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
+import { VISIT_PAIRS } from './pairs.ts'
 
 /**
  * A gap longer than this between two events of one visitor starts a new visit. Gaps are compared in
@@ -217,12 +218,12 @@ const DETAIL_ROLLUPS = [
 /**
  * Recomputes the visits of the given UTC days of the visitors with events inserted since
  * `touchedSince` (seconds) and their pageviews per hour, then those days' visit totals per hour and
- * per day and their detail rollups by visit dimension.
+ * per day, by pair of visit dimensions per day, and their detail rollups by visit dimension.
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
   const version = Date.now()
-  const statements = [SESSIONIZE, VISIT_PAGEVIEWS, VISIT_TOTALS, VISIT_TOTALS_DAILY, ...DETAIL_ROLLUPS]
+  const statements = [SESSIONIZE, VISIT_PAGEVIEWS, VISIT_TOTALS, VISIT_TOTALS_DAILY, VISIT_PAIRS, ...DETAIL_ROLLUPS]
   for (const query of statements) {
     await db.command({
       query,

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildFixture, fixtureDay, fixtureQuery, openStatsDb, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
+import { migrate } from '../db/migrate.ts'
+import type { Filters } from '../stats/dimensions.ts'
+import { breakdown } from '../stats/queries/breakdown.ts'
+import { overview } from '../stats/queries/overview.ts'
+import { timeseries } from '../stats/queries/timeseries.ts'
+import { addDays, type StatsQuery } from '../stats/range.ts'
+import { pairKey } from './pairs.ts'
+
+/** Filters of one and two visit dimensions, pages and custom events among them. */
+const FILTERS: Filters[] = [
+  {}, { source: 'Google' }, { country: 'NL' }, { page: '/pricing' }, { event: 'signup' }, { source: 'Google', country: 'US' },
+  { page: '/docs', browser: 'Firefox' }, { entry_page: '/', device: 'mobile' }, { exit_page: '/about', event: 'trial' }, { utm_source: 'newsletter', page: '/' },
+]
+const BREAKDOWNS = ['source', 'country', 'page', 'entry_page', 'browser'] as const
+
+/** The same question as if the visits of the fixture's day were past the event retention. */
+const past = (q: StatsQuery): StatsQuery => ({ ...q, visitsKeptFrom: addDays(fixtureDay(), 1) })
+
+/** Every answer the pair totals give, next to the same answer from the visits one by one. */
+async function answers(s: StatsDb) {
+  const out: { question: string; kept: unknown; past: unknown }[] = []
+  for (const filters of FILTERS) {
+    const q = fixtureQuery({ filters })
+    out.push({ question: JSON.stringify({ overview: filters }), kept: (await overview(s.db, q)).current, past: (await overview(s.db, past(q))).current })
+    for (const metric of ['visitors', 'pageviews', 'visits', 'bounce_rate', 'visit_duration'] as const) {
+      const series = async (x: StatsQuery) => (await timeseries(s.db, x, metric, 'day')).points
+      out.push({ question: JSON.stringify({ series: metric, filters }), kept: await series(q), past: await series(past(q)) })
+    }
+    if (Object.keys(filters).length > 1) continue
+    for (const dimension of BREAKDOWNS) {
+      const rows = async (x: StatsQuery) => (await breakdown(s.db, x, dimension, { limit: 100, offset: 0 })).rows
+      out.push({ question: JSON.stringify({ breakdown: dimension, filters }), kept: await rows(q), past: await rows(past(q)) })
+    }
+  }
+  return out
+}
+
+describe('visit totals by pair of visit dimensions (sql/120)', () => {
+  let s: StatsDb
+  beforeAll(async () => {
+    s = await openStatsDb()
+    await s.ingest(buildFixture(18, 5))
+  })
+  afterAll(() => s?.close())
+
+  it('keys a pair in name order, one dimension as the second, and refuses three', () => {
+    expect(pairKey(['source', 'country'])).toEqual({ a: 'country', b: 'source' })
+    expect(pairKey(['source', 'source'])).toEqual({ a: '', b: 'source' })
+    expect(pairKey([])).toEqual({ a: '', b: '' })
+    expect(pairKey(['source', 'country', 'page'])).toBeUndefined()
+  })
+
+  it('answers visits, bounces, duration, pageviews and visitors under one or two visit dimensions as the visits do', async () => {
+    const got = await answers(s)
+    expect(got.filter((a) => JSON.stringify(a.kept) !== JSON.stringify(a.past))).toEqual([])
+    expect(got.length).toBeGreaterThan(80)
+    const google = (await overview(s.db, past(fixtureQuery({ filters: { source: 'Google', country: 'US' } })))).current
+    expect(google.visits).toBeGreaterThan(0)
+  })
+
+  it('says an answer past the retention covers only the visits kept when three dimensions meet', async () => {
+    const q = past(fixtureQuery({ filters: { source: 'Google', country: 'US' } }))
+    expect((await breakdown(s.db, q, 'browser', { limit: 10, offset: 0 })).source).toBe('events')
+    expect((await overview(s.db, q)).source).toBe('rollup')
+    expect((await timeseries(s.db, q, 'visits', 'hour')).source).toBe('events')
+    expect((await breakdown(s.db, fixtureQuery({ filters: { source: 'Google', country: 'US' } }), 'browser', { limit: 10, offset: 0 })).source).toBe('rollup')
+  })
+
+  it('fills the pair totals from the visits there are when a database is upgraded', async () => {
+    const before = await answers(s)
+    // The database as it was before 120 and 121, with the day's visit events gone after their two days.
+    await s.db.command({ query: 'DROP TABLE tellen.rollup_visit_pairs_daily' })
+    await s.db.command({ query: 'TRUNCATE TABLE tellen.visit_events' })
+    await s.db.command({ query: `ALTER TABLE tellen.migrations DELETE WHERE name IN ('120_visit_pairs', '121_visits_kept_as_events')`, clickhouse_settings: { mutations_sync: '2' } })
+    expect(await migrate(s.db)).toEqual(['120_visit_pairs', '121_visits_kept_as_events'])
+    expect(await answers(s)).toEqual(before)
+    // Past the event retention the visits, their pageviews and the events are gone: the same answers stay.
+    for (const table of ['rollup_visits', 'rollup_visit_pageviews', 'events']) await s.db.command({ query: `TRUNCATE TABLE tellen.${table}` })
+    const pastOnly = (xs: Awaited<ReturnType<typeof answers>>) => xs.map(({ question, past }) => ({ question, past }))
+    expect(pastOnly(await answers(s))).toEqual(pastOnly(before))
+  })
+})
