@@ -6,6 +6,7 @@ import { breakdown } from '../stats/queries/breakdown.ts'
 import { overview } from '../stats/queries/overview.ts'
 import { timeseries } from '../stats/queries/timeseries.ts'
 import { addDays, type StatsQuery } from '../stats/range.ts'
+import { rows } from '../../../test/helpers/collector.ts'
 import { pairKey } from './pairs.ts'
 
 /** Filters of one and two visit dimensions, pages and custom events among them. */
@@ -80,5 +81,30 @@ describe('visit totals by pair of visit dimensions (sql/120)', () => {
     for (const table of ['rollup_visits', 'rollup_visit_pageviews', 'events']) await s.db.command({ query: `TRUNCATE TABLE tellen.${table}` })
     const pastOnly = (xs: Awaited<ReturnType<typeof answers>>) => xs.map(({ question, past }) => ({ question, past }))
     expect(pastOnly(await answers(s))).toEqual(pastOnly(before))
+  })
+})
+
+describe('how approximate visitors from pair totals are', () => {
+  let s: StatsDb
+  beforeAll(async () => {
+    s = await openStatsDb()
+  })
+  afterAll(() => s?.close())
+
+  /** Visitor counts of `n` random visitor codes under 20 seeds, merged from states per day and key as the pair totals are. */
+  const counts = (n: number) =>
+    rows<{ merged: string; direct: string }>(s.db, `
+      SELECT seed, uniqCombinedMerge(12)(state) AS merged, any(direct) AS direct
+      FROM (SELECT seed, number % 30 AS day, number % 7 AS key, uniqCombinedState(12)(cityHash64(number, seed)) AS state
+            FROM numbers({n:UInt32}) ARRAY JOIN range(20) AS seed GROUP BY seed, day, key) AS states
+      JOIN (SELECT seed, uniqCombined(12)(cityHash64(number, seed)) AS direct FROM numbers({n:UInt32}) ARRAY JOIN range(20) AS seed GROUP BY seed) AS rows USING seed
+      GROUP BY seed`, { n })
+
+  it('counts the same visitors as the visits one by one did, exactly up to 256 and within 5 % up to a million', async () => {
+    for (const [n, worst] of [[256, 0], [1000, 0.05], [100_000, 0.05], [1_000_000, 0.05]] as const) {
+      const got = await counts(n)
+      expect(got.map((r) => r.merged)).toEqual(got.map((r) => r.direct))
+      expect(Math.max(...got.map((r) => Math.abs(Number(r.merged) - n) / n)), String(n)).toBeLessThanOrEqual(worst)
+    }
   })
 })
