@@ -7,7 +7,8 @@ import { overview } from '../stats/queries/overview.ts'
 import { timeseries } from '../stats/queries/timeseries.ts'
 import { addDays, type StatsQuery } from '../stats/range.ts'
 import { rows } from '../../../test/helpers/collector.ts'
-import { pairKey } from './pairs.ts'
+import { pairKey, refreshVisitPairs, TODAY_PAIRS_MAX_AGE_MS } from './pairs.ts'
+import { sessionizeDays } from './sessionize.ts'
 
 /** Filters of one and two visit dimensions, pages and custom events among them. */
 const FILTERS: Filters[] = [
@@ -67,6 +68,16 @@ describe('visit totals by pair of visit dimensions (sql/120)', () => {
     expect((await overview(s.db, q)).source).toBe('rollup')
     expect((await timeseries(s.db, q, 'visits', 'hour')).source).toBe('events')
     expect((await breakdown(s.db, fixtureQuery({ filters: { source: 'Google', country: 'US' } }), 'browser', { limit: 10, offset: 0 })).source).toBe('rollup')
+  })
+
+  it('rewrites the pairs of a day the job changed at once, and those of today once they are ten minutes old', async () => {
+    const day = fixtureDay()
+    expect(await refreshVisitPairs(s.db, TODAY_PAIRS_MAX_AGE_MS)).toEqual([])
+    await sessionizeDays(s.db, [day])
+    // Seen from the end of that day, its pairs were written a moment ago: they wait.
+    expect(await refreshVisitPairs(s.db, TODAY_PAIRS_MAX_AGE_MS, Date.parse(`${day}T23:59:00Z`))).toEqual([])
+    expect(await refreshVisitPairs(s.db, TODAY_PAIRS_MAX_AGE_MS)).toEqual([day])
+    expect(await refreshVisitPairs(s.db, TODAY_PAIRS_MAX_AGE_MS)).toEqual([])
   })
 
   it('fills the pair totals from the visits there are when a database is upgraded', async () => {

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto'
+import type { Db } from '../db/client.ts'
+
 /**
  * The visit totals by pair of visit dimensions per UTC day (sql/120), which answer visit metrics
  * under visit filters once the per-visit tables are gone after the event retention.
@@ -95,3 +98,48 @@ FROM
 ARRAY JOIN items AS b
 WHERE a.1 < b.1 OR (a.1 = '' AND b.1 = '')
 GROUP BY site, day, a.1, a.2, b.1, b.2`
+
+/**
+ * How old today's pair totals may grow before a pass of the visits job rewrites them. Rewriting a
+ * day's pairs groups about 200 rows per visit (about 0.6 ms per visit of the day on the 2-core
+ * machine of BENCHMARKS.md), which a pass every minute should not pay for today's visits each time;
+ * earlier days are rewritten in the pass that changed them, and a stopping collector brings every
+ * day up to date. Only answers over ranges that reach past the event retention read today's pairs.
+ */
+export const TODAY_PAIRS_MAX_AGE_MS = 10 * 60_000
+
+/**
+ * The UTC days whose visit totals (sql/042) are newer than their pair totals, with the version of
+ * the pairs they have (0 for none): those the visits job changed since it last wrote their pairs.
+ * Only days still in `tellen.visit_events` can change, so only they are compared.
+ */
+const STALE_PAIR_DAYS = `
+SELECT toString(t.day) AS day, toString(ifNull(p.version, 0)) AS pairs
+FROM (SELECT day, max(version) AS version FROM tellen.rollup_visit_totals_daily
+      WHERE day IN (SELECT DISTINCT toDate(ts) FROM tellen.visit_events) GROUP BY day) AS t
+LEFT JOIN (SELECT day, max(version) AS version FROM tellen.rollup_visit_pairs_daily
+           WHERE day IN (SELECT DISTINCT toDate(ts) FROM tellen.visit_events) GROUP BY day) AS p ON p.day = t.day
+WHERE t.version > ifNull(p.version, 0)
+ORDER BY day
+SETTINGS join_use_nulls = 1`
+
+/**
+ * Rewrites the pair totals of the days the visits job changed since their pairs were written: days
+ * before today (UTC) at once, today's when its pairs are older than `todayMaxAgeMs`. Returns the
+ * days rewritten.
+ * @example await refreshVisitPairs(db, 0) // every changed day, today's too
+ */
+export async function refreshVisitPairs(db: Db, todayMaxAgeMs: number, now = Date.now()): Promise<string[]> {
+  const rs = await db.query({ query: STALE_PAIR_DAYS, format: 'JSONEachRow' })
+  const today = new Date(now).toISOString().slice(0, 10)
+  const due = (await rs.json<{ day: string; pairs: string }>()).filter((d) => d.day < today || now - Number(d.pairs) >= todayMaxAgeMs).map((d) => d.day)
+  for (const day of due) {
+    const version = Date.now()
+    await db.command({
+      query: VISIT_PAIRS,
+      query_params: { days: [day], version, zero: version - 1 },
+      clickhouse_settings: { insert_deduplication_token: randomUUID() },
+    })
+  }
+  return due
+}

@@ -4,7 +4,7 @@ import { createLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
-import { VISIT_PAIRS } from './pairs.ts'
+import { refreshVisitPairs, TODAY_PAIRS_MAX_AGE_MS } from './pairs.ts'
 
 /**
  * A gap longer than this between two events of one visitor starts a new visit. Gaps are compared in
@@ -218,12 +218,12 @@ const DETAIL_ROLLUPS = [
 /**
  * Recomputes the visits of the given UTC days of the visitors with events inserted since
  * `touchedSince` (seconds) and their pageviews per hour, then those days' visit totals per hour and
- * per day, by pair of visit dimensions per day, and their detail rollups by visit dimension.
+ * per day and their detail rollups by visit dimension (the pair totals follow, `refreshVisitPairs`).
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
   const version = Date.now()
-  const statements = [SESSIONIZE, VISIT_PAGEVIEWS, VISIT_TOTALS, VISIT_TOTALS_DAILY, VISIT_PAIRS, ...DETAIL_ROLLUPS]
+  const statements = [SESSIONIZE, VISIT_PAGEVIEWS, VISIT_TOTALS, VISIT_TOTALS_DAILY, ...DETAIL_ROLLUPS]
   for (const query of statements) {
     await db.command({
       query,
@@ -249,14 +249,16 @@ export async function touchedDays(db: Db, since: number): Promise<string[]> {
 
 /**
  * One pass of the visits job: finds the days with events inserted since `since` and rewrites their
- * changed visits, one day at a time. Returns the watermark for the next pass.
+ * changed visits, one day at a time, then the pair totals of the changed days (today's only once
+ * they are `todayPairsMaxAgeMs` old). Returns the watermark for the next pass.
  */
-export async function runVisitsJob(db: Db, since = 0): Promise<number> {
+export async function runVisitsJob(db: Db, since = 0, todayPairsMaxAgeMs = 0): Promise<number> {
   // `inserted` is the engine's now() when the rows went in, with one-second resolution: the next pass
   // starts a little before this one did, by the engine's clock (a server's may differ from ours).
   const rs = await db.query({ query: 'SELECT toUnixTimestamp(now()) AS t', format: 'JSONEachRow' })
   const next = Number((await rs.json<{ t: number | string }>())[0]!.t) - 5
   for (const day of await touchedDays(db, since)) await sessionizeDays(db, [day], since)
+  await refreshVisitPairs(db, todayPairsMaxAgeMs)
   return next
 }
 
@@ -288,7 +290,7 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
           since = 0
           return
         }
-        since = await runVisitsJob(db, since)
+        since = await runVisitsJob(db, since, TODAY_PAIRS_MAX_AGE_MS)
       } catch (err) {
         log.error({ err: (err as Error).message }, 'visits job failed')
       }
@@ -303,6 +305,8 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
     async stop() {
       clearInterval(timer)
       await running
+      // Today's changes into the pair totals before it goes (a repeat of another collector's is harmless).
+      await refreshVisitPairs(db, 0).catch((err: Error) => log.error({ err: err.message }, 'visit pairs not written'))
       await lease?.release().catch(() => undefined)
     },
   }
