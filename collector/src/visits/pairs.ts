@@ -101,10 +101,10 @@ GROUP BY site, day, a.1, a.2, b.1, b.2`
 
 /**
  * How old today's pair totals may grow before a pass of the visits job rewrites them. Rewriting a
- * day's pairs groups about 200 rows per visit (about 0.6 ms per visit of the day on the 2-core
- * machine of BENCHMARKS.md), which a pass every minute should not pay for today's visits each time;
- * earlier days are rewritten in the pass that changed them, and a stopping collector brings every
- * day up to date. Only answers over ranges that reach past the event retention read today's pairs.
+ * day's pairs groups about 200 rows per visit (docs/design.md has the cost), which a pass every
+ * minute should not pay for today's visits each time; earlier days are rewritten in the pass that
+ * changed them, and a stopping collector brings every day up to date. Only answers over ranges that
+ * reach past the event retention read today's pairs.
  */
 export const TODAY_PAIRS_MAX_AGE_MS = 10 * 60_000
 
