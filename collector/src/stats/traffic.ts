@@ -112,13 +112,14 @@ type VisitTotalDimension = keyof typeof VISIT_TOTAL_DIMENSIONS
  * hour from the hourly totals (rows then keep their `hour`). Rows are read with FINAL, so the newest
  * version of a key counts, and rows of no visit (a value that is gone, sql/042) are left out after it.
  */
-function visitTotalsFrom(dimension: VisitTotalDimension, hourly = false): string {
+function visitTotalsFrom(dimension: VisitTotalDimension, hourly = false, value = false): string {
   if (!(dimension in VISIT_TOTAL_DIMENSIONS)) throw new Error(`visits are not totalled by ${dimension}`)
-  const totals = `FROM tellen.rollup_visit_totals FINAL WHERE dimension = '${dimension}' AND `
+  const ofValue = value ? ` AND value = {f_${dimension}:String}` : ''
+  const totals = `FROM tellen.rollup_visit_totals FINAL WHERE dimension = '${dimension}'${ofValue} AND `
   if (hourly) return `FROM (SELECT * ${totals}${rangeWhere('hour')}) AS totals WHERE totals.visits > 0`
   return `FROM (SELECT * EXCEPT (hour, version) ${totals}${EDGE_HOURS}
     UNION ALL SELECT * EXCEPT (day, version) FROM tellen.rollup_visit_totals_daily FINAL
-      WHERE site = {site:String} AND day ${WHOLE_UTC_DAYS} AND dimension = '${dimension}') AS totals WHERE totals.visits > 0`
+      WHERE site = {site:String} AND day ${WHOLE_UTC_DAYS} AND dimension = '${dimension}'${ofValue}) AS totals WHERE totals.visits > 0`
 }
 
 /** Where visit metrics are counted, with the SQL of each metric there. */
@@ -144,8 +145,8 @@ export interface VisitSource {
  * Picks where visits are counted: without filters, the visit totals (overall, or by a dimension of a
  * visit); else every visit in `tellen.rollup_visits`, which holds every filter dimension. With
  * `hourly`, rows keep their `hour`, for answers grouped by time. A range that reaches past the visits
- * kept one by one (`reach`) reads the pair totals per day when they hold the filters and `by`; else
- * only the visits kept, with source `events`.
+ * kept one by one (`reach`) reads the hourly totals for one filter on a dimension they hold, else the
+ * pair totals per day when they hold the filters and `by`; else only the visits kept, with source `events`.
  */
 export function visitSource(filters: Filters, by?: Dimension, hourly = false, reach: Reach = 'kept'): VisitSource {
   const total = (by ?? '') as VisitTotalDimension
@@ -163,6 +164,19 @@ export function visitSource(filters: Filters, by?: Dimension, hourly = false, re
             page: `${from} AND value IN (SELECT value ${from} GROUP BY value ORDER BY sum(visits) DESC, value LIMIT {limit:UInt32} OFFSET {offset:UInt32})`,
           }
         : {}),
+    }
+  }
+  // Past the visits kept, one filter on a dimension the hourly totals hold is answered from them: by
+  // the hour, and by the site's own days.
+  const [only, ...more] = filterDims(filters)
+  if (reach !== 'kept' && only && !more.length && (!by || by === only) && only in VISIT_TOTAL_DIMENSIONS) {
+    return {
+      source: 'rollup',
+      time: 'hour',
+      from: visitTotalsFrom(only as VisitTotalDimension, hourly, true),
+      metrics: VISIT_TOTAL_METRICS,
+      visitors: VISITORS_MERGED,
+      ...(by ? { group: 'value' } : {}),
     }
   }
   const pairs = reach === 'past' ? visitPairsFrom(filters, by) : undefined

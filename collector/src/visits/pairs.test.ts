@@ -62,11 +62,15 @@ describe('visit totals by pair of visit dimensions (sql/120)', () => {
     expect(google.visits).toBeGreaterThan(0)
   })
 
-  it('says an answer past the retention covers only the visits kept when three dimensions meet', async () => {
+  it('says an answer past the retention covers only the visits kept when three dimensions meet or two by the hour', async () => {
     const q = past(fixtureQuery({ filters: { source: 'Google', country: 'US' } }))
     expect((await breakdown(s.db, q, 'browser', { limit: 10, offset: 0 })).source).toBe('events')
     expect((await overview(s.db, q)).source).toBe('rollup')
     expect((await timeseries(s.db, q, 'visits', 'hour')).source).toBe('events')
+    const google = fixtureQuery({ filters: { source: 'Google' } })
+    const hourly = await timeseries(s.db, past(google), 'visits', 'hour')
+    expect(hourly.source).toBe('rollup')
+    expect(hourly.points).toEqual((await timeseries(s.db, google, 'visits', 'hour')).points)
     expect((await breakdown(s.db, fixtureQuery({ filters: { source: 'Google', country: 'US' } }), 'browser', { limit: 10, offset: 0 })).source).toBe('rollup')
   })
 
