@@ -100,13 +100,13 @@ WHERE a.1 < b.1 OR (a.1 = '' AND b.1 = '')
 GROUP BY site, day, a.1, a.2, b.1, b.2`
 
 /**
- * How old today's pair totals may grow before a pass of the visits job rewrites them. Rewriting a
- * day's pairs groups about 200 rows per visit (docs/design.md has the cost), which a pass every
- * minute should not pay for today's visits each time; earlier days are rewritten in the pass that
- * changed them, and a stopping collector brings every day up to date. Only answers over ranges that
- * reach past the event retention read today's pairs.
+ * Today's pair totals are rewritten once they are this many times as old as their last rewrite took.
+ * Rewriting a day's pairs groups about 200 rows per visit (docs/design.md has the cost): a busy site
+ * should not pay for it in every pass of the visits job, so it takes at most a tenth of the job's
+ * time, while a small site's pairs stay as current as its visits. Earlier days are rewritten in the
+ * pass that changed them, and a stopping collector brings every day up to date.
  */
-export const TODAY_PAIRS_MAX_AGE_MS = 10 * 60_000
+export const TODAY_PAIRS_AGE_PER_COST = 10
 
 /**
  * The UTC days whose visit totals (sql/042) are newer than their pair totals, with the version of
@@ -125,11 +125,11 @@ SETTINGS join_use_nulls = 1`
 
 /**
  * Rewrites the pair totals of the days the visits job changed since their pairs were written: days
- * before today (UTC) at once, today's when its pairs are older than `todayMaxAgeMs`. Returns the
- * days rewritten.
+ * before today (UTC) at once, today's when its pairs are older than `todayMaxAgeMs`; `onTodayCost`
+ * hears how long today's took. Returns the days rewritten.
  * @example await refreshVisitPairs(db, 0) // every changed day, today's too
  */
-export async function refreshVisitPairs(db: Db, todayMaxAgeMs: number, now = Date.now()): Promise<string[]> {
+export async function refreshVisitPairs(db: Db, todayMaxAgeMs: number, now = Date.now(), onTodayCost?: (ms: number) => void): Promise<string[]> {
   const rs = await db.query({ query: STALE_PAIR_DAYS, format: 'JSONEachRow' })
   const today = new Date(now).toISOString().slice(0, 10)
   const due = (await rs.json<{ day: string; pairs: string }>()).filter((d) => d.day < today || now - Number(d.pairs) >= todayMaxAgeMs).map((d) => d.day)
@@ -140,6 +140,7 @@ export async function refreshVisitPairs(db: Db, todayMaxAgeMs: number, now = Dat
       query_params: { days: [day], version, zero: version - 1 },
       clickhouse_settings: { insert_deduplication_token: randomUUID() },
     })
+    if (day === today) onTodayCost?.(Date.now() - version)
   }
   return due
 }
