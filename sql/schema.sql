@@ -1365,8 +1365,30 @@ CREATE TABLE tellen.rollup_visit_pageviews
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, visitor, start)
-TTL hour + toIntervalDay(760)
+TTL hour + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192;
+
+CREATE TABLE tellen.rollup_visit_pairs_daily
+(
+    `site` LowCardinality(String),
+    `day` Date,
+    `dimension_a` LowCardinality(String),
+    `value_a` String,
+    `dimension_b` LowCardinality(String),
+    `value_b` String,
+    `visits` UInt64,
+    `bounces` UInt64,
+    `visit_pageviews` UInt64,
+    `duration_ms` Int64,
+    `pageviews` UInt64,
+    `visitors` AggregateFunction(uniqCombined(12), UInt64),
+    `version` UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYYYYMM(day)
+ORDER BY (site, dimension_a, dimension_b, value_a, value_b, day)
+TTL day + toIntervalDay(760)
+SETTINGS index_granularity = 1024, non_replicated_deduplication_window = 10000;
 
 CREATE TABLE tellen.rollup_visit_timings
 (
@@ -1458,7 +1480,7 @@ CREATE TABLE tellen.rollup_visits
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(hour)
 ORDER BY (site, hour, visitor, start)
-TTL hour + toIntervalDay(760)
+TTL hour + toIntervalDay(30)
 SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192;
 
 CREATE TABLE tellen.salts
@@ -1657,4 +1679,6 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('102_export_downloads', '0dd0d81ccb715f2ca705ed4626733d09e42d9f9a829fa97a5626f86550f19c31'),
 ('103_token_datasets', '655d5d435bf86afead623f816d44726370d92d45829870b5357280d4f812499e'),
 ('110_goals', '24fef9e06eb8e60008f9c3baa6c09373486d0688ce69a77cd60e0bb79eec0076'),
-('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3');
+('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3'),
+('120_visit_pairs', '9aa6b15e9812d09ea4cdade299dcec02609c023c497b5652f3f2d85ae5045bea'),
+('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e');

@@ -32,7 +32,7 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     await c?.stop('SIGKILL')
   })
 
-  it('starts with 30 days of events and 760 days of rollups by default', async () => {
+  it('starts with 30 days of events and visits and 760 days of rollups by default', async () => {
     // A rollup fed from events_in as the analytics rollups are, so that its TTL and its rows can be followed.
     await withDataDir(dataDir, async (db) => {
       await migrate(db)
@@ -53,6 +53,9 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.rollup_test_pages).toContain('TTL hour + toIntervalDay(760)')
     expect(e.rollup_honoured).toContain('TTL hour + toIntervalDay(760)')
     expect(e.rollup_pages_daily).toContain('TTL day + toIntervalDay(760)')
+    // Visits one by one are kept as long as the events, not as the rollups.
+    expect(e.rollup_visits).toContain('TTL hour + toIntervalDay(30)')
+    expect(e.rollup_visit_pageviews).toContain('TTL hour + toIntervalDay(30)')
     expect(await counts(dataDir, '/default')).toEqual({ events: 1, rollup: 1 })
   })
 
@@ -64,6 +67,8 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.rollup_test_pages).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?400\b/)
     expect(e.rollup_honoured).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?400\b/)
     expect(e.rollup_pages_daily).toMatch(/TTL day \+ toIntervalDay\((_CAST\()?400\b/)
+    expect(e.rollup_visits).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?7\b/)
+    expect(e.rollup_visit_pageviews).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?7\b/)
     // The same values again change nothing.
     expect(await run({ TELLEN_EVENTS_RETENTION_DAYS: '7', TELLEN_ROLLUP_RETENTION_DAYS: '400' }, '/same')).not.toContain('retention applied')
   })
@@ -76,6 +81,9 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.rollup_test_pages).not.toContain('TTL')
     expect(e.rollup_honoured).not.toContain('TTL')
     expect(e.rollup_pages_daily).not.toContain('TTL')
+    // The visits job still cuts visits from the two days of visit_events, and keeps them no longer.
+    expect(e.rollup_visits).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?2\b/)
+    expect(e.rollup_visit_pageviews).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?2\b/)
     expect(await counts(dataDir, '/zero')).toEqual({ events: 0, rollup: 1 })
     const anywhere = await withDataDir(dataDir, async (db) => {
       // Rollups aggregate by page by design; visit_events holds events two days, only to cut visits.
@@ -91,6 +99,7 @@ describe('retention follows TELLEN_EVENTS_RETENTION_DAYS and TELLEN_ROLLUP_RETEN
     expect(e.events_store_mv).toBeDefined()
     expect(e.events).toMatch(/toIntervalDay\((_CAST\()?14\b/)
     expect(e.rollup_test_pages).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?760\b/)
+    expect(e.rollup_visits).toMatch(/TTL hour \+ toIntervalDay\((_CAST\()?14\b/)
     expect(await counts(dataDir, '/again')).toEqual({ events: 1, rollup: 1 })
   })
 

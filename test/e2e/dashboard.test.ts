@@ -236,7 +236,7 @@ describe('the dashboard in Chromium against the real collector', () => {
     expect(problems).toEqual([])
     await page.context().close()
   })
-  it('answers a page and country filter from the events, says so, and keeps entry pages a keyboard away', async () => {
+  it('answers a page and country filter from the events, past their retention from the aggregates, three filters past it from the events with a note, and keeps entry pages a keyboard away', async () => {
     const { page, problems } = await open(`?period=7d&country=NL`)
     await signIn(page, c.adminToken)
     await poll(() => card(page, 'visitors').textContent()).toBe('2')
@@ -246,11 +246,16 @@ describe('the dashboard in Chromium against the real collector', () => {
     await poll(() => page.locator('.overview .source').getAttribute('data-source')).toBe('events')
     // Seven days are within the events kept: no jargon badge and no note.
     expect(await page.locator('.overview .source').isHidden()).toBe(true)
-    // Ninety days are not: the panel says which days it covers.
+    // Ninety days are not: two dimensions are answered from the visit aggregates, with no note.
     await page.getByLabel('Range').selectOption('90d')
-    await poll(() => page.locator('.overview .source').textContent()).toMatch(/^Covers .* only: with these filters this panel reads the detailed events, which are kept for fewer days than asked\.$/)
-    expect(await card(page, 'pageviews').textContent()).toBe('2')
+    await poll(() => page.locator('.overview .source').getAttribute('data-source')).toBe('rollup')
+    await poll(() => card(page, 'pageviews').textContent()).toBe('2')
+    expect(await page.locator('.overview .source').isHidden()).toBe(true)
     expect(await page.locator('.chip').count()).toBe(2)
+    // Three are not held together by any aggregate: the panel says which days it covers.
+    await page.goto(`${c.url}/dashboard?period=90d&country=NL&page=%2F&device=desktop`)
+    await poll(() => page.locator('.overview .source').textContent()).toMatch(/^Covers .* only: with these filters this panel reads the detailed events, which are kept for fewer days than asked\.$/)
+    expect(await page.locator('.chip').count()).toBe(3)
 
     // Tabs follow the arrow keys; the entry pages come from the visits.
     await page.goto(`${c.url}/dashboard?period=7d`)

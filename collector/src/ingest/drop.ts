@@ -1,10 +1,12 @@
 import { utcDay } from './visitor.ts'
 import type { OptOutSignal } from '../privacy/opt-out.ts'
 
-/** An event of a batch that could not be stored, by its index in the batch. */
+/** An event of a batch that could not be stored, or a part of it that was not (`stored`), by its index in the batch. */
 export interface EventError {
   index: number
   error: string
+  /** True when the event was stored without the part the error names. */
+  stored?: true
 }
 
 /** Why a request, or some events of a batch, were not stored. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { TYPE_COLUMNS } from './event-row.ts'
 import { classifyReferrer, type ParsedReferrer } from './referrer.ts'
-import { eventSchema, type WireEvent } from './schema.ts'
+import { eventSchema, propertyKeyProblem, type WireEvent } from './schema.ts'
 import { scrubText } from './scrub.ts'
 import { cleanUrl, type CleanOptions } from './url.ts'
 import { wellFormed } from './well-formed.ts'
@@ -17,7 +17,8 @@ export interface KindContext {
   params: Map<string, string>
   cleanOptions: CleanOptions
   /** A page view's referrer, parsed once for the spam list and the source. */
-  referrer: ParsedReferrer | undefined
+  referrer: ParsedReferrer | undefined  /** Told of each part of the event left out (the event itself is stored), with a sentence naming it. */
+  leaveOut?(note: string): void
 }
 
 /** Everything the collector knows of one kind of event. */
@@ -109,9 +110,13 @@ export const KINDS: { readonly [K in EventType]: EventKind<K> } = {
   },
   custom: {
     wire: wireOf('custom'),
-    columns: (event) => {
+    columns: (event, { leaveOut }) => {
       const props: Record<string, string> = Object.create(null)
-      for (const [k, v] of Object.entries(event.props ?? {})) props[wellFormed(k)] = scrubText(String(v))
+      for (const [k, v] of Object.entries(event.props ?? {})) {
+        const problem = propertyKeyProblem(k)
+        if (problem) leaveOut?.(`property key ${JSON.stringify(k)} ${problem}: that property is not stored`)
+        else props[wellFormed(k)] = scrubText(String(v))
+      }
       return { name: scrubText(event.name), props }
     },
     rollups: ['rollup_custom', 'visit_events'],

@@ -56,6 +56,22 @@ describe('processBatch', () => {
     expect(rows[7]).toMatchObject({ name: 'signup', props: { plan: 'pro', seats: '3', trial: 'true' } })
   })
 
+  it('keeps a custom event whose property key is not an identifier or looks personal without that property, naming the key', () => {
+    const url = 'https://example.com/p'
+    const keys = ['jan@example.nl', 'name with spaces', 'x'.repeat(41), 'user_0612345678', 'a1b2c3d4e5f6a7b8c9d0e1f2', '3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c', 'naam\u200b']
+    const result = processBatch(
+      batch([{ type: 'pageview', url }, { type: 'custom', url, name: 'signup', props: { plan: 'pro', 'step.count': 2, ...Object.fromEntries(keys.map((k) => [k, 'x'])) } }]),
+      req(),
+      deps,
+    )
+    expect(rowsOf(result).map((r) => [r.type, r.props])).toEqual([['pageview', {}], ['custom', { plan: 'pro', 'step.count': '2' }]])
+    expect(result.ok && result.errors.map((e) => e.index)).toEqual(keys.map(() => 1))
+    expect(result.ok && result.errors.every((e) => e.stored === true)).toBe(true)
+    for (const key of keys) expect(result.ok && result.errors.map((e) => e.error).join('\n')).toContain(`property key ${JSON.stringify(key)}`)
+    // Nothing of the batch was refused: no drop is counted for it.
+    expect(result.ok && result.drops).toEqual([])
+  })
+
   it('maps the tag name of a failed element to its kind, and names of Object.prototype to other', () => {
     const kinds = ['IMG', 'video', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'blink']
     const result = processBatch(batch(kinds.map((kind) => ({ type: 'error', url: 'https://example.com/', kind, resource: 'https://example.com/x' }))), req(), deps)

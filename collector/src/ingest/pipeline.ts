@@ -108,8 +108,10 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
     // others of the batch are still kept, as for any invalid event.
     try {
       const event = enrich(batch.events[index])
-      if (!isDrop(event)) rows.push(encode(event))
-      else if (event.reason !== 'spam') errors.push({ index, error: event.error })
+      if (!isDrop(event)) {
+        rows.push(encode(event))
+        for (const error of event.leftOut ?? []) errors.push({ index, error, stored: true })
+      } else if (event.reason !== 'spam') errors.push({ index, error: event.error })
       else if (spam) spam.events++
       else spam = event
     } catch {
@@ -118,6 +120,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   }
   const drops: Drop[] = []
   if (spam) drops.push(spam)
-  if (errors.length) drops.push(new Drop('invalid', 'some events of the batch are not valid', { status: 202, events: errors.length, site: site.domain }))
+  const refused = errors.filter((e) => !e.stored).length
+  if (refused) drops.push(new Drop('invalid', 'some events of the batch are not valid', { status: 202, events: refused, site: site.domain }))
   return { ok: true, site: site.domain, rows, errors, ipPrefix, drops }
 }

@@ -21,6 +21,19 @@ const EVENTS_STORE_VIEW = 'CREATE MATERIALIZED VIEW IF NOT EXISTS tellen.events_
 const rollupTtlColumn = (table: string) => (table.endsWith('_daily') ? 'day' : 'hour')
 /** Rollup tables are discovered by name; a name must look like this before it goes into SQL. */
 const ROLLUP_NAME = /^rollup_[a-z0-9_]+$/
+/**
+ * The tables of one row per visit (with the day's visitor code), written by the visits job: kept as
+ * long as the events, not as the rollups; the aggregates of sql/042 and sql/120 outlive them.
+ */
+export const PER_VISIT_TABLES = ['rollup_visits', 'rollup_visit_pageviews'] as const
+/**
+ * The fewest days visits are kept, whatever the event retention: the visits job recomputes a day's
+ * visits from `tellen.visit_events`, which keeps events two days after insert (sql/022).
+ */
+export const VISITS_MIN_DAYS = 2
+
+/** Days the per-visit tables are kept under an event retention of `eventsDays`. */
+export const visitsRetentionDays = (eventsDays: number) => Math.max(eventsDays, VISITS_MIN_DAYS)
 
 /** The TTL expression of a table as ClickHouse prints it in engine_full, or '' when it has none. */
 export function ttlOf(engineFull: string): string {
@@ -67,7 +80,9 @@ async function tables(db: Db, wanted: (name: string) => boolean): Promise<{ name
  * Makes the schema follow the configured retention, at every start after migrations:
  * - events: `TTL ts + N days` on `tellen.events`; with 0 the view `events_store_mv` is dropped, so
  *   events only pass through `tellen.events_in` into the rollups, and it is created again when N > 0;
- * - rollups: `TTL hour + N days` on every `tellen.rollup_*` table (`day` in the daily ones), or no TTL for 0.
+ * - per-visit tables (`PER_VISIT_TABLES`): `TTL hour + N days` with the event retention (at least
+ *   `VISITS_MIN_DAYS`), whatever the rollup retention;
+ * - rollups: `TTL hour + N days` on every other `tellen.rollup_*` table (`day` in the daily ones), or no TTL for 0.
  * A table whose TTL already matches is left alone.
  * @example await applyRetention(db, { eventsDays: 30, rollupDays: 760 })
  */
@@ -94,7 +109,12 @@ export async function applyRetention(db: Db, settings: RetentionSettings): Promi
   for (const rollup of await tables(db, (name) => name.startsWith('rollup_'))) {
     if (!ROLLUP_NAME.test(rollup.name)) continue
     const current = ttlOf(rollup.engine_full)
-    if (settings.rollupDays === 0) {
+    if ((PER_VISIT_TABLES as readonly string[]).includes(rollup.name)) {
+      const days = visitsRetentionDays(settings.eventsDays)
+      if (ttlDays(current, 'hour') === days) continue
+      for (const query of ttlStatements(rollup.name, 'hour + INTERVAL {days:UInt32} DAY')) await db.command({ query, query_params: { days } })
+      changes.push({ table: rollup.name, change: `TTL ${days} days, as the events` })
+    } else if (settings.rollupDays === 0) {
       if (!current) continue
       for (const query of ttlStatements(rollup.name, undefined)) await db.command({ query })
       changes.push({ table: rollup.name, change: 'TTL removed: kept until deleted' })

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Env, Services } from '../context.ts'
 import { DIMENSIONS, type Dimension } from '../stats/dimensions.ts'
-import { filtersOf, MAX_HOURLY_DAYS, ParamError, parseParams, resolveRange, type ENDPOINT_PARAMS } from '../stats/params.ts'
+import { filtersOf, MAX_HOURLY_DAYS, ParamError, parseParams, resolveRange, today, type ENDPOINT_PARAMS } from '../stats/params.ts'
 import { breakdown } from '../stats/queries/breakdown.ts'
 import { calls } from '../stats/queries/calls.ts'
 import { errors } from '../stats/queries/errors.ts'
@@ -14,7 +14,8 @@ import { realtime } from '../stats/queries/realtime.ts'
 import { security } from '../stats/queries/security.ts'
 import { timeseries } from '../stats/queries/timeseries.ts'
 import { vitals } from '../stats/queries/vitals.ts'
-import type { StatsQuery } from '../stats/range.ts'
+import { addDays, type StatsQuery } from '../stats/range.ts'
+import { visitsRetentionDays } from '../privacy/retention.ts'
 import { listGoals } from '../goals/goals.ts'
 import { retainedSpan } from '../stats/event-visits.ts'
 import { funnel, parseSteps } from '../stats/queries/funnel.ts'
@@ -52,7 +53,8 @@ export function statsRoutes(s: StatsRouteDeps): Hono<Env> {
       const { format: _, ...query } = c.req.query()
       const p = parseParams(kind, query)
       const range = resolveRange(p as { from?: string; to?: string }, site.timezone, maxDays?.(p as { interval?: string }))
-      const q: StatsQuery = { site: site.domain, tz: site.timezone, ...range, filters: filtersOf(p as Record<Dimension, string>) }
+      const visitsKeptFrom = addDays(today(site.timezone), 1 - visitsRetentionDays(s.config.eventsRetentionDays))
+      const q: StatsQuery = { site: site.domain, tz: site.timezone, ...range, filters: filtersOf(p as Record<Dimension, string>), visitsKeptFrom }
       return { p, q }
     } catch (err) {
       if (err instanceof ParamError) throw fail(400, err.message)

@@ -9,6 +9,11 @@ export interface StatsQuery {
   from: string
   to: string
   filters: Filters
+  /**
+   * The first day whose visits are still kept one by one (the event retention): a range that starts
+   * before it is answered from visit aggregates where they can. Undefined: every day's visits are.
+   */
+  visitsKeptFrom?: string
 }
 
 /**

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => s?.close())
 
 describe('rollup tables', () => {
-  it('each have an hour bucket, a TTL on it and a deduplication window', async () => {
+  it('each have an hour bucket, a TTL on it and a deduplication window; visits one by one are kept as the events', async () => {
     const tables = await rows<{ name: string; create_table_query: string }>(
       s.db,
       `SELECT name, create_table_query FROM system.tables WHERE database = 'tellen' AND name LIKE 'rollup\\_%' AND engine != 'MaterializedView'`,
@@ -28,12 +28,14 @@ describe('rollup tables', () => {
       'rollup_scroll', 'rollup_scroll_audience', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visit_elements',
       'rollup_visit_interactions', 'rollup_visit_pageviews', 'rollup_visit_timings', 'rollup_visit_totals', 'rollup_visits',
     ]
-    const daily = [...DAILY, 'rollup_visit_totals'].map((t) => `${t}_daily`)
+    const daily = [...DAILY, 'rollup_visit_totals', 'rollup_visit_pairs'].map((t) => `${t}_daily`)
+    const perVisit = ['rollup_visits', 'rollup_visit_pageviews']
     expect(tables.map((t) => t.name).sort()).toEqual([...hourly, ...daily].sort())
     for (const t of tables) {
       const time = t.name.endsWith('_daily') ? { column: /`?day`? Date/, ttl: 'day' } : { column: /`?hour`? DateTime\('UTC'\)/, ttl: 'hour' }
       expect(t.create_table_query, t.name).toMatch(time.column)
-      expect(t.create_table_query, t.name).toMatch(new RegExp(`TTL ${time.ttl} \\+ (toIntervalDay\\(760\\)|INTERVAL 760 DAY)`))
+      const days = perVisit.includes(t.name) ? 30 : 760
+      expect(t.create_table_query, t.name).toMatch(new RegExp(`TTL ${time.ttl} \\+ (toIntervalDay\\(${days}\\)|INTERVAL ${days} DAY)`))
       expect(t.create_table_query, t.name).toMatch(/non_replicated_deduplication_window = 10000/)
     }
   })

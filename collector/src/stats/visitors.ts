@@ -1,6 +1,6 @@
 /**
- * How unique visitors are counted. The rollups hold `uniqCombined(12)` states (sql/040): exact for a
- * few thousand visitors, then a HyperLogLog of 4,096 cells (about 1.6 % standard error), small enough
+ * How unique visitors are counted. The rollups hold `uniqCombined(12)` states (sql/040): exact up to
+ * 256 visitors, then a HyperLogLog of 4,096 cells (about 1.6 % standard error), small enough
  * that a 30-day answer merges thousands of hourly states quickly. Answers from rows (events, visits)
  * use the same function, so a question gets the same count whichever table answers it.
  */

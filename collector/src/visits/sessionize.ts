@@ -4,6 +4,7 @@ import { createLease, withLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
+import { refreshVisitPairs, TODAY_PAIRS_AGE_PER_COST } from './pairs.ts'
 
 /**
  * A gap longer than this between two events of one visitor starts a new visit. Gaps are compared in
@@ -217,7 +218,7 @@ const DETAIL_ROLLUPS = [
 /**
  * Recomputes the visits of the given UTC days of the visitors with events inserted since
  * `touchedSince` (seconds) and their pageviews per hour, then those days' visit totals per hour and
- * per day and their detail rollups by visit dimension.
+ * per day and their detail rollups by visit dimension (the pair totals follow, `refreshVisitPairs`).
  */
 export async function sessionizeDays(db: Db, days: readonly string[], touchedSince = 0): Promise<void> {
   if (!days.length) return
@@ -248,14 +249,17 @@ export async function touchedDays(db: Db, since: number): Promise<string[]> {
 
 /**
  * One pass of the visits job: finds the days with events inserted since `since` and rewrites their
- * changed visits, one day at a time. Returns the watermark for the next pass.
+ * changed visits, one day at a time, then the pair totals of the changed days (today's only once
+ * they are `todayPairsMaxAgeMs` old; `onTodayPairsCost` hears how long they took). Returns the
+ * watermark for the next pass.
  */
-export async function runVisitsJob(db: Db, since = 0): Promise<number> {
+export async function runVisitsJob(db: Db, since = 0, todayPairsMaxAgeMs = 0, onTodayPairsCost?: (ms: number) => void): Promise<number> {
   // `inserted` is the engine's now() when the rows went in, with one-second resolution: the next pass
   // starts a little before this one did, by the engine's clock (a server's may differ from ours).
   const rs = await db.query({ query: 'SELECT toUnixTimestamp(now()) AS t', format: 'JSONEachRow' })
   const next = Number((await rs.json<{ t: number | string }>())[0]!.t) - 5
   for (const day of await touchedDays(db, since)) await sessionizeDays(db, [day], since)
+  await refreshVisitPairs(db, todayPairsMaxAgeMs, Date.now(), onTodayPairsCost)
   return next
 }
 
@@ -289,6 +293,8 @@ const VISITS_LEASE_MIN_MS = 30_000
  */
 export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): VisitsJob {
   let since = 0
+  /** How long the last rewrite of today's pair totals took. */
+  let todayPairsCostMs = 0
   let running: Promise<void> = Promise.resolve()
   // The embedded engine's data directory belongs to one process: no other collector runs the job.
   const leaseMs = Math.max(VISITS_LEASE_MIN_MS, intervalMs * VISITS_LEASE_INTERVALS)
@@ -310,7 +316,7 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
           since = 0
           return
         }
-        since = await runVisitsJob(db, since)
+        since = await runVisitsJob(db, since, todayPairsCostMs * TODAY_PAIRS_AGE_PER_COST, (ms) => (todayPairsCostMs = ms))
       } catch (err) {
         log.error({ err: (err as Error).message }, 'visits job failed')
       }
@@ -343,6 +349,8 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
     async stop() {
       clearInterval(timer)
       await running
+      // Today's changes into the pair totals before it goes (a repeat of another collector's is harmless).
+      await refreshVisitPairs(db, 0).catch((err: Error) => log.error({ err: err.message }, 'visit pairs not written'))
       await lease?.release().catch(() => undefined)
     },
   }

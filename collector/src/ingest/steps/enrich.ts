@@ -16,6 +16,8 @@ export interface EnrichedEvent {
   ts: number
   page: CleanUrl
   columns: KindColumns
+  /** Parts of the event that are not stored (a property whose key is not an identifier), each a sentence naming it. */
+  leftOut?: string[]
 }
 
 export interface EnrichDeps {
@@ -59,8 +61,9 @@ export function eventEnricher(batch: WireBatch, site: Site, now: number, deps: E
     if (!belongsToSite(page.hostname, site.domain)) return invalid(`url host ${page.hostname} does not belong to site ${site.domain}`)
     const ts = event.ts ?? now
     if (ts < now - MAX_EVENT_AGE_MS || ts > now + MAX_CLOCK_SKEW_MS) return invalid('ts is more than 24 hours before receipt or in the future')
-    const columns = kindColumns(event, { site: site.domain, params: page.params, cleanOptions, referrer })
+    const leftOut: string[] = []
+    const columns = kindColumns(event, { site: site.domain, params: page.params, cleanOptions, referrer, leaveOut: (note) => leftOut.push(note) })
     if (typeof columns === 'string') return invalid(columns)
-    return { type: event.type, ts, page, columns }
+    return { type: event.type, ts, page, columns, leftOut }
   }
 }

@@ -6,6 +6,7 @@ import {
 } from '../dimensions.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import { trafficSource, visitSource } from '../traffic.ts'
+import { reachOf, type Reach } from '../visit-pairs.ts'
 
 export interface BreakdownRow {
   value: string
@@ -31,7 +32,7 @@ export interface Page {
   offset: number
 }
 
-function sqlFor(dimension: Dimension, filters: Filters): { query: string; source: AnswerSource } {
+function sqlFor(dimension: Dimension, filters: Filters, reach: Reach): { query: string; source: AnswerSource } {
   const page = 'LIMIT {limit:UInt32} OFFSET {offset:UInt32}'
   if (dimension === 'event') {
     const only = filterDims(filters)
@@ -50,16 +51,16 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
     }
   }
   if (VISIT_DIMENSIONS.includes(dimension)) {
-    const v = visitSource(filters, dimension)
+    const v = visitSource(filters, dimension, false, reach)
     return {
-      source: 'rollup',
+      source: v.source,
       // Aliases differ from the column names: an alias equal to a column would shadow it in countIf.
       query: `SELECT ${v.group} AS value, ${v.visitors} AS visitors, ${v.metrics.visits} AS n_visits,
                      ${v.metrics.visitPageviews} AS n_pageviews, ${v.metrics.bounces} / n_visits AS bounce_rate
               ${v.page ?? v.from} GROUP BY value ORDER BY n_visits DESC, value ${v.page ? '' : page}`,
     }
   }
-  const t = trafficSource(filters, dimension)
+  const t = trafficSource(filters, dimension, false, reach)
   return {
     source: t.source,
     query: `SELECT ${t.group} AS value, ${t.visitors} AS visitors, ${t.pageviews} AS pageviews ${t.from}
@@ -73,7 +74,7 @@ function sqlFor(dimension: Dimension, filters: Filters): { query: string; source
  * @example await breakdown(db, query, 'country', { limit: 10, offset: 0 })
  */
 export async function breakdown(db: Db, q: StatsQuery, dimension: Dimension, paging: Page): Promise<BreakdownResult> {
-  const { query, source } = sqlFor(dimension, q.filters)
+  const { query, source } = sqlFor(dimension, q.filters, reachOf(q))
   const rs = await db.query({
     query,
     query_params: { ...baseParams(q), ...filterParams(q.filters), limit: paging.limit, offset: paging.offset },

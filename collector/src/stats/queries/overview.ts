@@ -3,6 +3,7 @@ import { filterParams, type AnswerSource } from '../dimensions.ts'
 import { baseParams, previousPeriod, type StatsQuery } from '../range.ts'
 import { honoured, type HonouredResult } from './honoured.ts'
 import { trafficSource, visitSource } from '../traffic.ts'
+import { reachOf } from '../visit-pairs.ts'
 
 export interface OverviewMetrics {
   visitors: number
@@ -25,8 +26,8 @@ export interface OverviewResult {
 }
 
 async function metrics(db: Db, q: StatsQuery): Promise<{ source: AnswerSource; metrics: OverviewMetrics }> {
-  const traffic = trafficSource(q.filters)
-  const v = visitSource(q.filters)
+  const traffic = trafficSource(q.filters, undefined, false, reachOf(q))
+  const v = visitSource(q.filters, undefined, false, reachOf(q))
   const query = `
     SELECT t.visitors AS visitors, t.pageviews AS pageviews, v.visits AS visits, v.bounces AS bounces,
            v.visit_pageviews AS visit_pageviews, v.duration_ms AS duration_ms
@@ -38,7 +39,7 @@ async function metrics(db: Db, q: StatsQuery): Promise<{ source: AnswerSource; m
   const [r] = await rs.json<{ visitors: number; pageviews: number; visits: number; bounces: number; visit_pageviews: number; duration_ms: number }>()
   const visits = Number(r?.visits ?? 0)
   return {
-    source: traffic.source,
+    source: traffic.source === 'events' || v.source === 'events' ? 'events' : 'rollup',
     metrics: {
       visitors: Number(r?.visitors ?? 0),
       visits,

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { filterParams, type AnswerSource } from '../dimensions.ts'
 import { addDays, baseParams, rangeDays, type StatsQuery } from '../range.ts'
 import { trafficSource, visitSource } from '../traffic.ts'
+import { reachOf } from '../visit-pairs.ts'
 
 export const TIMESERIES_METRICS = ['visitors', 'visits', 'pageviews', 'bounce_rate', 'visit_duration'] as const
 export type TimeseriesMetric = (typeof TIMESERIES_METRICS)[number]
@@ -42,21 +43,22 @@ export function bucketsOf(from: string, to: string, interval: Interval): string[
 }
 
 function sqlFor(q: StatsQuery, metric: TimeseriesMetric, interval: Interval): { query: string; source: AnswerSource } {
+  const reach = reachOf(q, interval === 'hour')
   if (metric === 'visitors' || metric === 'pageviews') {
-    const t = trafficSource(q.filters, undefined, true)
+    const t = trafficSource(q.filters, undefined, true, reach)
     return {
       source: t.source,
       query: `SELECT ${BUCKET[interval](t.time)} AS bucket, toFloat64(${metric === 'visitors' ? t.visitors : t.pageviews}) AS value
               ${t.from} GROUP BY bucket`,
     }
   }
-  const v = visitSource(q.filters, undefined, true)
+  const v = visitSource(q.filters, undefined, true, reach)
   const value = {
     visits: v.metrics.visits,
     bounce_rate: `${v.metrics.bounces} / ${v.metrics.visits}`,
     visit_duration: `${v.metrics.durationMs} / ${v.metrics.visits} / 1000`,
   }[metric]
-  return { source: 'rollup', query: `SELECT ${BUCKET[interval]('hour')} AS bucket, toFloat64(${value}) AS value ${v.from} GROUP BY bucket` }
+  return { source: v.source, query: `SELECT ${BUCKET[interval](v.time)} AS bucket, toFloat64(${value}) AS value ${v.from} GROUP BY bucket` }
 }
 
 /**
