@@ -22,6 +22,13 @@ const SEED = 20261208
 const PEOPLE = 6
 /** A retention other than the defaults, which the server's tables must take over. */
 const RETENTION = { TELLEN_EVENTS_RETENTION_DAYS: '45', TELLEN_ROLLUP_RETENTION_DAYS: '1000' }
+/**
+ * The visits job's interval: each pass reads the engine, which on the server the stand-in runs one
+ * query at a time, so a shorter one queues the test's and the command's queries behind it.
+ */
+const VISITS_INTERVAL_MS = '1000'
+/** How often a wait asks again: each question is a query that the visits pass waited for queues behind. */
+const POLL_MS = 500
 /** A visitor of today, who comes back after the move: the same salt must give the same visitor. */
 const RETURNING = { 'x-forwarded-for': '145.14.1.77', 'user-agent': UA.firefoxWindows }
 
@@ -61,7 +68,7 @@ const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) =
   const end = Date.now() + ms
   while (!(await check().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
+    await new Promise((r) => setTimeout(r, POLL_MS))
   }
 }
 const range = () => {
@@ -108,7 +115,7 @@ beforeAll(async () => {
   server = await startClickHouseHttp(tempDataDir('tellen-ch-'))
   db = createClient({ url: server.url })
   dataDir = migratedDataDir()
-  embedded = await startCollector({ ...RETENTION, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, dataDir)
+  embedded = await startCollector({ ...RETENTION, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: VISITS_INTERVAL_MS, TELLEN_EXPORT_MIN_VISITORS: '2' }, dataDir)
   expect((await admin(embedded, '/api/admin/sites', { domain: SITE.domain, timezone: SITE.tz })).status).toBe(200)
   expect((await admin(embedded, '/api/admin/goals', { site: SITE.domain, name: 'priced', page: '/pricing' })).status).toBe(201)
   expect((await admin(embedded, '/api/admin/tokens', { kind: 'read', site: SITE.domain })).status).toBe(201)
@@ -186,7 +193,7 @@ describe('tellen migrate-to --clickhouse-url', () => {
 
   it('lets a collector on the server answer as the embedded one did, with the same visitors and working views', async () => {
     const secret = fs.readFileSync(collectorSecretFile(dataDir), 'utf8').trim()
-    moved = await startCollector({ ...RETENTION, CLICKHOUSE_URL: server.url, TELLEN_SECRET: secret, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: '200', TELLEN_EXPORT_MIN_VISITORS: '2' }, tempDataDir())
+    moved = await startCollector({ ...RETENTION, CLICKHOUSE_URL: server.url, TELLEN_SECRET: secret, TRUST_PROXY: '1', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_VISITS_INTERVAL_MS: VISITS_INTERVAL_MS, TELLEN_EXPORT_MIN_VISITORS: '2' }, tempDataDir())
     for (const [q, answer] of answers) expect({ q, answer: await json(moved, q) }).toEqual({ q, answer })
 
     // The visitor of today comes back: the same salt (opened with the carried key) gives the same visitor.
@@ -199,6 +206,8 @@ describe('tellen migrate-to --clickhouse-url', () => {
     const [daily] = await rows<{ n: number }>(db, "SELECT toUInt32(sum(pageviews)) AS n FROM tellen.rollup_pages_daily WHERE site = {site:String} AND path = '/docs'", { site: SITE.domain })
     const [hourly] = await rows<{ n: number }>(db, "SELECT toUInt32(sum(pageviews)) AS n FROM tellen.rollup_pages WHERE site = {site:String} AND path = '/docs'", { site: SITE.domain })
     expect(daily).toEqual(hourly)
+    // Done with it: the server then answers the next command alone.
+    expect(await moved.stop()).toBe(0)
   })
 
   it('refuses a server that already holds Tellen data, naming what it holds', async () => {
