@@ -4,8 +4,10 @@
 -- of its first visit that day with that day's pageviews in it capped. A visitor code lives one UTC day,
 -- so a period's counts are the sum of its days': releases of periods whose visits are gone (the
 -- per-visit tables are kept only as long as the events) are still counted from these. The visits job
--- writes every closed day still kept once, its rows and a seal (is_seal = 1, no group) in one insert,
--- so a day with a seal is counted, even when it had no visits. Kept as the rollups are (applyRetention).
+-- writes every ended day still kept, again when it rewrote the day's visits (late events): its rows,
+-- a zero row for each group it had before (readers skip rows without visitors) and a seal
+-- (is_seal = 1, no group) in one insert, so a day with a seal is counted, even when it had no
+-- visits. Kept as the rollups are (applyRetention).
 CREATE TABLE IF NOT EXISTS tellen.rollup_export_counts_daily
 (
     site       LowCardinality(String),

@@ -1698,4 +1698,4 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3'),
 ('120_visit_pairs', '9aa6b15e9812d09ea4cdade299dcec02609c023c497b5652f3f2d85ae5045bea'),
 ('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e'),
-('150_export_day_counts', 'e1c252ea18319afeb4e464f829a8c63164241f001e79151836c6a4ffc9a2b43e');
+('150_export_day_counts', 'ce5299aefbe613576c4f480cc590074af929006a8fca5b3c60930e48f496076c');

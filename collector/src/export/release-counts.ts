@@ -33,7 +33,7 @@ export async function releaseCounts(db: Db, site: string, dimensions: readonly D
   // Only the days found stored are read from the stored counts, so a day the job stores meanwhile is counted once.
   const parts = [
     ...(counted.size ? [`SELECT groups, visitors, pageviews FROM ${DAY_COUNTS_TABLE} FINAL
-        WHERE site = {site:String} AND dimensions = {key:String} AND is_seal = 0 AND day IN {counted:Array(Date)}`] : []),
+        WHERE site = {site:String} AND dimensions = {key:String} AND is_seal = 0 AND day IN {counted:Array(Date)} AND visitors > 0`] : []),
     ...(uncounted.length ? [`SELECT groups, visitors, pageviews FROM (${boundedDayCountsQuery(dimensions)})`] : []),
   ]
   if (!parts.length) return []
