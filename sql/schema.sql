@@ -556,6 +556,22 @@ GROUP BY
     kind,
     resource;
 
+CREATE TABLE tellen.rollup_export_counts_daily
+(
+    `site` LowCardinality(String),
+    `dimensions` LowCardinality(String),
+    `day` Date,
+    `is_seal` UInt8,
+    `groups` Array(String),
+    `visitors` UInt64,
+    `pageviews` UInt64,
+    `version` UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (site, dimensions, day, is_seal, groups)
+TTL day + toIntervalDay(760)
+SETTINGS index_granularity = 8192;
+
 CREATE TABLE tellen.rollup_honoured
 (
     `site` LowCardinality(String),
@@ -1681,4 +1697,5 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('110_goals', '24fef9e06eb8e60008f9c3baa6c09373486d0688ce69a77cd60e0bb79eec0076'),
 ('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3'),
 ('120_visit_pairs', '9aa6b15e9812d09ea4cdade299dcec02609c023c497b5652f3f2d85ae5045bea'),
-('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e');
+('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e'),
+('150_export_day_counts', 'ce5299aefbe613576c4f480cc590074af929006a8fca5b3c60930e48f496076c');

@@ -186,7 +186,7 @@ describe('tellen migrate-to --clickhouse-url', () => {
     const before = await withDataDir(dataDir, figures)
     const after = await figures(db)
     expect(after).toEqual(before)
-    for (const table of ['events', 'rollup_pages', 'rollup_pages_daily', 'rollup_visits', 'visit_events', 'sites', 'tokens', 'goals', 'salts', 'export_datasets', 'export_releases', 'export_downloads', 'rejections', 'rollup_honoured']) {
+    for (const table of ['events', 'rollup_pages', 'rollup_pages_daily', 'rollup_visits', 'visit_events', 'sites', 'tokens', 'goals', 'salts', 'export_datasets', 'export_releases', 'export_downloads', 'rollup_export_counts_daily', 'rejections', 'rollup_honoured']) {
       expect({ table, rows: Number(after[table]?.rows) }).not.toEqual({ table, rows: 0 })
     }
   })

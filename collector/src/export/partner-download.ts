@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Db } from '../db/client.ts'
 import { daySchema, ParamError } from '../stats/params.ts'
 import type { ExportDataset } from './datasets.ts'
+import { UncountedDaysError } from './day-counts.ts'
 import { releasedRows, type ReleasedRows } from './download.ts'
 import { EXPORT_FORMATS, type ExportFormat } from './params.ts'
 import { periodsOf, releasableAt } from './periods.ts'
@@ -53,12 +54,26 @@ export function parseDownload(query: Record<string, string>, dataset: ExportData
   return { from, to, starts: span.starts, format }
 }
 
+/** Thrown when a period of a download has no release and cannot get one: some of its days can no longer be counted. */
+export class PeriodGoneError extends Error {
+  override name = 'PeriodGoneError'
+}
+
 /**
  * Freezes the releases of a span that do not exist yet (at threshold `k`), then reads the span.
+ * Throws a PeriodGoneError naming the period when one cannot be counted whole.
  * @example const { stream } = await downloadRelease(db, dataset, parseDownload(query, dataset, Date.now()), 10)
  */
 export async function downloadRelease(db: Db, dataset: ExportDataset, request: DownloadRequest, k: number): Promise<ReleasedRows> {
   const released = await releasedPeriods(db, dataset, request.starts)
-  for (const start of request.starts) if (!released.has(start)) await freezeRelease(db, dataset, start, k)
+  for (const start of request.starts) {
+    if (released.has(start)) continue
+    try {
+      await freezeRelease(db, dataset, start, k)
+    } catch (err) {
+      if (!(err instanceof UncountedDaysError)) throw err
+      throw new PeriodGoneError(`the ${dataset.period} starting ${start} of the dataset "${dataset.name}" cannot be released: ${err.message}`)
+    }
+  }
   return releasedRows(db, dataset, request.from, request.starts[request.starts.length - 1]!, request.format)
 }

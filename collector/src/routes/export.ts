@@ -5,13 +5,13 @@ import type { Env, Services } from '../context.ts'
 import { recordDownload } from '../export/audit.ts'
 import { createDatasetStore } from '../export/datasets.ts'
 import { parseExport, type ExportFormat } from '../export/params.ts'
-import { downloadRelease, parseDownload } from '../export/partner-download.ts'
+import { downloadRelease, parseDownload, PeriodGoneError } from '../export/partner-download.ts'
 import { releaseThreshold } from '../export/mechanism.ts'
 import { exportRows } from '../export/query.ts'
 import { ParamError } from '../stats/params.ts'
 import { requireToken } from './auth.ts'
 
-const fail = (status: 400 | 403 | 404, error: string) => new HTTPException(status, { res: Response.json({ error }, { status }) })
+const fail = (status: 400 | 403 | 404 | 410, error: string) => new HTTPException(status, { res: Response.json({ error }, { status }) })
 
 const CONTENT_TYPE: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8; header=present',
@@ -64,7 +64,10 @@ export function exportRoutes(s: ExportRouteDeps): Hono<Env> {
     const dataset = await datasets.get(site.domain, name)
     if (!dataset) throw fail(404, `unknown dataset "${name.slice(0, 64)}" of ${site.domain}`)
     const request = await orRefuse(() => parseDownload(c.req.query(), dataset, Date.now()))
-    const result = await downloadRelease(s.db, dataset, request, s.config.exportMinVisitors)
+    const result = await downloadRelease(s.db, dataset, request, s.config.exportMinVisitors).catch((err: unknown) => {
+      // Gone for good: the period's visits are no longer kept and its counts were never stored.
+      throw err instanceof PeriodGoneError ? fail(410, err.message) : err
+    })
     await recordDownload(s.db, { tokenId: principal.kind === 'admin' ? 'admin' : principal.id, site: site.domain, dataset: dataset.name, from: request.from, to: request.to, rows: result.rows })
     return c.body(Readable.toWeb(result.stream) as ReadableStream, 200, {
       ...fileHeaders(request.format, `${site.domain}_${dataset.name}_${request.from}_${request.to}`, result.rows),

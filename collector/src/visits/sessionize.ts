@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { isEmbedded, type Db } from '../db/client.ts'
+import { storeDayCounts } from '../export/count-days.ts'
 import { createLease, withLease } from '../db/lease.ts'
 import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
@@ -289,7 +290,8 @@ const VISITS_LEASE_MIN_MS = 30_000
 /**
  * Runs the visits job every `intervalMs` in this collector, while it holds the `visits` lease in
  * ClickHouse: of several collectors on one server, one runs the passes. One that takes the lease
- * over starts with a pass over every day still in `tellen.visit_events`.
+ * over starts with a pass over every day still in `tellen.visit_events`. Each pass then stores the
+ * partner datasets' counts of the days that ended (storeDayCounts).
  */
 export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): VisitsJob {
   let since = 0
@@ -319,7 +321,10 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
         since = await runVisitsJob(db, since, todayPairsCostMs * TODAY_PAIRS_AGE_PER_COST, (ms) => (todayPairsCostMs = ms))
       } catch (err) {
         log.error({ err: (err as Error).message }, 'visits job failed')
+        return
       }
+      // The partner datasets' counts of the days ended and still kept, before their visits go.
+      await storeDayCounts(db).catch((err: Error) => log.error({ err: err.message }, 'export day counts not written'))
     })
     return running
   }
