@@ -187,13 +187,15 @@ const MIN_CLASS_CHANGES = 8
 /** The share of neighbouring letters and digits that change class in random base64 (about 0.65) and in camelCase words (under 0.3) lies around this. */
 const RANDOM_CLASS_CHANGE_SHARE = 0.35
 
+/** The class of a character for `classChanges`: 1 a digit, 2 upper case, 3 lower case, 0 anything else. */
+const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
+
 /**
  * Class changes (lower, upper, digit, either way) between neighbouring letters and digits once `-`
  * and `_` are left out, when they are at least `RANDOM_CLASS_CHANGE_SHARE` of the neighbours; else 0.
  * Catches base64url tokens that dashes cut into short pieces (`sk_live_-LveA18GBPogs_j7H_jl-RZG`).
  */
 function classChanges(s: string): number {
-  const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
   let previous = 0
   let pairs = 0
   let changes = 0
