@@ -17,8 +17,9 @@ export interface KindContext {
   params: Map<string, string>
   cleanOptions: CleanOptions
   /** A page view's referrer, parsed once for the spam list and the source. */
-  referrer: ParsedReferrer | undefined  /** Told of each part of the event left out (the event itself is stored), with a sentence naming it. */
-  leaveOut?(note: string): void
+  referrer: ParsedReferrer | undefined
+  /** Each part of the event left out (the event itself is stored), as a sentence naming it; made on the first. */
+  leftOut?: string[]
 }
 
 /** Everything the collector knows of one kind of event. */
@@ -110,11 +111,11 @@ export const KINDS: { readonly [K in EventType]: EventKind<K> } = {
   },
   custom: {
     wire: wireOf('custom'),
-    columns: (event, { leaveOut }) => {
+    columns: (event, context) => {
       const props: Record<string, string> = Object.create(null)
       for (const [k, v] of Object.entries(event.props ?? {})) {
         const problem = propertyKeyProblem(k)
-        if (problem) leaveOut?.(`property key ${JSON.stringify(k)} ${problem}: that property is not stored`)
+        if (problem) (context.leftOut ??= []).push(`property key ${JSON.stringify(k)} ${problem}: that property is not stored`)
         else props[wellFormed(k)] = scrubText(String(v))
       }
       return { name: scrubText(event.name), props }

@@ -14,6 +14,8 @@ const KNOWN_ZONES = new Map(
   ),
 )
 
+const CANONICAL_ZONES: ReadonlySet<string> = new Set(KNOWN_ZONES.values())
+
 /**
  * The browser's time zone as stored: an IANA zone the runtime knows (`Intl.supportedValuesOf`, and
  * UTC under its aliases), in the runtime's spelling, or '' for anything else (a page can put any text
@@ -23,6 +25,8 @@ const KNOWN_ZONES = new Map(
  */
 export function timeZoneName(tz: string | undefined): string {
   if (!tz) return ''
+  // As browsers send it: the runtime's own spelling, found without lowercasing.
+  if (CANONICAL_ZONES.has(tz)) return tz
   const key = tz.toLowerCase()
   return KNOWN_ZONES.get(key) ?? aliasOf(key)
 }

@@ -66,7 +66,8 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Outc
   const refused = guard(req.contentType, req.contentEncoding)
   if (refused) return refused
   const text = await req.text()
-  const optedOut = await consent(req.signal, text, req.origin, req.ipPrefix, req.now, deps)
+  // Without a signal the request goes on in the same turn: consent has nothing to check.
+  const optedOut = req.signal ? await consent(req.signal, text, req.origin, req.ipPrefix, req.now, deps) : undefined
   if (optedOut) return optedOut
   const parsed = parse(text)
   if (isDrop(parsed)) return parsed

@@ -34,6 +34,15 @@ describe('scrubText', () => {
     )
   })
 
+  it('skips a pattern only where the text cannot hold what it looks for, whatever the rules before it replaced', () => {
+    const pieces = fc.constantFrom(
+      'jan@example.nl', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig', '2001:db8::5', '::ffff:203.0.113.7', '81.2.69.14', '3f2b1c9e-8a7d-4c1e-9b2a-1d2e3f4a5b6c',
+      'sk_live_-LveA18GBPogs_j7H_jl-RZG', '+1 (555) 123-4567', '2026-12-07', '123456', 'privacy-first-analytics', 'Class::method', 'a', ':', '.', '-', ' ', '\u202e', '\t', 'é',
+    )
+    const text = fc.oneof(fc.array(pieces, { maxLength: 6 }).map((a) => a.join('')), fc.string({ maxLength: 60 }))
+    fc.assert(fc.property(text, (t) => applyRules(t) === applyRules(t, false)), { numRuns: 2000 })
+  })
+
   it.each([
     ['123456', ':number'],
     ['12-34-56-789', ':number'],

@@ -59,27 +59,82 @@ export function decodeRepeatedly(text: string): string {
   return out
 }
 
+/** What `applyRules` counts of a text once, so that a rule whose shape the text cannot hold is skipped. */
+interface TextShape {
+  /** ASCII digits: no rule adds any, so the count bounds every later stage of the text. */
+  digits: number
+  /** A control, invisible or other character outside printable ASCII. */
+  unprintable: boolean
+}
+
+function shapeOf(text: string): TextShape {
+  let digits = 0
+  let unprintable = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 48 && c <= 57) digits++
+    else if (c < 32 || c > 126) unprintable = true
+  }
+  return { digits, unprintable }
+}
+
+const hasTwoColons = (text: string) => {
+  const first = text.indexOf(':')
+  return first >= 0 && text.indexOf(':', first + 1) >= 0
+}
+
+/** The length of a UUID in its canonical form. */
+const UUID_LENGTH = 36
+/** The fewest characters of the random-looking run the token rule looks for. */
+const TOKEN_MIN_LENGTH = 16
+/** The fewest digits of an IPv4 address and of a number the last rule replaces. */
+const IPV4_MIN_DIGITS = 4
+const NUMBER_MIN_DIGITS = 6
+
+interface Rule {
+  pattern: RegExp
+  replacement: string | ((match: string) => string)
+  /**
+   * False when the pattern cannot match the text (`shape` is that of the text before any rule): a
+   * necessary condition of the pattern, checked without running it. Placeholders add colons and
+   * letters, never digits, `@` or `eyJ`, so the conditions hold for the text as earlier rules left it.
+   */
+  mayMatch(text: string, shape: TextShape): boolean
+}
+
 /** Rules in the order they apply: the more specific shapes first, so a UUID is not read as numbers. */
-const RULES: [RegExp, string | ((match: string) => string)][] = [
+const RULES: Rule[] = [
   // An e-mail address, perhaps with a +tag.
-  [/[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu, email],
+  { pattern: /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu, replacement: email, mayMatch: (t) => t.includes('@') },
   // A JSON Web Token: three base64url parts, the first a JSON header ("eyJ").
-  [/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, token],
+  { pattern: /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, replacement: token, mayMatch: (t) => t.includes('eyJ') },
   // An IPv6 address: hex groups and at least two colons, on its own (not a name such as
   // Class::method); first, since one may end in an IPv4 address (::ffff:203.0.113.7).
-  [/(?<![\w:.])(?=[0-9a-f.]*:[0-9a-f.]*:)[0-9a-f:.]{3,}(?![\w:])/gi, ipv6],
+  { pattern: /(?<![\w:.])(?=[0-9a-f.]*:[0-9a-f.]*:)[0-9a-f:.]{3,}(?![\w:])/gi, replacement: ipv6, mayMatch: hasTwoColons },
   // An IPv4 address, not inside a longer run of dotted numbers (a version such as 1.2.3.4.5).
-  [new RegExp(`(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, 'g'), ip],
+  {
+    pattern: new RegExp(`(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, 'g'),
+    replacement: ip,
+    mayMatch: (t, shape) => shape.digits >= IPV4_MIN_DIGITS && t.includes('.'),
+  },
   // A UUID in its canonical form (without dashes it is a hex token).
-  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, id],
+  {
+    pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+    replacement: id,
+    mayMatch: (t) => t.length >= UUID_LENGTH && t.includes('-'),
+  },
   // Random-looking strings: base64/base64url or hex runs that mix letters and digits.
-  [/[A-Za-z0-9_-]{16,}/g, (m) => (looksRandom(m) ? token : m)],
+  { pattern: /[A-Za-z0-9_-]{16,}/g, replacement: (m) => (looksRandom(m) ? token : m), mayMatch: (t) => t.length >= TOKEN_MIN_LENGTH },
   // Card and phone numbers in national and international notations: eight digits or more, grouped by
   // spaces, dots, dashes, slashes or parentheses (`+1 (555) 123-4567`, `(020) 123 4567`, `06-12345678`);
   // a date (`2026-12-07`, `07.12.2026`) or a span of years (`2024-2025`) stays.
-  [PHONE_LIKE, (m) => (digitCount(m) < PHONE_MIN_DIGITS || DATE_LIKE.test(m) ? m : number)],
+  {
+    pattern: PHONE_LIKE,
+    replacement: (m) => (digitCount(m) < PHONE_MIN_DIGITS || DATE_LIKE.test(m) ? m : number),
+    mayMatch: (_t, shape) => shape.digits >= PHONE_MIN_DIGITS,
+  },
   // Order numbers, account numbers, long ids: six digits or more.
-  [/\d{6,}/g, number],
+  { pattern: /\d{6,}/g, replacement: number, mayMatch: (_t, shape) => shape.digits >= NUMBER_MIN_DIGITS },
 ]
 
 /**
@@ -132,13 +187,15 @@ const MIN_CLASS_CHANGES = 8
 /** The share of neighbouring letters and digits that change class in random base64 (about 0.65) and in camelCase words (under 0.3) lies around this. */
 const RANDOM_CLASS_CHANGE_SHARE = 0.35
 
+/** The class of a character for `classChanges`: 1 a digit, 2 upper case, 3 lower case, 0 anything else. */
+const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
+
 /**
  * Class changes (lower, upper, digit, either way) between neighbouring letters and digits once `-`
  * and `_` are left out, when they are at least `RANDOM_CLASS_CHANGE_SHARE` of the neighbours; else 0.
  * Catches base64url tokens that dashes cut into short pieces (`sk_live_-LveA18GBPogs_j7H_jl-RZG`).
  */
 function classChanges(s: string): number {
-  const classOf = (c: number) => (c >= 48 && c <= 57 ? 1 : c >= 65 && c <= 90 ? 2 : c >= 97 && c <= 122 ? 3 : 0)
   let previous = 0
   let pairs = 0
   let changes = 0
@@ -171,11 +228,18 @@ export function scrubText(text: string): string {
   return scrubbed === decoded ? text : scrubbed
 }
 
-/** Every rule in order, without the shortcut of `scrubText` and without decoding. */
-export function applyRules(text: string): string {
-  let out = withoutInvisible(text)
-  for (const [pattern, replacement] of RULES) {
-    out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement)
+/**
+ * Every rule in order, without the shortcut of `scrubText` and without decoding; a rule the text's
+ * shape rules out is skipped unless `skipImpossible` is false (for tests).
+ */
+export function applyRules(text: string, skipImpossible = true): string {
+  // Each pattern costs a scan of the text (the IPv6 one a lookbehind at every character); most
+  // texts that reach here are long slugs whose shape rules out all but one or two of them.
+  const shape = shapeOf(text)
+  let out = shape.unprintable || !skipImpossible ? withoutInvisible(text) : text
+  for (const rule of RULES) {
+    if (skipImpossible && !rule.mayMatch(out, shape)) continue
+    out = typeof rule.replacement === 'string' ? out.replace(rule.pattern, rule.replacement) : out.replace(rule.pattern, rule.replacement)
   }
   return out
 }

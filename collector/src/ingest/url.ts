@@ -34,6 +34,12 @@ export function clip(text: string, max: number): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max)
 }
 
+/** Keeps a query parameter, scrubbed and cut, when it is allowlisted and not kept yet (the first of a name wins). */
+function keepParam(params: Map<string, string>, options: CleanOptions, key: string, value: string): void {
+  const k = key.toLowerCase()
+  if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(clip(value, MAX_PARAM_LENGTH)))
+}
+
 /**
  * Parses an http(s) URL and keeps only what Tellen may store: host, scrubbed path (e-mail addresses,
  * long numbers, UUIDs and tokens replaced by placeholders) and allowlisted query parameters, scrubbed
@@ -51,21 +57,17 @@ export function cleanUrl(raw: string, options: CleanOptions = {}): CleanUrl | un
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined
   const params = new Map<string, string>()
-  const keep = (key: string, value: string) => {
-    const k = key.toLowerCase()
-    if ((DEFAULT_ALLOW.has(k) || options.allow?.has(k)) && !params.has(k)) params.set(k, scrubText(clip(value, MAX_PARAM_LENGTH)))
-  }
-  for (const [key, value] of u.searchParams) keep(key, value)
+  // Most pages have no query: the parser's search params are not even built for them.
+  if (u.search) for (const [key, value] of u.searchParams) keepParam(params, options, key, value)
   let path = u.pathname || '/'
   if (options.hashRouting && HASH_ROUTE.test(u.hash)) {
     // The route is part of the path; parameters after it (`#/route?a=1`, `#/callback&token=...`) are
     // kept only when allowlisted, as query parameters are, and the query's own win.
     const cut = u.hash.search(/[?&]/)
     path += cut < 0 ? u.hash : u.hash.slice(0, cut)
-    if (cut >= 0) for (const [key, value] of new URLSearchParams(u.hash.slice(cut + 1))) keep(key, value)
+    if (cut >= 0) for (const [key, value] of new URLSearchParams(u.hash.slice(cut + 1))) keepParam(params, options, key, value)
   }
-  const keys = [...params.keys()].sort()
-  const query = keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&')
+  const query = params.size ? [...params.keys()].sort().map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(params.get(k)!)}`).join('&') : ''
   path = scrubPath(path)
   return { hostname: u.hostname.toLowerCase(), path, query, params }
 }

@@ -6,7 +6,7 @@ import { answerOf, countDrop, isDrop } from '../ingest/drop.ts'
 import { clientNetwork } from '../ingest/ip.ts'
 import { ingest, type IngestDeps } from '../ingest/pipeline.ts'
 import { hostOf, belongsToSite } from '../ingest/url.ts'
-import { optOutSignal, utcHour } from '../privacy/opt-out.ts'
+import { optOutSignal, utcHour, type OptOutSignal } from '../privacy/opt-out.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
 import { SECURITY_HEADERS } from '../security-headers.ts'
 
@@ -39,6 +39,34 @@ export function allowedOrigin(s: Pick<Services, 'sites'>, origin: string | undef
   if (!origin) return false
   const host = hostOf(origin)
   return host !== '' && s.sites.all().some((site) => belongsToSite(host, site.domain))
+}
+
+/** What an answer of the endpoint needs of its request. */
+interface Asked {
+  /** `performance.now()` when the request came. */
+  started: number
+  signal: OptOutSignal | undefined
+  ipPrefix: string
+  /** The request's origin when it is one of the registered sites' (the answer then allows it). */
+  corsOrigin: string | undefined
+}
+
+/**
+ * Builds an answer whole: security headers, `Tk`, CORS for a registered site's origin, and `extra`
+ * (Retry-After); logs its request line at debug level and counts a refusal (not 2xx) by `reason`.
+ */
+function reply(s: Pick<Services, 'log' | 'refusals'>, asked: Asked, status: number, payload: unknown, extra?: Record<string, string>, reason = ''): Response {
+  // Refused requests are counted for the info summary; every request line is debug, so a flood
+  // of refused requests cannot flood the log.
+  if (status >= 300) s.refusals.refused(status, reason)
+  if (s.log.isLevelEnabled('debug')) {
+    // A visitor who opted out, or whose request could not be taken at all, leaves not even a prefix in the log.
+    const prefix = asked.signal || reason === 'no_salt' ? undefined : asked.ipPrefix
+    s.log.debug({ method: 'POST', path: '/api/event', status, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - asked.started), prefix }, 'request')
+  }
+  const { corsOrigin } = asked
+  const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? CORS_HEADERS(corsOrigin) : {}), ...extra } : BASE_HEADERS
+  return new Response(JSON.stringify(payload), { status, headers })
 }
 
 /**
@@ -81,24 +109,13 @@ export function eventRoutes(s: EventRouteDeps): Hono<Env> {
       const signal = optOutSignal(header)
       const corsOrigin = allowedOrigin(s, origin) ? origin : undefined
 
-      const reply = (status: number, payload: unknown, extra?: Record<string, string>, reason = '') => {
-        // Refused requests are counted for the info summary; every request line is debug, so a flood
-        // of refused requests cannot flood the log.
-        if (status >= 300) s.refusals.refused(status, reason)
-        if (s.log.isLevelEnabled('debug')) {
-          // A visitor who opted out, or whose request could not be taken at all, leaves not even a prefix in the log.
-          const prefix = signal || reason === 'no_salt' ? undefined : ipPrefix
-          s.log.debug({ method: 'POST', path: '/api/event', status, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started), prefix }, 'request')
-        }
-        const headers = corsOrigin || extra ? { ...BASE_HEADERS, ...(corsOrigin ? CORS_HEADERS(corsOrigin) : {}), ...extra } : BASE_HEADERS
-        return new Response(JSON.stringify(payload), { status, headers })
-      }
+      const asked: Asked = { started, signal, ipPrefix, corsOrigin }
 
       try {
         const now = Date.now()
         const outcome = await ingest(
           {
-            contentType: header('content-type'), contentEncoding: header('content-encoding'), text: () => c.req.text(),
+            contentType: header('content-type'), contentEncoding: header('content-encoding'), text() { return c.req.text() },
             signal, ip, ipPrefix, userAgent: header('user-agent') ?? '', origin: origin ?? header('referer'), now,
           },
           deps,
@@ -106,18 +123,18 @@ export function eventRoutes(s: EventRouteDeps): Hono<Env> {
         if (isDrop(outcome)) {
           countDrop(outcome, ipPrefix, now, counters)
           const answer = answerOf(outcome)
-          return reply(answer.status, answer.body, answer.headers, answer.status >= 300 ? outcome.reason : '')
+          return reply(s, asked, answer.status, answer.body, answer.headers, answer.status >= 300 ? outcome.reason : '')
         }
         for (const d of outcome.drops) countDrop(d, ipPrefix, now, counters)
         s.metrics.accepted.inc({ site: outcome.site }, outcome.rows.length)
-        return reply(202, outcome.errors.length ? { accepted: outcome.rows.length, errors: outcome.errors } : { accepted: outcome.rows.length })
+        return reply(s, asked, 202, outcome.errors.length ? { accepted: outcome.rows.length, errors: outcome.errors } : { accepted: outcome.rows.length })
       } catch (err) {
         // A client that went away before its body arrived (a tab closed, a phone out of reach) is
         // not a failure of the collector: its request line says so, no error is logged.
         const incoming = (c.env as HttpBindings | undefined)?.incoming
-        if (incoming?.readableAborted || incoming?.destroyed) return reply(400, { error: 'the request body was cut off' }, undefined, 'cut_off')
+        if (incoming?.readableAborted || incoming?.destroyed) return reply(s, asked, 400, { error: 'the request body was cut off' }, undefined, 'cut_off')
         s.log.error({ path: '/api/event', err: (err as Error).message }, 'request failed')
-        return reply(500, { error: 'internal error' }, undefined, 'error')
+        return reply(s, asked, 500, { error: 'internal error' }, undefined, 'error')
       }
     },
   )

@@ -53,6 +53,9 @@ const kindFields = (t: KindColumns) =>
   `,${text(t.referrer_host)},${text(t.source)},${text(t.name)},${text(t.target)},${num(t.value)},${num(t.scroll)},${num(t.cell_x)},${num(t.cell_y)},${
     t.grid?.length ? `[${t.grid.join(',')}]` : '[]'},${t.props ? json(t.props) : '{}'}`
 
+/** The columns shared by every event of a batch on one UTC day: the site, that day's visitor code, then the rest. */
+const commonColumns = (siteColumn: string, visitor: string, shared: string) => `${siteColumn}${visitor}${shared}`
+
 /**
  * Makes the last step before the writer: turns each enriched event of a batch into its row for
  * `tellen.events_in`, a JSON array in the order of `EVENT_COLUMNS` (event-row.ts). Rows are written
@@ -70,9 +73,8 @@ export function rowEncoder(batch: WireBatch, site: string, agent: Agent, anonymi
     agent.browser, agent.browserVersion, agent.os, agent.osVersion, agent.device, screenClass(batch.sw),
     batch.tz ?? '', batch.lang ?? '', anonymised.country,
   ]).slice(1, -1)},""`
-  const commonOf = (ts: number) => `${siteColumn}${anonymised.visitorOn(ts)}${shared}`
   let commonDay = Math.floor(now / DAY_MS)
-  let common = commonOf(now)
+  let common = commonColumns(siteColumn, anonymised.visitorOn(now), shared)
   let lastTs = NaN
   let lastIso = ''
   let lastPage: CleanUrl | undefined
@@ -87,7 +89,7 @@ export function rowEncoder(batch: WireBatch, site: string, agent: Agent, anonymi
     if (event.ts !== lastTs) {
       const day = Math.floor(event.ts / DAY_MS)
       if (day !== commonDay) {
-        common = commonOf(event.ts)
+        common = commonColumns(siteColumn, anonymised.visitorOn(event.ts), shared)
         commonDay = day
       }
       lastIso = new Date(event.ts).toISOString()

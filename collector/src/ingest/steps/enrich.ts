@@ -1,5 +1,5 @@
 import { Drop } from '../drop.ts'
-import { kindColumns, type KindColumns } from '../kinds.ts'
+import { kindColumns, type KindColumns, type KindContext } from '../kinds.ts'
 import { parseReferrer } from '../referrer.ts'
 import { describeIssues, parseEvent, type WireBatch } from '../schema.ts'
 import { belongsToSite, cleanUrl, type CleanUrl } from '../url.ts'
@@ -25,6 +25,9 @@ export interface EnrichDeps {
   isSpamReferrer?(host: string): boolean
 }
 
+/** The drop of one invalid event of a batch: 202, the rest of the batch is kept. */
+const invalid = (error: string, site: Site) => new Drop('invalid', error, { status: 202, site: site.domain })
+
 /**
  * Makes the step that checks one event of `batch` and cleans what is kept of it: the page's URL
  * (query parameters kept only when allowlisted), its time (within a day before `now`), and its
@@ -39,11 +42,10 @@ export function eventEnricher(batch: WireBatch, site: Site, now: number, deps: E
   const cleanOptions = { allow: site.queryAllowlist, hashRouting: batch.hash === true }
   let lastUrl: string | undefined
   let lastPage: CleanUrl | undefined
-  const invalid = (error: string) => new Drop('invalid', error, { status: 202, site: site.domain })
 
   return (raw) => {
     const parsed = parseEvent(raw)
-    if (!parsed.success) return invalid(describeIssues(parsed.error))
+    if (!parsed.success) return invalid(describeIssues(parsed.error), site)
     const event = parsed.data
     // A page view's referrer is parsed once, for the spam list and for the source.
     const referrer = event.type === 'pageview' && event.referrer ? parseReferrer(event.referrer) : undefined
@@ -57,13 +59,13 @@ export function eventEnricher(batch: WireBatch, site: Site, now: number, deps: E
       lastPage = page
     }
     const page = lastPage
-    if (!page) return invalid('url is not an http(s) URL')
-    if (!belongsToSite(page.hostname, site.domain)) return invalid(`url host ${page.hostname} does not belong to site ${site.domain}`)
+    if (!page) return invalid('url is not an http(s) URL', site)
+    if (!belongsToSite(page.hostname, site.domain)) return invalid(`url host ${page.hostname} does not belong to site ${site.domain}`, site)
     const ts = event.ts ?? now
-    if (ts < now - MAX_EVENT_AGE_MS || ts > now + MAX_CLOCK_SKEW_MS) return invalid('ts is more than 24 hours before receipt or in the future')
-    const leftOut: string[] = []
-    const columns = kindColumns(event, { site: site.domain, params: page.params, cleanOptions, referrer, leaveOut: (note) => leftOut.push(note) })
-    if (typeof columns === 'string') return invalid(columns)
-    return { type: event.type, ts, page, columns, leftOut }
+    if (ts < now - MAX_EVENT_AGE_MS || ts > now + MAX_CLOCK_SKEW_MS) return invalid('ts is more than 24 hours before receipt or in the future', site)
+    const context: KindContext = { site: site.domain, params: page.params, cleanOptions, referrer }
+    const columns = kindColumns(event, context)
+    if (typeof columns === 'string') return invalid(columns, site)
+    return { type: event.type, ts, page, columns, leftOut: context.leftOut }
   }
 }
