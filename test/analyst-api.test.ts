@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, ROOT, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 /** The admin API of goals and shared links, the CLI's `tellen goals`, and CSV answers, on one collector. */
 let c: Collector
@@ -68,7 +68,7 @@ describe('goals in the admin API', () => {
 
   it('are managed with `tellen goals` through the running collector', async () => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, TELLEN_URL: c.url, TELLEN_ADMIN_TOKEN: c.adminToken, DATA_DIR: tempDataDir() }
-    const tellen = (args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env })
+    const tellen = (args: string[]) => promisify(execFile)(process.execPath, [...programArgs('cli'), ...args], { env })
     const added = await tellen(['goals', 'add', 'other.test', 'pricing seen', '--page', '/pricing'])
     const id = /added goal (\w+) "pricing seen" to other.test: page \/pricing/.exec(added.stdout)![1]!
     const listed = (await tellen(['goals', 'list', 'other.test'])).stdout.split('\n')

@@ -3,9 +3,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ROOT, startCollector, tempDataDir } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
-function tellen(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], {
+/** The command `npm install` links: bin/tellen.js, which runs the TypeScript through tsx. */
+const BIN = [path.join(ROOT, 'bin/tellen.js')]
+
+function tellen(args: string[], env: Record<string, string> = {}, program = programArgs('cli')) {
+  const r = spawnSync(process.execPath, [...program, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '1', ...env },
     encoding: 'utf8',
@@ -15,8 +19,8 @@ function tellen(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('the tellen CLI', () => {
-  it('lists its commands with --help', () => {
-    const r = tellen(['--help'])
+  it('lists its commands with --help, run as the installed bin/tellen.js', () => {
+    const r = tellen(['--help'], {}, BIN)
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/Usage: tellen/)
     expect(r.stdout).toMatch(/migrate/)

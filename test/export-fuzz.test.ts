@@ -95,7 +95,7 @@ async function problem(res: Response): Promise<string> {
     }
     const error = (json as { error?: unknown } | null)?.error
     if (typeof error !== 'string' || !error) return `${res.status} without an error message`
-    if (/\bat .*\.ts:\d+|node:internal|DB::Exception/.test(error)) return `internals in ${error.slice(0, 200)}`
+    if (/\bat .*\.[cm]?[jt]s:\d+|node:internal|DB::Exception/.test(error)) return `internals in ${error.slice(0, 200)}`
     return ''
   }
   if (res.status !== 200) return `status ${res.status}`

@@ -229,7 +229,7 @@ describe('fuzzing /api/event', () => {
             if (res.status === 202 && typeof json?.accepted === 'number') accepted += json.accepted
             if (res.status >= 500 || res.status < 200 || !json) bad.push(`${res.status} ${res.body.slice(0, 200)} for ${p.body.subarray(0, 200).toString()}`)
             else if (res.status >= 400 && typeof json.error !== 'string') bad.push(`${res.status} without an error message`)
-            else if (/\bat .*\.ts:\d+|node:internal/.test(res.body)) bad.push(`stack trace in ${res.body.slice(0, 200)}`)
+            else if (/\bat .*\.[cm]?[jt]s:\d+|node:internal/.test(res.body)) bad.push(`stack trace in ${res.body.slice(0, 200)}`)
           }
         }),
       )

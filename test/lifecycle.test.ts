@@ -4,6 +4,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 describe('collector lifecycle', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('writes buffered events to ClickHouse before exiting on %s', async (signal) => {
@@ -40,7 +41,7 @@ describe('collector lifecycle', () => {
   })
 
   it('refuses to start on a bad setting with one line naming it', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+    const r = spawnSync(process.execPath, programArgs('collector'), {
       cwd: ROOT,
       env: { PATH: process.env.PATH, TELLEN_IPV4_PREFIX: '32', DATA_DIR: '/nonexistent/never-created' },
       encoding: 'utf8',

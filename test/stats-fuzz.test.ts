@@ -140,7 +140,7 @@ function problem(status: number, body: string): string {
   }
   if (typeof json !== 'object' || json === null) return `not a JSON object: ${body.slice(0, 100)}`
   if (status >= 400 && (typeof (json as { error?: unknown }).error !== 'string' || !(json as { error: string }).error)) return `${status} without an error message`
-  if (/\bat .*\.ts:\d+|node:internal|Code: \d+\. DB::Exception/.test(body)) return `internals in ${body.slice(0, 200)}`
+  if (/\bat .*\.[cm]?[jt]s:\d+|node:internal|Code: \d+\. DB::Exception/.test(body)) return `internals in ${body.slice(0, 200)}`
   return ''
 }
 

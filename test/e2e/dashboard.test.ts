@@ -3,8 +3,8 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { withoutInvisible } from '../../collector/src/ingest/scrub.ts'
 import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
@@ -104,9 +104,16 @@ describe('the dashboard in Chromium against the real collector', () => {
     await c?.stop()
   })
 
+  /** The contexts the running test opened; closed after it, so that no page of an earlier test keeps drawing. */
+  const opened: BrowserContext[] = []
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((context) => context.close()))
+  })
+
   /** A fresh tab on the dashboard that records Content-Security-Policy violations and page errors. */
   async function open(query = '', options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+    opened.push(context)
     const page = await context.newPage()
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(e.message))
