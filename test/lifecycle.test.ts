@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
 import { programArgs } from './helpers/programs.ts'
 
 describe('collector lifecycle', () => {
@@ -98,7 +98,7 @@ describe('collector lifecycle', () => {
       expect(second.output()).not.toContain(token)
       // Every start says in one line where everything is, and where the token is kept.
       // The line follows the log line that startCollector waits for, so it may come a moment later.
-      await expect.poll(() => /^tellen is running: .*$/m.test(second.output()), { timeout: 30_000 }).toBe(true)
+      await expect.poll(() => /^tellen is running: .*$/m.test(second.output()), { timeout: CONDITION_DEADLINE_MS }).toBe(true)
       const line = /^tellen is running: .*$/m.exec(second.output())?.[0]
       const port = new URL(second.url).port
       expect(line).toBe(

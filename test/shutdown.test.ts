@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
-import { postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
 import { createClient } from '@clickhouse/client'
 
 const SITE = 'shutdown.test'
@@ -47,7 +47,7 @@ describe('graceful shutdown', () => {
     collectors.push(again)
     const db = createClient({ url: ch.url })
     try {
-      const end = Date.now() + 20_000
+      const end = Date.now() + CONDITION_DEADLINE_MS
       let n = 0
       while (Date.now() < end) {
         const rs = await db.query({ query: `SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {s:String}`, query_params: { s: SITE }, format: 'JSONEachRow' })

@@ -9,7 +9,12 @@ import { programArgs } from './programs.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** How long a collector may take to start (or to fail) on a busy machine; each wait ends as soon as it does. */
-const START_DEADLINE_MS = 180_000
+export const START_DEADLINE_MS = 180_000
+/**
+ * How long a test waits for a condition that a busy machine delays (events written, visits cut, a
+ * page drawn); each wait ends as soon as the condition holds.
+ */
+export const CONDITION_DEADLINE_MS = 120_000
 
 export interface Collector {
   url: string
