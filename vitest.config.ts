@@ -6,13 +6,13 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
     include: ['collector/**/*.test.ts', 'bench/**/*.test.ts', 'sdk/**/*.test.ts', 'dashboard/**/*.test.ts', 'test/**/*.test.ts'],
-    // Deadlines for a machine of two cores that other work keeps busy: a test or hook that is done
-    // sooner ends sooner, and one that hangs still fails.
-    testTimeout: 180_000,
+    // Deadlines for a machine of two cores that other work keeps busy (ten times slower than when it
+    // is idle): a test or hook that is done sooner ends sooner, and one that hangs still fails.
+    testTimeout: 600_000,
     // Most test files spend their time waiting on a collector, the engine or a browser in another
     // process, so two files at once keep two cores busy (the default, one fewer than the cores, runs
     // them one by one: about 20 minutes instead of 10).
     maxWorkers: 2,
-    hookTimeout: 300_000,
+    hookTimeout: 600_000,
   },
 })

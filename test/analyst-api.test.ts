@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, ROOT, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 /** The admin API of goals and shared links, the CLI's `tellen goals`, and CSV answers, on one collector. */
 let c: Collector
@@ -19,7 +19,7 @@ const withToken = (token: string, route: string) => fetch(`${c.url}${route}`, { 
 
 beforeAll(async () => {
   c = await startCollector({ TELLEN_SITES: `${SITE},other.test`, LOG_LEVEL: 'info' })
-}, 90_000)
+})
 afterAll(async () => {
   await c?.stop()
 })
@@ -68,14 +68,14 @@ describe('goals in the admin API', () => {
 
   it('are managed with `tellen goals` through the running collector', async () => {
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, TELLEN_URL: c.url, TELLEN_ADMIN_TOKEN: c.adminToken, DATA_DIR: tempDataDir() }
-    const tellen = (args: string[]) => promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env })
+    const tellen = (args: string[]) => promisify(execFile)(process.execPath, [...programArgs('cli'), ...args], { env })
     const added = await tellen(['goals', 'add', 'other.test', 'pricing seen', '--page', '/pricing'])
     const id = /added goal (\w+) "pricing seen" to other.test: page \/pricing/.exec(added.stdout)![1]!
     const listed = (await tellen(['goals', 'list', 'other.test'])).stdout.split('\n')
     expect(listed[0]).toBe('ID\tNAME\tGOAL')
     expect(listed).toContain(`${id}\tpricing seen\tpage /pricing`)
     expect((await tellen(['goals', 'remove', id])).stdout).toBe(`removed goal ${id}\n`)
-  }, 240_000)
+  })
 })
 
 describe('shared links', () => {
@@ -109,7 +109,7 @@ describe('shared links', () => {
     expect(share.expires_at).toBe(expiresAt)
     const secret = share.url.split('#share=')[1]!
     expect((await withToken(secret, `/api/stats/${SITE}/overview`)).status).toBe(200)
-    await expect.poll(async () => (await withToken(secret, `/api/stats/${SITE}/overview`)).status, { timeout: 15_000, interval: 250 }).toBe(401)
+    await expect.poll(async () => (await withToken(secret, `/api/stats/${SITE}/overview`)).status, { timeout: CONDITION_DEADLINE_MS, interval: 250 }).toBe(401)
     const listed = (await (await admin('GET', `/api/admin/shares?site=${SITE}`)).json()) as { shares: { id: string; expired: boolean }[] }
     expect(listed.shares.find((s) => s.id === share.id)).toMatchObject({ expired: true })
     expect(c.output()).not.toContain(secret)
@@ -175,7 +175,7 @@ describe('CSV answers', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
       return { disposition: res.headers.get('content-disposition'), rows: parse(await res.text(), { columns: true }) as Record<string, string>[] }
     }
-    await expect.poll(async () => (await csvOf(`/api/stats/${SITE}/breakdown/event?format=csv`)).rows.length, { timeout: 15_000 }).toBe(1)
+    await expect.poll(async () => (await csvOf(`/api/stats/${SITE}/breakdown/event?format=csv`)).rows.length, { timeout: CONDITION_DEADLINE_MS }).toBe(1)
     const events = await csvOf(`/api/stats/${SITE}/breakdown/event?format=csv`)
     expect(events.rows).toEqual([{ value: `'=HYPERLINK("https://evil.test")`, visitors: '1', events: '1' }])
     expect(events.disposition).toBe(`attachment; filename="${SITE}_breakdown_event.csv"`)

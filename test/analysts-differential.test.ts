@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { matchesPage } from '../collector/src/goals/goals.ts'
 import { addDays } from '../collector/src/stats/range.ts'
-import { postEvents, startCollector, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
   cutVisits, daysOf, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange,
 } from './helpers/traffic-model.ts'
@@ -81,7 +81,7 @@ beforeAll(async () => {
   }
   // Waits until the visits job has cut every visit sent (goal conversions by a dimension of a visit read its visits).
   const rows = rowsOf(requests, received)
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + CONDITION_DEADLINE_MS
   for (const site of SITES) {
     const want = expectations(rows, cutVisits(rows), site.domain, site.tz).overview('2000-01-01', '2099-12-31', {})
     while (Date.now() < deadline) {
@@ -91,7 +91,7 @@ beforeAll(async () => {
     }
   }
   await new Promise((r) => setTimeout(r, 600))
-}, 180_000)
+})
 afterAll(async () => {
   await c?.stop()
 })

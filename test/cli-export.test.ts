@@ -3,12 +3,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, ROOT, startCollector, tempDataDir, UA, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, tempDataDir, UA, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 const run = promisify(execFile)
 const tellen = async (args: string[], env: Record<string, string>) => {
   try {
-    const r = await run(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
     return { code: 0, out: r.stdout, err: r.stderr }
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string }
@@ -29,12 +30,12 @@ beforeAll(async () => {
     for (let n = 0; n < (i < 3 ? 2 : 1); n++) expect((await postEvents(c.url, body, { 'x-forwarded-for': `145.14.1.${20 + i}`, 'user-agent': UA.chromeMac })).status).toBe(202)
   }
   // Written within the flush interval: wait until the rollups hold every visitor.
-  for (let tries = 0; tries < 100; tries++) {
+  for (const deadline = Date.now() + CONDITION_DEADLINE_MS; Date.now() < deadline; ) {
     const res = await fetch(`${c.url}/api/export/${SITE}?dimensions=&metrics=visitors&format=ndjson`, { headers: { authorization: `Bearer ${c.adminToken}` } })
     if ((await res.text()) === `{"visitors":${VISITORS}}\n`) break
     await new Promise((r) => setTimeout(r, 100))
   }
-}, 90_000)
+})
 afterAll(async () => {
   await c?.stop()
 })
@@ -83,7 +84,7 @@ describe('tellen export', () => {
     expect((await fetch(`${c!.url}/api/export/${SITE}/daily?from=${day}&to=${day}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404)
     // Released once, it keeps its epsilon on the ledger.
     expect((await tellen(['exports', 'list', '--site', SITE], env)).out).toBe(`no datasets\n${SITE}: epsilon 1.5 of 4 spent on each day\n`)
-  }, 180_000)
+  })
 
   it('exports from DATA_DIR when no server runs', async () => {
     await c!.stop()
@@ -98,5 +99,5 @@ describe('tellen export', () => {
     expect(defined.out).toMatch(/^defined example\.com +weekly +week +epsilon 2 +dimensions \(none\) +metrics visitors /)
     const wrong = await tellen(['exports', 'define', '--site', SITE, '--name', 'x', '--period', 'year'], env)
     expect(wrong.err).toBe('tellen: period: must be one of day, week, month\n')
-  }, 120_000)
+  })
 })

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 const run = promisify(execFile)
 const tellen = async (args: string[], env: Record<string, string>) => {
   try {
-    const r = await run(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
     return { code: 0, out: r.stdout, err: r.stderr }
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string }

@@ -33,7 +33,7 @@ describe('a database reader without the collector key', () => {
     const sent = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/` }] }, { 'user-agent': UA.firefoxWindows })
     expect(sent.status).toBe(202)
     expect(await c.stop()).toBe(0)
-  }, 120_000)
+  })
   afterAll(() => fs.rmSync(c.dataDir, { recursive: true, force: true }))
 
   it('cannot match a visitor code to an address with anything stored, while the key holder can', async () => {
@@ -80,11 +80,11 @@ describe('a database reader without the collector key', () => {
     const r = await runCollectorToExit({ DATA_DIR: c.dataDir, TELLEN_SITES: SITE, TELLEN_SECRET: 'a different secret of thirty-two characters or more' })
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/could not start: the stored salt of \d{4}-\d\d-\d\d does not open with this collector's TELLEN_SECRET/)
-  }, 120_000)
+  })
 
   it('refuses to start against a ClickHouse server without TELLEN_SECRET, naming it', async () => {
     const r = await runCollectorToExit({ CLICKHOUSE_URL: 'http://127.0.0.1:9', TELLEN_SECRET: '' })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/TELLEN_SECRET must be set when CLICKHOUSE_URL is/)
-  }, 120_000)
+  })
 })

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 const run = promisify(execFile)
 const tellen = (args: string[], env: Record<string, string>) =>
-  run(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+  run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
 
 let c: Collector | undefined
 afterAll(async () => {

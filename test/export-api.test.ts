@@ -125,7 +125,7 @@ beforeAll(async () => {
   for (const [name, kind, site] of [['partner', 'partner', undefined], ['scoped', 'partner', SITE], ['otherPartner', 'partner', OTHER], ['read', 'read', undefined]] as const) {
     tokens[name] = (await server.services.tokens.create(kind, site)).token
   }
-}, 60_000)
+})
 afterAll(async () => {
   await server?.close(5000)
 })
@@ -287,7 +287,7 @@ describe('k-anonymity of exports', () => {
       ),
       { numRuns: 60 },
     )
-  }, 60_000)
+  })
 })
 
 describe('k-anonymity over several days', () => {
@@ -318,7 +318,7 @@ describe('k-anonymity over several days', () => {
     for (let i = 0; i < 10; i++) lines.push(visit(`203.0.113.${10 + i}`, UA.chromeMac, '/popular', today - 3 * DAY_MS + 9 * 3_600_000 + i * 60_000))
     await insertLines(server.services.db, 'tellen.events_in', lines, randomUUID())
     await runVisitsJob(server.services.db)
-  }, 60_000)
+  })
 
   it('holds the threshold against the visitors of one day, so one person back every day is not k visitors', async () => {
     const res = await get(`/api/export/${RETURNING}?${new URLSearchParams({ from, to, dimensions: 'page', metrics: 'visitors,pageviews', format: 'ndjson' })}`)

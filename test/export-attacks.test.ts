@@ -85,7 +85,7 @@ beforeAll(async () => {
   for (const d of DATASETS) expect((await admin('POST', '/api/admin/exports/datasets', { site: SITE, ...d, epsilon: EPSILON })).status).toBe(201)
   const created = await admin('POST', '/api/admin/tokens', { kind: 'partner', site: SITE, datasets: DATASETS.map((d) => d.name) })
   partner = ((await created.json()) as { token: string }).token
-}, 120_000)
+})
 afterAll(async () => {
   await server?.close(5000)
 })

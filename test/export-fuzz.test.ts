@@ -95,7 +95,7 @@ async function problem(res: Response): Promise<string> {
     }
     const error = (json as { error?: unknown } | null)?.error
     if (typeof error !== 'string' || !error) return `${res.status} without an error message`
-    if (/\bat .*\.ts:\d+|node:internal|DB::Exception/.test(error)) return `internals in ${error.slice(0, 200)}`
+    if (/\bat .*\.[cm]?[jt]s:\d+|node:internal|DB::Exception/.test(error)) return `internals in ${error.slice(0, 200)}`
     return ''
   }
   if (res.status !== 200) return `status ${res.status}`
@@ -139,7 +139,7 @@ describe('fuzzing the export parameters', () => {
       expect(res.status).toBe(202)
     }
     await server.services.events.flush()
-  }, 60_000)
+  })
   afterAll(async () => {
     await server?.close(5000)
   })
@@ -169,7 +169,7 @@ describe('fuzzing the export parameters', () => {
     expect(bad).toEqual([])
     // Both outcomes are exercised: refusals of every kind, and exports that reached the engine.
     for (const status of [200, 400, 401, 403]) expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(RUNS / 100)
-  }, 120_000)
+  })
 
   it('answers partner downloads of any span and format with frozen empty releases or a 400, never a row below k', async () => {
     const download = fc.record({ ds: fc.constantFrom('daily', 'weekly'), from: fc.oneof(closedDay, dates), to: closedDay, format: fc.constantFrom(...EXPORT_FORMATS, 'xml') })
@@ -186,5 +186,5 @@ describe('fuzzing the export parameters', () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(5)
     expect(statuses.get(400) ?? 0).toBeGreaterThan(5)
     expect([...statuses.keys()].sort()).toEqual([200, 400])
-  }, 120_000)
+  })
 })

@@ -229,7 +229,7 @@ describe('fuzzing /api/event', () => {
             if (res.status === 202 && typeof json?.accepted === 'number') accepted += json.accepted
             if (res.status >= 500 || res.status < 200 || !json) bad.push(`${res.status} ${res.body.slice(0, 200)} for ${p.body.subarray(0, 200).toString()}`)
             else if (res.status >= 400 && typeof json.error !== 'string') bad.push(`${res.status} without an error message`)
-            else if (/\bat .*\.ts:\d+|node:internal/.test(res.body)) bad.push(`stack trace in ${res.body.slice(0, 200)}`)
+            else if (/\bat .*\.[cm]?[jt]s:\d+|node:internal/.test(res.body)) bad.push(`stack trace in ${res.body.slice(0, 200)}`)
           }
         }),
       )
@@ -244,7 +244,7 @@ describe('fuzzing /api/event', () => {
     expect((await fetch(`${c.url}/healthz`)).status).toBe(200)
     expect([...statuses.keys()].some((s) => s === 202)).toBe(true)
     expect(await c.stop()).toBe(0)
-  }, 180_000)
+  })
 
   it('stored nothing malformed: every row has a registered site, a path starting with /, its own host, a sane time and no pollution', async () => {
     const now = Date.now()
@@ -292,5 +292,5 @@ describe('fuzzing /api/event', () => {
     )
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.keys(Object.prototype)).toEqual([])
-  }, 180_000)
+  })
 })

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir } from './helpers/collector.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CONDITION_DEADLINE_MS, postEvents, ROOT, rows, runCollectorToExit, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 
 describe('collector lifecycle', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('writes buffered events to ClickHouse before exiting on %s', async (signal) => {
@@ -15,32 +16,32 @@ describe('collector lifecycle', () => {
     expect(r!.n).toBe(25)
   })
 
-  it('reports health and readiness', async () => {
-    const c = await startCollector()
-    try {
+  describe('with the default settings', () => {
+    let c: Collector
+    beforeAll(async () => {
+      c = await startCollector()
+    })
+    afterAll(async () => {
+      await c?.stop()
+    })
+
+    it('reports health and readiness', async () => {
       expect(await fetch(`${c.url}/healthz`).then((r) => r.json())).toEqual({ status: 'ok' })
       const ready = await fetch(`${c.url}/readyz`)
       expect(ready.status).toBe(200)
       expect(await ready.json()).toMatchObject({ status: 'ready', clickhouse: 'ok', migrations: 'ok' })
       expect(c.output()).toMatch(/TELLEN_SITES is not set: only events for the site \\"localhost\\" are accepted/)
-    } finally {
-      await c.stop()
-    }
-  })
+    })
 
-  it('answers unknown routes with a JSON 404', async () => {
-    const c = await startCollector()
-    try {
+    it('answers unknown routes with a JSON 404', async () => {
       const res = await fetch(`${c.url}/nope`)
       expect(res.status).toBe(404)
       expect(await res.json()).toEqual({ error: 'no route for GET /nope' })
-    } finally {
-      await c.stop()
-    }
+    })
   })
 
   it('refuses to start on a bad setting with one line naming it', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+    const r = spawnSync(process.execPath, programArgs('collector'), {
       cwd: ROOT,
       env: { PATH: process.env.PATH, TELLEN_IPV4_PREFIX: '32', DATA_DIR: '/nonexistent/never-created' },
       encoding: 'utf8',
@@ -97,7 +98,7 @@ describe('collector lifecycle', () => {
       expect(second.output()).not.toContain(token)
       // Every start says in one line where everything is, and where the token is kept.
       // The line follows the log line that startCollector waits for, so it may come a moment later.
-      await expect.poll(() => /^tellen is running: .*$/m.test(second.output()), { timeout: 30_000 }).toBe(true)
+      await expect.poll(() => /^tellen is running: .*$/m.test(second.output()), { timeout: CONDITION_DEADLINE_MS }).toBe(true)
       const line = /^tellen is running: .*$/m.exec(second.output())?.[0]
       const port = new URL(second.url).port
       expect(line).toBe(

@@ -4,7 +4,7 @@ import { utcDay, visitorHash } from '../collector/src/ingest/visitor.ts'
 import { openSalt, saltSealKey, sealSalt } from '../collector/src/privacy/salt-seal.ts'
 import type { Db } from '../collector/src/db/client.ts'
 import path from 'node:path'
-import { postEvents, ROOT, rows, startCollector, TEST_SECRET, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, ROOT, rows, startCollector, TEST_SECRET, UA, withDataDir, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'midnight.test'
@@ -109,7 +109,14 @@ describe('events from before midnight that arrive after it', () => {
       expect((await send([{ type: 'pageview', url: `${url}next` }])).status).toBe(202)
       // Sent after midnight, from before it (a batch the page kept while it was offline).
       expect((await send([{ type: 'pageview', url: `${url}late`, ts: midnight - 5000 }])).status).toBe(202)
-      await new Promise((r) => setTimeout(r, 2500))
+      // The visits job has cut all three page views once the stats count two visits of three pages.
+      const range = new URLSearchParams({ from: utcDay(midnight - 1), to: utcDay(midnight) })
+      const visitsCut = async () => {
+        const res = await fetch(`${c.url}/api/stats/${SITE}/overview?${range}`, { headers: { authorization: `Bearer ${c.adminToken}` } })
+        const { current } = (await res.json()) as { current?: { visits: number; pages_per_visit: number } }
+        return { visits: current?.visits, pages_per_visit: current?.pages_per_visit }
+      }
+      await expect.poll(visitsCut, { timeout: CONDITION_DEADLINE_MS, interval: 250 }).toEqual({ visits: 2, pages_per_visit: 1.5 })
     } finally {
       expect(await c.stop()).toBe(0)
     }

@@ -3,12 +3,12 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { utcDay } from '../collector/src/ingest/visitor.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
-import { postEvents, ROOT, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, ROOT, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
 
 const SITE = 'salt.test'
 const DAY = 86_400_000
 const batch = (tag: string, n = 3) => ({ v: 1, site: SITE, events: Array.from({ length: n }, (_, i) => ({ type: 'pageview', url: `https://${SITE}/${tag}/${i}` })) })
-const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
+const until = async (what: string, check: () => Promise<boolean>, ms = CONDITION_DEADLINE_MS) => {
   const end = Date.now() + ms
   while (!(await check().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
@@ -77,7 +77,7 @@ describe('a collector without the salt of the current day', () => {
     // ClickHouse is back: the collector reads (here: creates) the salt by itself within seconds.
     await ch.restart()
     let accepted: Awaited<ReturnType<typeof postEvents>> | undefined
-    await until('events to be taken again', async () => (accepted = await postEvents(c.url, batch('after'))).status === 202, 20_000)
+    await until('events to be taken again', async () => (accepted = await postEvents(c.url, batch('after'))).status === 202)
     expect(accepted!.json).toEqual({ accepted: 3 })
     expect(c.output().slice(from)).toMatch(/the salt of today is loaded: events are taken again/)
     expect(await fetch(`${c.url}/readyz`).then((r) => r.json())).toMatchObject({ salt: 'ok' })

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import { expect, it } from 'vitest'
 import { lockFile } from '../collector/src/data-dir-lock.ts'
-import { ROOT, tempDataDir } from './helpers/collector.ts'
+import { ROOT, START_DEADLINE_MS, tempDataDir } from './helpers/collector.ts'
 
 it('shuts the collector down cleanly when SIGTERM goes to the process `npm start` started', async () => {
   const dataDir = tempDataDir()
@@ -17,7 +17,7 @@ it('shuts the collector down cleanly when SIGTERM goes to the process `npm start
   const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)))
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`npm start did not listen within 90 s:\n${out}`)), 90_000)
+      const timer = setTimeout(() => reject(new Error(`npm start did not listen within ${START_DEADLINE_MS / 1000} s:\n${out}`)), START_DEADLINE_MS)
       npm.stdout!.on('data', () => {
         const m = /"port":(\d+).*tellen is listening/.exec(out)
         if (m) {
@@ -37,4 +37,4 @@ it('shuts the collector down cleanly when SIGTERM goes to the process `npm start
   } finally {
     npm.kill('SIGKILL')
   }
-}, 120_000)
+})

@@ -74,7 +74,7 @@ describe('planted personal data sent over HTTP', () => {
     const end = Date.now() + 60_000
     while (!(await entryPages()).includes('/u/') && Date.now() < end) await new Promise((r) => setTimeout(r, 250))
     expect(await c.stop()).toBe(0)
-  }, 180_000)
+  })
   afterAll(() => c?.stop())
 
   it('leaves no planted e-mail address, phone number or key in any string of any table', async () => {

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postEvents, ROOT, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const TOKEN = 'test-admin-token-0123456789'
@@ -9,7 +9,7 @@ const TOKEN = 'test-admin-token-0123456789'
 /** Runs the real `tellen` command with a clean environment and no terminal on stdin. */
 function tellen(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], {
+    const child = execFile(process.execPath, [...programArgs('cli'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '9', TELLEN_ADMIN_TOKEN: TOKEN, ...env },
     }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }))
@@ -20,7 +20,7 @@ function tellen(args: string[], env: Record<string, string>): Promise<{ code: nu
 /** Runs `tellen` in a pseudo-terminal (util-linux `script`) and answers its prompt. */
 function tellenInTerminal(args: string[], env: Record<string, string>, answer: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const command = [process.execPath, path.join(ROOT, 'bin/tellen.js'), ...args].map((a) => `'${a}'`).join(' ')
+    const command = [process.execPath, ...programArgs('cli'), ...args].map((a) => `'${a}'`).join(' ')
     const child = spawn('script', ['-qec', command, '/dev/null'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '9', TELLEN_ADMIN_TOKEN: TOKEN, ...env },

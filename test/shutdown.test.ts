@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
-import { postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, rows, startCollector, tempDataDir, withDataDir, type Collector } from './helpers/collector.ts'
 import { createClient } from '@clickhouse/client'
 
 const SITE = 'shutdown.test'
@@ -18,13 +18,15 @@ describe('graceful shutdown', () => {
 
   it('writes what is buffered and exits 0 on SIGTERM, quickly', async () => {
     const dataDir = tempDataDir()
-    // A flush interval of a minute: nothing would be inserted before shutdown on its own.
-    const c = await startCollector({ TELLEN_SITES: SITE, TELLEN_FLUSH_INTERVAL_MS: '60000' }, dataDir)
+    // A flush interval of a minute, the longest there is, and a shutdown timeout of ten: nothing would
+    // be inserted before shutdown on its own, and a stop that waited for either would take a minute.
+    const flushIntervalMs = 60_000
+    const c = await startCollector({ TELLEN_SITES: SITE, TELLEN_FLUSH_INTERVAL_MS: String(flushIntervalMs), TELLEN_SHUTDOWN_TIMEOUT_MS: '600000' }, dataDir)
     collectors.push(c)
     for (let i = 0; i < 5; i++) expect((await postEvents(c.url, batch(`b${i}`, 20))).status).toBe(202)
     const started = Date.now()
     expect(await c.stop('SIGTERM')).toBe(0)
-    expect(Date.now() - started).toBeLessThan(5000)
+    expect(Date.now() - started).toBeLessThan(flushIntervalMs)
     const [r] = await withDataDir(dataDir, (db) => rows<{ n: number }>(db, `SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {s:String}`, { s: SITE }))
     expect(r!.n).toBe(100)
   })
@@ -37,9 +39,8 @@ describe('graceful shutdown', () => {
     collectors.push(c)
     await ch.kill()
     expect((await postEvents(c.url, batch('kept', 30))).status).toBe(202)
-    const started = Date.now()
-    await c.stop('SIGTERM')
-    expect(Date.now() - started).toBeLessThan(1500 + 1500)
+    // Exit code 0: it gave up on the rows by itself at its timeout; past it by a second, main.ts exits 1.
+    expect(await c.stop('SIGTERM')).toBe(0)
     expect(c.output()).toMatch(/rows not written after \d+ ms; they stay in the spool/)
 
     await ch.restart()
@@ -47,7 +48,7 @@ describe('graceful shutdown', () => {
     collectors.push(again)
     const db = createClient({ url: ch.url })
     try {
-      const end = Date.now() + 20_000
+      const end = Date.now() + CONDITION_DEADLINE_MS
       let n = 0
       while (Date.now() < end) {
         const rs = await db.query({ query: `SELECT toUInt32(count()) AS n FROM tellen.events WHERE site = {s:String}`, query_params: { s: SITE }, format: 'JSONEachRow' })

@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process'
-import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
+import { programArgs } from './helpers/programs.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const TOKEN = 'test-admin-token-0123456789'
 
 function tellen(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], {
+    execFile(process.execPath, [...programArgs('cli'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '9', TELLEN_ADMIN_TOKEN: TOKEN, ...env },
     }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }))

@@ -14,8 +14,8 @@ import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 const SITES = ['fuzz.test', 'tz.fuzz']
 const ADMIN = 'stats-fuzz-admin-token-0123456789'
 // Every `npm test` runs these counts; STATS_FUZZ_HTTP_RUNS and STATS_FUZZ_APP_RUNS set more for a deeper run.
-const HTTP_RUNS = Number(process.env.STATS_FUZZ_HTTP_RUNS ?? 1_500)
-const APP_RUNS = Number(process.env.STATS_FUZZ_APP_RUNS ?? 20_000)
+const HTTP_RUNS = Number(process.env.STATS_FUZZ_HTTP_RUNS ?? 1_000)
+const APP_RUNS = Number(process.env.STATS_FUZZ_APP_RUNS ?? 5_000)
 const APP_SPOILED = Number(process.env.STATS_FUZZ_APP_SPOILED ?? 90)
 const HTTP_SPOILED = Number(process.env.STATS_FUZZ_HTTP_SPOILED ?? 50)
 const APP_CONCURRENCY = 8
@@ -140,7 +140,7 @@ function problem(status: number, body: string): string {
   }
   if (typeof json !== 'object' || json === null) return `not a JSON object: ${body.slice(0, 100)}`
   if (status >= 400 && (typeof (json as { error?: unknown }).error !== 'string' || !(json as { error: string }).error)) return `${status} without an error message`
-  if (/\bat .*\.ts:\d+|node:internal|Code: \d+\. DB::Exception/.test(body)) return `internals in ${body.slice(0, 200)}`
+  if (/\bat .*\.[cm]?[jt]s:\d+|node:internal|Code: \d+\. DB::Exception/.test(body)) return `internals in ${body.slice(0, 200)}`
   return ''
 }
 
@@ -225,7 +225,7 @@ describe('fuzzing the stats parameters', () => {
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect((await app.request('/healthz')).status).toBe(200)
-  }, 120_000)
+  })
 
   it(`answers ${HTTP_RUNS} more over HTTP from the real collector, which keeps running`, async () => {
     const ask = build(routes, HTTP_SPOILED)
@@ -266,5 +266,5 @@ describe('fuzzing the stats parameters', () => {
     expect(c.process.signalCode).toBeNull()
     expect((await fetch(`${c.url}/healthz`)).status).toBe(200)
     expect(c.output()).not.toMatch(/request failed|"level":50/)
-  }, 120_000)
+  })
 })

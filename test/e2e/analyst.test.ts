@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 /** Visited before the test: three visitors see the home page, two go on to /pricing, one signs up. */
@@ -17,16 +17,18 @@ const VISITORS = [
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 })
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: CONDITION_DEADLINE_MS, interval: 100 })
 
 describe('the start page and the analyst views in Chromium against the real collector', () => {
   let c: Collector
   let browser: Browser
+  /** Launched while the events are written; closed after the tests even when writing them failed. */
+  let launched: Promise<Browser> | undefined
   const auth = () => ({ authorization: `Bearer ${c.adminToken}` })
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: `${SITE},${QUIET}`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
-    const launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
+    launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
     const start = Date.now() - 120_000
     for (const [i, v] of VISITORS.entries()) {
       const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
@@ -41,7 +43,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     // A crawler is kept out of the statistics and counted in the security view.
     const bot = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/`, ts: start }] }, { 'x-forwarded-for': '66.249.66.1', 'user-agent': UA.googlebot })
     expect(bot.status).toBe(202)
-    const deadline = Date.now() + 30_000
+    const deadline = Date.now() + CONDITION_DEADLINE_MS
     for (;;) {
       const r = await fetch(`${c.url}/api/stats/${SITE}/overview`, { headers: auth() })
       const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
@@ -53,7 +55,7 @@ describe('the start page and the analyst views in Chromium against the real coll
   })
 
   afterAll(async () => {
-    await browser?.close()
+    await (await launched?.catch(() => undefined))?.close()
     await c?.stop()
   })
 

@@ -3,10 +3,10 @@ import http from 'node:http'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { withoutInvisible } from '../../collector/src/ingest/scrub.ts'
-import { postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, UA, type Collector } from '../helpers/collector.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
 const SITE = 'example.com'
@@ -38,16 +38,18 @@ const BIDI_CAMPAIGN = 'spring\u2067 sale\u2069 \u202Dx\u202A'
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /** Retries an assertion while the page loads its answers. */
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 100 })
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: CONDITION_DEADLINE_MS, interval: 100 })
 
 describe('the dashboard in Chromium against the real collector', () => {
   let c: Collector
   let browser: Browser
+  /** Launched while the events are written; closed after the tests even when writing them failed. */
+  let launched: Promise<Browser> | undefined
   const shots = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-dashboard-'))
 
   beforeAll(async () => {
     c = await startCollector({ TELLEN_SITES: `${SITE},shop.test`, TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '200' })
-    const launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
+    launched = chromiumLaunchOptions({ args: CHROMIUM_ARGS }).then((options) => chromium.launch(options))
     const start = Date.now() - 60_000
     for (const [i, v] of VISITORS.entries()) {
       const events: Record<string, unknown>[] = v.pages.map((p, j) => ({ type: 'pageview', url: `https://${SITE}${p}`, ts: start + i * 1000 + j * 10_000 }))
@@ -67,7 +69,7 @@ describe('the dashboard in Chromium against the real collector', () => {
     const dnt = await postEvents(c.url, { v: 1, site: SITE, events: [{ type: 'pageview', url: `https://${SITE}/`, ts: start }] }, { 'x-forwarded-for': '5.39.0.1', dnt: '1' })
     expect(dnt.status).toBe(202)
     // The visits job cuts the events into visits a moment after they are written.
-    const deadline = Date.now() + 30_000
+    const deadline = Date.now() + CONDITION_DEADLINE_MS
     for (;;) {
       const r = await fetch(`${c.url}/api/stats/${SITE}/overview`, { headers: { authorization: `Bearer ${c.adminToken}` } })
       const body = (await r.json()) as { current?: { pageviews: number; visits: number } }
@@ -100,13 +102,20 @@ describe('the dashboard in Chromium against the real collector', () => {
   })
 
   afterAll(async () => {
-    await browser?.close()
+    await (await launched?.catch(() => undefined))?.close()
     await c?.stop()
+  })
+
+  /** The contexts the running test opened; closed after it, so that no page of an earlier test keeps drawing. */
+  const opened: BrowserContext[] = []
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((context) => context.close()))
   })
 
   /** A fresh tab on the dashboard that records Content-Security-Policy violations and page errors. */
   async function open(query = '', options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+    opened.push(context)
     const page = await context.newPage()
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(e.message))
@@ -807,5 +816,5 @@ describe('the dashboard in Chromium against the real collector', () => {
       await page.context().close()
     }
     // Two audits of the whole dashboard, in two colour schemes, on a shared machine.
-  }, 150_000)
+  })
 })

@@ -5,10 +5,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openDb, type Db } from '../../collector/src/db/client.ts'
 import { migratedDataDir } from './migrated-data-dir.ts'
+import { programArgs } from './programs.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** How long a collector may take to start (or to fail) on a busy machine; each wait ends as soon as it does. */
-const START_DEADLINE_MS = 180_000
+export const START_DEADLINE_MS = 180_000
+/**
+ * How long a test waits for a condition that a busy machine delays (events written, visits cut, a
+ * page drawn); each wait ends as soon as the condition holds.
+ */
+export const CONDITION_DEADLINE_MS = 120_000
 
 export interface Collector {
   url: string
@@ -30,7 +36,7 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
 }
 
 /**
- * Starts the real collector (`collector/src/main.ts`) as a child process on a free port and waits
+ * Starts the real collector (`collector/src/main.ts`, compiled: see programs.ts) as a child process on a free port and waits
  * until it listens. `env` is added to a clean environment with PORT=0; `nodeArgs` go to Node (e.g.
  * `--cpu-prof`, which Node does not take from NODE_OPTIONS). The default DATA_DIR is already
  * migrated (`migratedDataDir`); pass `tempDataDir()` for a collector that applies the migrations.
@@ -41,7 +47,7 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
  */
 export async function startCollector(env: Record<string, string> = {}, dataDir = migratedDataDir(), nodeArgs: readonly string[] = [], startTimeoutMs = START_DEADLINE_MS): Promise<Collector> {
   const adminToken = env.TELLEN_ADMIN_TOKEN ?? 'test-admin-token-0123456789'
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, ...programArgs('collector')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -99,7 +105,7 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
  */
 export function runCollectorToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'collector/src/main.ts')], {
+    const child = spawn(process.execPath, programArgs('collector'), {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: migratedDataDir(), TELLEN_ADMIN_TOKEN: 'test-admin-token-0123456789', LOG_LEVEL: 'warn', ...(env.CLICKHOUSE_URL ? { TELLEN_SECRET: TEST_SECRET } : {}), ...env },
     })

@@ -1,5 +1,5 @@
 /**
- * Makes the run's template DATA_DIR (`node --import tsx test/helpers/schema-template.ts DIR`): an
+ * Makes the run's template DATA_DIR (`schema-template.ts DIR`, a program of programs.ts): an
  * embedded database with `sql/schema.sql` applied, which `migratedDataDir` copies. Run in a process
  * of its own because the engine binds one data directory per process.
  */
