@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import path from 'node:path'
 import { promisify } from 'node:util'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,8 +7,9 @@ import { collectorSecretFile } from '../collector/src/collector-secret.ts'
 import type { Db } from '../collector/src/db/client.ts'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
-import { postEvents, ROOT, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
+import { programArgs } from './helpers/programs.ts'
 import { cutVisits, eventWindow, expectations, generateTraffic, localDay, rowsOf, type Request } from './helpers/traffic-model.ts'
 
 /**
@@ -35,7 +35,7 @@ const RETURNING = { 'x-forwarded-for': '145.14.1.77', 'user-agent': UA.firefoxWi
 const run = promisify(execFile)
 const tellen = async (args: string[], env: Record<string, string>) => {
   try {
-    const r = await run(process.execPath, [path.join(ROOT, 'bin/tellen.js'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
     return { code: 0, out: r.stdout, err: r.stderr }
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string }
