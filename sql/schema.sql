@@ -570,7 +570,7 @@ CREATE TABLE tellen.rollup_export_counts_daily
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (site, dimensions, day, is_seal, groups)
 TTL day + toIntervalDay(760)
-SETTINGS index_granularity = 8192;
+SETTINGS index_granularity = 8192, non_replicated_deduplication_window = 10000;
 
 CREATE TABLE tellen.rollup_honoured
 (
@@ -1698,4 +1698,5 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('111_token_expiry', '95e9717528c1e54c4cffe126127d6b1098aa8e4ddc465282fefaef7b2e972ed3'),
 ('120_visit_pairs', '9aa6b15e9812d09ea4cdade299dcec02609c023c497b5652f3f2d85ae5045bea'),
 ('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e'),
-('150_export_day_counts', 'ce5299aefbe613576c4f480cc590074af929006a8fca5b3c60930e48f496076c');
+('150_export_day_counts', 'ce5299aefbe613576c4f480cc590074af929006a8fca5b3c60930e48f496076c'),
+('151_export_counts_dedup', '479c9da72847a292621f61439f7363f5042326adb12752f4aa23becd90492e25');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
-import { ParamError } from '../stats/params.ts'
+import { ParamError } from '../stats/param-error.ts'
 import { formatEpsilon, type DatasetDefinition } from './definition.ts'
 
 /** A defined dataset, as stored. */

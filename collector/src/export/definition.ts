@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ParamError } from '../stats/params.ts'
+import { ParamError } from '../stats/param-error.ts'
 import { DEFAULT_EPSILON, EPSILON_UNIT } from './mechanism.ts'
 import { PERIOD_KINDS, type PeriodKind } from './periods.ts'
 

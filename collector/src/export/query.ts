@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import { rangeWhere, trafficRollupFor, visitColumn, type Dimension } from '../stats/dimensions.ts'
-import { ParamError } from '../stats/params.ts'
+import { ParamError } from '../stats/param-error.ts'
 import { baseParams } from '../stats/range.ts'
 import { VISIT_METRICS, visitsFrom } from '../stats/traffic.ts'
 import { mergeVisitors, VISITORS_COUNTED, VISITORS_COUNTED_STATE, VISITORS_MERGED, VISITORS_MERGED_STATE } from '../stats/visitors.ts'

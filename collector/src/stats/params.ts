@@ -3,6 +3,7 @@ import { DIMENSIONS, type Dimension, type Filters } from './dimensions.ts'
 import { MAX_URL_LENGTH } from '../protocol.ts'
 import { addDays, FIRST_DAY, LAST_DAY, rangeDays } from './range.ts'
 import { INTERVALS, TIMESERIES_METRICS } from './queries/timeseries.ts'
+import { ParamError } from './param-error.ts'
 
 /** The longest range a question may cover, and the longest one asked by the hour. */
 export const MAX_RANGE_DAYS = 731
@@ -58,10 +59,7 @@ export const ENDPOINT_PARAMS = {
   security: z.strictObject({ from: day.optional(), to: day.optional(), limit: count('limit', 1, 100, 10) }),
 } as const
 
-/** A query string that is not valid: the message says which parameter and why. */
-export class ParamError extends Error {
-  override name = 'ParamError'
-}
+export { ParamError } from './param-error.ts'
 
 /** Parses a query string with one of the endpoint schemas, or throws a ParamError that names the parameter. */
 export function parseParams<K extends keyof typeof ENDPOINT_PARAMS>(kind: K, query: Record<string, string>): z.infer<(typeof ENDPOINT_PARAMS)[K]> {

@@ -28,7 +28,7 @@ describe('rollup tables', () => {
       'rollup_scroll', 'rollup_scroll_audience', 'rollup_site', 'rollup_technology', 'rollup_timings', 'rollup_timings_site', 'rollup_visit_elements',
       'rollup_visit_interactions', 'rollup_visit_pageviews', 'rollup_visit_timings', 'rollup_visit_totals', 'rollup_visits',
     ]
-    const daily = [...DAILY, 'rollup_visit_totals', 'rollup_visit_pairs'].map((t) => `${t}_daily`)
+    const daily = [...DAILY, 'rollup_visit_totals', 'rollup_visit_pairs', 'rollup_export_counts'].map((t) => `${t}_daily`)
     const perVisit = ['rollup_visits', 'rollup_visit_pageviews']
     expect(tables.map((t) => t.name).sort()).toEqual([...hourly, ...daily].sort())
     for (const t of tables) {
