@@ -1,21 +1,9 @@
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONDITION_DEADLINE_MS, postEvents, startCollector, tempDataDir, UA, type Collector } from './helpers/collector.ts'
-import { programArgs } from './helpers/programs.ts'
+import { tellen } from './helpers/programs.ts'
 
-const run = promisify(execFile)
-const tellen = async (args: string[], env: Record<string, string>) => {
-  try {
-    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
-    return { code: 0, out: r.stdout, err: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, out: err.stdout, err: err.stderr }
-  }
-}
 
 const SITE = 'example.com'
 const VISITORS = 12

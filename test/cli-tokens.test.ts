@@ -1,19 +1,7 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
-import { programArgs } from './helpers/programs.ts'
+import { tellen } from './helpers/programs.ts'
 
-const run = promisify(execFile)
-const tellen = async (args: string[], env: Record<string, string>) => {
-  try {
-    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
-    return { code: 0, out: r.stdout, err: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, out: err.stdout, err: err.stderr }
-  }
-}
 
 let c: Collector | undefined
 afterAll(async () => {

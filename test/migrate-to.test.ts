@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process'
 import fs from 'node:fs'
-import { promisify } from 'node:util'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectorSecretFile } from '../collector/src/collector-secret.ts'
@@ -9,7 +7,7 @@ import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
 import { postEvents, rows, startCollector, tempDataDir, UA, withDataDir, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
-import { programArgs } from './helpers/programs.ts'
+import { tellen } from './helpers/programs.ts'
 import { cutVisits, eventWindow, expectations, generateTraffic, localDay, rowsOf, type Request } from './helpers/traffic-model.ts'
 
 /**
@@ -32,16 +30,6 @@ const POLL_MS = 500
 /** A visitor of today, who comes back after the move: the same salt must give the same visitor. */
 const RETURNING = { 'x-forwarded-for': '145.14.1.77', 'user-agent': UA.firefoxWindows }
 
-const run = promisify(execFile)
-const tellen = async (args: string[], env: Record<string, string>) => {
-  try {
-    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
-    return { code: 0, out: r.stdout, err: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, out: err.stdout, err: err.stderr }
-  }
-}
 
 let server: ClickHouseHttp
 let db: ClickHouseClient

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { bundleForNode } from '../../collector/build.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -45,4 +47,29 @@ export function programArgs(program: Program): string[] {
   if (dir) return [compiledFile(dir, program)]
   if (program === 'cli') return [path.join(ROOT, 'bin/tellen.js')]
   return ['--import', 'tsx', path.join(ROOT, ENTRIES[program])]
+}
+
+/** What a run of the CLI ended with. */
+export interface CliRun {
+  code: number
+  out: string
+  err: string
+}
+
+const run = promisify(execFile)
+
+/**
+ * Runs the `tellen` CLI with `args` and only `env` besides PATH and HOME, and answers its exit code
+ * and output, also when it fails.
+ * @example
+ * const r = await tellen(['sites', 'list'], { DATA_DIR: dir })
+ */
+export async function tellen(args: string[], env: Record<string, string>): Promise<CliRun> {
+  try {
+    const r = await run(process.execPath, [...programArgs('cli'), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } })
+    return { code: 0, out: r.stdout, err: r.stderr }
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string }
+    return { code: err.code, out: err.stdout, err: err.stderr }
+  }
 }
