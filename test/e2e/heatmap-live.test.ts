@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HEATMAP_FRAME_NAME, PAGE_SIZE_REQUEST } from '../../collector/src/protocol.ts'
-import { postEvents, startCollector, type Collector } from '../helpers/collector.ts'
+import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from '../helpers/collector.ts'
 import { startPageServer, type PageServer } from '../helpers/page-server.ts'
 import { CHROMIUM_ARGS, chromiumLaunchOptions } from './chromium.ts'
 
@@ -18,7 +18,7 @@ const CTA = { left: 384, top: 2400, width: 128, height: 300 }
 const CTA_CELL = { cx: 3, cy: 8 }
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 15_000, interval: 100 })
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: CONDITION_DEADLINE_MS, interval: 100 })
 
 /** A page of the shop with Tellen's script from the collector, 3,000 pixels tall. */
 const shopPage = (collector: string, title: string) => `<!doctype html>
@@ -117,7 +117,8 @@ frame.onload = () => setInterval(() => frame.contentWindow.postMessage('${PAGE_S
     expect(await frame.getAttribute('src')).toBe(`https://${SHOP}/landing`)
     expect(await frame.getAttribute('name')).toBe(HEATMAP_FRAME_NAME)
     expect(await frame.getAttribute('sandbox')).toBe('allow-scripts allow-same-origin')
-    expect(await frame.evaluate((f: HTMLIFrameElement) => [f.clientWidth, f.clientHeight])).toEqual([1280, PAGE_HEIGHT])
+    // Each frame is sized when its page answers, which a busy machine can delay past the note's.
+    for (const f of [frame, frames.last()]) await poll(() => f.evaluate((el: HTMLIFrameElement) => [el.clientWidth, el.clientHeight])).toEqual([1280, PAGE_HEIGHT])
     // The page itself is in the frame.
     const live = page.frames().find((f) => f.url() === `https://${SHOP}/landing`)!
     expect(await live.locator('h1').first().textContent()).toBe('Landing')

@@ -91,7 +91,14 @@ export function createInteractions() {
     }
     const scrollTotal = r.scroll.reduce((n, s) => n + s.views, 0)
     const note = check ? h('p', { class: 'heat-note', role: 'status' }, liveNote(check)) : null
-    const live = note && check?.framing === 'allowed' ? { url: check.url, page: check.page, onHeight: (height: number | undefined) => replace(note, heightNote(height)) } : undefined
+    // Both grids' frames say the page's height; once one has, a frame still waiting does not undo the note.
+    let told: number | undefined
+    const onHeight = (height: number | undefined) => {
+      if (height === undefined && told !== undefined) return
+      told = height
+      if (note) replace(note, heightNote(height))
+    }
+    const live = note && check?.framing === 'allowed' ? { url: check.url, page: check.page, onHeight } : undefined
     replace(panel.body,
       note,
       h('div', { class: 'heat-pair' }, heatGrid('Clicks', 'clicks', clicks, live), heatGrid('Mouse movement', 'moves', moves, live)),

@@ -8,9 +8,12 @@ export const DEFAULT_PAGE_HEIGHT = Math.round((FRAME_WIDTH * 4) / 3)
 /** A taller answer is cut to this: the frame is laid out whole, so its height costs memory. */
 export const MAX_PAGE_HEIGHT = 40_000
 const MIN_PAGE_HEIGHT = 100
-/** How often the page is asked for its height after it loaded, and for how long. */
+/** How often the page is asked for its height after it loaded. */
 const ASK_EVERY_MS = 250
+/** How long the grids wait for the height before they cover the default height meanwhile. */
 const ANSWER_DEADLINE_MS = 5000
+/** How long a page that is slow to answer (a busy machine, a slow script) is still asked. */
+const LATE_ANSWER_DEADLINE_MS = 60_000
 
 /**
  * The frame's sandbox. The page's scripts run, since many pages show nothing without them, and the
@@ -36,9 +39,10 @@ export function answeredHeight(data: unknown): number | undefined {
 /**
  * A frame of the site's live page, named so that Tellen's script on the page tracks nothing there
  * and tells its height (docs/protocol.md, "The heatmap frame"). Loaded without credentials and
- * without a referrer; once loaded it is asked for its height every 250 ms for 5 s: `onHeight` gets
- * the height, or undefined when the page did not say (no Tellen script, an older one, or one that
- * answers another dashboard).
+ * without a referrer; once loaded it is asked for its height every 250 ms: `onHeight` gets the
+ * height, or undefined when the page has not said within 5 s (no Tellen script, an older one, one
+ * that answers another dashboard, or a slow one); a page that answers later, within a minute, still
+ * gets `onHeight` with its height.
  * @example
  * grid.prepend(livePageFrame('https://example.com/pricing', '/pricing', (height) => fit(height)))
  */
@@ -47,13 +51,15 @@ export function livePageFrame(url: string, page: string, onHeight: (height: numb
   // A frame in an opaque origin cannot be addressed by its origin.
   const target = sandbox.includes('allow-same-origin') ? new URL(url).origin : '*'
   let done = false
+  /** Whether `onHeight` was told that the page has not said its height (yet). */
+  let late = false
   let timer: ReturnType<typeof setInterval> | undefined
   const finish = (height: number | undefined) => {
     if (done) return
     done = true
     clearInterval(timer)
     removeEventListener('message', listen)
-    onHeight(height)
+    if (height !== undefined || !late) onHeight(height)
   }
   const listen = (e: MessageEvent) => {
     if (e.source !== frame.contentWindow) return
@@ -61,7 +67,11 @@ export function livePageFrame(url: string, page: string, onHeight: (height: numb
     if (height !== undefined) finish(height)
   }
   const ask = (deadline: number) => {
-    if (!frame.isConnected || Date.now() > deadline) return finish(undefined)
+    if (!frame.isConnected || Date.now() > deadline + LATE_ANSWER_DEADLINE_MS) return finish(undefined)
+    if (!late && Date.now() > deadline) {
+      late = true
+      onHeight(undefined)
+    }
     frame.contentWindow?.postMessage(PAGE_SIZE_REQUEST, target)
   }
   const frame = h('iframe', {
