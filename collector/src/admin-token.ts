@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import { ensureKeptSecret } from './kept-secret.ts'
+
+/** Random bytes of a generated admin token. */
+const TOKEN_BYTES = 24
 
 /** Where a generated admin token is kept. */
 export const adminTokenFile = (dataDir: string) => path.join(dataDir, 'admin-token')
@@ -10,18 +13,8 @@ export const adminTokenFile = (dataDir: string) => path.join(dataDir, 'admin-tok
  * is written there (mode 0600). `created` is true only when it was generated now.
  */
 export function ensureAdminToken(dataDir: string, configured: string | undefined): { token: string; created: boolean } {
-  if (configured) return { token: configured, created: false }
-  const file = adminTokenFile(dataDir)
-  try {
-    const token = fs.readFileSync(file, 'utf8').trim()
-    if (token) return { token, created: false }
-  } catch {
-    // none yet
-  }
-  const token = randomBytes(24).toString('base64url')
-  fs.mkdirSync(dataDir, { recursive: true })
-  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 })
-  return { token, created: true }
+  const { secret, created } = ensureKeptSecret(adminTokenFile(dataDir), configured, TOKEN_BYTES)
+  return { token: secret, created }
 }
 
 /** Reads the admin token for the CLI: TELLEN_ADMIN_TOKEN, else the file in DATA_DIR. */
