@@ -131,10 +131,7 @@ const rangeOf = (tz: string) => trafficRange(generatedAt, tz)
 const days = daysOf
 
 describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', (site) => {
-  const model = () => {
-    const rows = rowsOf(requests, received)
-    return expectations(rows, cutVisits(rows), site.domain, site.tz)
-  }
+  const model = () => modelOf(site)
 
   it('sends traffic that covers what the comparison is about', () => {
     const rows = rowsOf(requests, received).filter((r) => r.site === site.domain)
@@ -339,12 +336,15 @@ function diff(got: Record<string, unknown>, want: Record<string, unknown>) {
   return out
 }
 
+/** What the traffic sent so far should give for `site`: the expectations of the traffic model. */
+function modelOf(site: { domain: string; tz: string }) {
+  const rows = rowsOf(requests, received)
+  return expectations(rows, cutVisits(rows), site.domain, site.tz)
+}
+
 describe('the stats API of a site whose visits move their start as late events come', () => {
   const site = MOVING
-  const model = () => {
-    const rows = rowsOf(requests, received)
-    return expectations(rows, cutVisits(rows), site.domain, site.tz)
-  }
+  const model = () => modelOf(site)
   /** Answers from the events under a filter on a visit may still match a moved visit's old row. */
   const exact = (f: Filters, source: string) => source === 'rollup' || Object.keys(f).every((d) => ['page', 'country', 'browser'].includes(d))
 
@@ -390,10 +390,7 @@ const dimensionsOf = (f: Filters, dimension?: string) => new Set([...Object.keys
 
 describe('the stats API once the traffic is older than the event retention', () => {
   const site = SITES[0]!
-  const model = () => {
-    const rows = rowsOf(requests, received)
-    return expectations(rows, cutVisits(rows), site.domain, site.tz)
-  }
+  const model = () => modelOf(site)
 
   beforeAll(async () => {
     expect(await c.stop()).toBe(0)
