@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { ensureAdminToken } from './admin-token.ts'
@@ -15,7 +14,7 @@ import { createSaltStore } from './ingest/visitor.ts'
 import { createRateLimits } from './ingest/rate-limit.ts'
 import { createRefusalLog } from './ingest/refusal-log.ts'
 import { createSpamFilter } from './ingest/referrer-spam.ts'
-import { spoolShares } from './ingest/spool-budget.ts'
+import { SPOOL_TABLES, spoolDirOf, spoolShares, type SpoolName } from './ingest/spool-budget.ts'
 import { applyRetention } from './privacy/retention.ts'
 import { saltSealKey } from './privacy/salt-seal.ts'
 import { createCountingWriter } from './ingest/counting-writer.ts'
@@ -75,11 +74,11 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
 
   const metrics = createMetrics()
   const shares = spoolShares(config.spoolMaxBytes)
-  const spool = (name: keyof typeof shares) => ({
+  const spool = (name: SpoolName) => ({
     observer: metrics.observer,
     batchRows: config.batchRows,
     flushIntervalMs: config.flushIntervalMs,
-    spoolDir: path.join(config.dataDir, 'spool', name),
+    spoolDir: spoolDirOf(config.dataDir, name),
     maxSpoolBytes: shares[name],
     // Refused rows are kept no longer than stored events (two days when events are not stored).
     quarantineDays: config.eventsRetentionDays || 2,
@@ -90,9 +89,9 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
     log,
     sites,
     salts,
-    events: createBatchWriter(db, 'tellen.events_in', spool('events'), log),
-    rejections: createCountingWriter(createBatchWriter(db, 'tellen.rejections', spool('rejections'), log), { column: 'count', flushMs: 1000 }),
-    honoured: createCountingWriter(createBatchWriter(db, 'tellen.rollup_honoured', spool('honoured'), log), { column: 'requests', flushMs: 1000 }),
+    events: createBatchWriter(db, SPOOL_TABLES.events, spool('events'), log),
+    rejections: createCountingWriter(createBatchWriter(db, SPOOL_TABLES.rejections, spool('rejections'), log), { column: 'count', flushMs: 1000 }),
+    honoured: createCountingWriter(createBatchWriter(db, SPOOL_TABLES.honoured, spool('honoured'), log), { column: 'requests', flushMs: 1000 }),
     adminToken,
     metrics,
     rateLimits: createRateLimits({ perPrefix: config.rateLimitPerMinute, perSite: config.siteRateLimitPerMinute }),

@@ -8,15 +8,13 @@ import { openDb, type Db } from '../db/client.ts'
 import { configuredCluster } from '../db/cluster.ts'
 import { migrate } from '../db/migrate.ts'
 import { migrateTo, SchemaMismatchError, TargetNotEmptyError, type CopyProgress, type MigrateToResult } from '../db/migrate-to.ts'
-import { spoolShares } from '../ingest/spool-budget.ts'
+import { SPOOL_TABLES, spoolDirOf, spoolShares, type SpoolName } from '../ingest/spool-budget.ts'
 import { createBatchWriter } from '../ingest/writer.ts'
 import { createLogger } from '../log.ts'
 import { ttlDays } from '../privacy/retention.ts'
 import { CliError } from './backend.ts'
 import { formatTable } from './table.ts'
 
-/** The write-ahead spools of a collector's DATA_DIR and the tables they feed, as the collector opens them. */
-const SPOOLS = { events: 'tellen.events_in', rejections: 'tellen.rejections', honoured: 'tellen.rollup_honoured' } as const
 /** How long the spools' left-over batches may take to go into the embedded database before the copy. */
 const SPOOL_REPLAY_TIMEOUT_MS = 300_000
 /** How often the progress of a table is printed when stderr is not a terminal. */
@@ -29,8 +27,8 @@ const PROGRESS_EVERY_MS = 5000
 async function drainSpools(db: Db, config: Config): Promise<void> {
   const shares = spoolShares(config.spoolMaxBytes)
   const log = createLogger('error')
-  for (const [name, table] of Object.entries(SPOOLS) as [keyof typeof SPOOLS, string][]) {
-    const spoolDir = path.join(config.dataDir, 'spool', name)
+  for (const [name, table] of Object.entries(SPOOL_TABLES) as [SpoolName, string][]) {
+    const spoolDir = spoolDirOf(config.dataDir, name)
     if (!fs.existsSync(spoolDir)) continue
     const writer = createBatchWriter(db, table, { batchRows: config.batchRows, flushIntervalMs: config.flushIntervalMs, spoolDir, maxSpoolBytes: shares[name] }, log)
     await writer.close(SPOOL_REPLAY_TIMEOUT_MS).catch((err: Error) => {
