@@ -2,10 +2,11 @@
 -- `trail_ms` is each one's time in milliseconds from the visit's start, `trail_names` the pageview's
 -- path or the custom event's name, `trail_custom` 1 for a custom event. Written by the visits job with
 -- the visit, so a funnel reads one row per visit instead of joining the events to the visits and
--- sorting each visit's events at query time. Kept as long as the visits (the event retention).
+-- sorting each visit's events at query time (names are LowCardinality: a step compares each distinct
+-- name of a part once). Kept as long as the visits (the event retention).
 ALTER TABLE tellen.rollup_visits
     ADD COLUMN IF NOT EXISTS trail_ms Array(UInt32) AFTER language,
-    ADD COLUMN IF NOT EXISTS trail_names Array(String) AFTER trail_ms,
+    ADD COLUMN IF NOT EXISTS trail_names Array(LowCardinality(String)) AFTER trail_ms,
     ADD COLUMN IF NOT EXISTS trail_custom Array(UInt8) AFTER trail_names;
 
 -- Filled once for the visits there are, from the events still kept: each pageview and custom event of
@@ -29,3 +30,7 @@ FROM
 ) AS t
 INNER JOIN (SELECT * FROM tellen.rollup_visits FINAL WHERE rollup_visits.pageviews > 0) AS v
 ON v.site = t.site AND v.visitor = t.visitor AND v.start = t.start;
+
+-- Each visit was just written a second time: merged at once, so that reading the visits with FINAL
+-- does not merge two rows of every visit until the engine merges them on its own.
+OPTIMIZE TABLE tellen.rollup_visits FINAL;

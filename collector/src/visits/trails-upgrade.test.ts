@@ -35,6 +35,8 @@ describe('upgrading to visit trails (sql/160)', () => {
 
     expect(await migrate(u.db)).toEqual(['160_visit_trails'])
     expect(await trails(u.db)).toEqual(written)
+    // Merged at once: no visit is left with its row from before beside the new one.
+    expect(await rows(u.db, 'SELECT count() AS n FROM tellen.rollup_visits')).toEqual(await rows(u.db, 'SELECT count() AS n FROM tellen.rollup_visits FINAL'))
     expect(await funnel(u.db, fixtureQuery(), steps, span)).toEqual(before)
   })
 })

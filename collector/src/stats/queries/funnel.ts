@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { likePattern, pagePatternProblem } from '../../goals/goals.ts'
+import { pageMatch, pagePatternProblem } from '../../goals/goals.ts'
 import { filterParams } from '../dimensions.ts'
 import { visitTrailsFrom, type EventSpan } from '../event-visits.ts'
 import { ParamError } from '../params.ts'
@@ -66,7 +66,7 @@ export interface FunnelResult {
 
 /** The condition that the trail element `name`, `custom` (a pageview's path or a custom event's name) is step `i`. */
 const isStep = (s: FunnelStep, i: number) =>
-  s.kind === 'page' ? `(custom = 0 AND name LIKE {step${i}:String})` : `(custom = 1 AND name = {step${i}:String})`
+  s.kind === 'page' ? `(custom = 0 AND ${pageMatch('name', `step${i}`, s.value).sql})` : `(custom = 1 AND name = {step${i}:String})`
 
 /** A bit per step (bit i for step i) for each element of a visit's trail, telling which steps it is. */
 const stepMasks = (steps: readonly FunnelStep[]) =>
@@ -74,7 +74,7 @@ const stepMasks = (steps: readonly FunnelStep[]) =>
 
 /** The visits that can reach the first step: those that viewed a matching page, or hold the custom event. */
 const reachesFirst = (first: FunnelStep) =>
-  first.kind === 'page' ? ` AND arrayExists(p -> p LIKE {step0:String}, pages)` : ` AND has(events, {step0:String})`
+  first.kind === 'page' ? ` AND arrayExists(p -> ${pageMatch('p', 'step0', first.value).sql}, pages)` : ` AND has(events, {step0:String})`
 
 /**
  * Visitors through an ordered list of steps within one visit: each visit (of the visits job, started
@@ -102,7 +102,7 @@ export async function funnel(db: Db, q: StatsQuery, steps: readonly FunnelStep[]
                   GROUP BY step ORDER BY step`,
           query_params: {
             ...baseParams({ ...q, ...span }), ...filterParams(q.filters),
-            ...Object.fromEntries(steps.map((s, i) => [`step${i}`, s.kind === 'page' ? likePattern(s.value) : s.value])),
+            ...Object.fromEntries(steps.map((s, i) => [`step${i}`, s.kind === 'page' ? pageMatch('name', `step${i}`, s.value).value : s.value])),
           },
           format: 'JSONEachRow',
         })
