@@ -72,9 +72,15 @@ const isStep = (s: FunnelStep, i: number) =>
 const stepMasks = (steps: readonly FunnelStep[]) =>
   `arrayMap((name, custom) -> ${steps.map((s, i) => `toUInt16(${isStep(s, i)}) * ${2 ** i}`).join(' + ')}, trail_names, trail_custom) AS masks`
 
-/** The visits that can reach the first step: those that viewed a matching page, or hold the custom event. */
-const reachesFirst = (first: FunnelStep) =>
-  first.kind === 'page' ? ` AND arrayExists(p -> ${pageMatch('p', 'step0', first.value).sql}, pages)` : ` AND has(events, {step0:String})`
+/**
+ * The visits that may reach the first step: those whose trail holds its name, or for a page pattern
+ * with a `*` a name that matches it. A name can be a page's and an event's, so this keeps a few
+ * more; the first step's position along the trail then decides.
+ */
+const mayReachFirst = (first: FunnelStep) =>
+  first.kind === 'page' && first.value.includes('*')
+    ? ` AND arrayExists(name -> ${pageMatch('name', 'step0', first.value).sql}, trail_names)`
+    : ' AND has(trail_names, {step0:String})'
 
 /**
  * Visitors through an ordered list of steps within one visit: each visit (of the visits job, started
@@ -97,7 +103,7 @@ export async function funnel(db: Db, q: StatsQuery, steps: readonly FunnelStep[]
     ? await (
         await db.query({
           query: `SELECT step, ${VISITORS_COUNTED} AS visitors, quantileExactIf(0.5)(gap_ms, step > 1) AS median_ms
-                  FROM (SELECT visitor, ${stepMasks(steps)}, ${positions.join(', ')}, ${reached} AS reached ${visitTrailsFrom(q.filters, reachesFirst(steps[0]!))})
+                  FROM (SELECT visitor, ${stepMasks(steps)}, ${positions.join(', ')}, ${reached} AS reached ${visitTrailsFrom(q.filters, mayReachFirst(steps[0]!))})
                   ARRAY JOIN arrayEnumerate(reached) AS step, arrayMap((t, i) -> if(i = 1, 0, t - reached[i - 1]), reached, arrayEnumerate(reached)) AS gap_ms
                   GROUP BY step ORDER BY step`,
           query_params: {
