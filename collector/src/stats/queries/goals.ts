@@ -42,9 +42,9 @@ function eventsPart(goal: Goal, prefix: string, where: string): { sql: string; p
 
 /** The condition that a trail element (`name`, `custom`: a pageview's path or a custom event's name) converts a goal without a property. */
 function trailCondition(goal: Goal, prefix: string): { sql: string; params: Record<string, string> } {
-  return goal.page !== undefined
-    ? ((m) => ({ sql: `custom = 0 AND ${m.sql}`, params: { [prefix]: m.value } }))(pageMatch('name', prefix, goal.page))
-    : { sql: `custom = 1 AND name = {${prefix}:String}`, params: { [prefix]: goal.event! } }
+  if (goal.page === undefined) return { sql: `custom = 1 AND name = {${prefix}:String}`, params: { [prefix]: goal.event! } }
+  const page = pageMatch('name', prefix, goal.page)
+  return { sql: `custom = 0 AND ${page.sql}`, params: { [prefix]: page.value } }
 }
 
 /**
