@@ -1491,6 +1491,9 @@ CREATE TABLE tellen.rollup_visits
     `screen` LowCardinality(String),
     `timezone` LowCardinality(String),
     `language` LowCardinality(String),
+    `trail_ms` Array(UInt32),
+    `trail_names` Array(LowCardinality(String)),
+    `trail_custom` Array(UInt8),
     `version` UInt64
 )
 ENGINE = ReplacingMergeTree(version)
@@ -1699,4 +1702,5 @@ INSERT INTO tellen.migrations (name, checksum) VALUES
 ('120_visit_pairs', '9aa6b15e9812d09ea4cdade299dcec02609c023c497b5652f3f2d85ae5045bea'),
 ('121_visits_kept_as_events', 'f7e815cd5c2b8ee3a3343ccfe66dc7b95f09929dbb894145f41ff0d9ea9eea2e'),
 ('150_export_day_counts', 'ce5299aefbe613576c4f480cc590074af929006a8fca5b3c60930e48f496076c'),
-('151_export_counts_dedup', '479c9da72847a292621f61439f7363f5042326adb12752f4aa23becd90492e25');
+('151_export_counts_dedup', '479c9da72847a292621f61439f7363f5042326adb12752f4aa23becd90492e25'),
+('160_visit_trails', '59bc9b973fda98001e71a10e9bbdbabba6399769c9ed57ec093d6154b92d0f86');

@@ -111,7 +111,12 @@ describe('the cluster form of the migrations', () => {
   })
 
   it('refuses a kind of statement it cannot render, rather than running it on one node', () => {
-    expect(() => renderStatement('OPTIMIZE TABLE tellen.events FINAL', { cluster: CLUSTER, tables: new Map() })).toThrow(/cannot render for a cluster: OPTIMIZE/)
+    expect(() => renderStatement('TRUNCATE TABLE tellen.events', { cluster: CLUSTER, tables: new Map() })).toThrow(/cannot render for a cluster: TRUNCATE/)
+  })
+
+  it('merges a table ON CLUSTER on each node’s part, which holds its rows', () => {
+    const schema = { cluster: CLUSTER, tables: new Map([['rollup_visits', { key: 'cityHash64(site, visitor)', columns: '' }]]) }
+    expect(renderStatement('OPTIMIZE TABLE tellen.rollup_visits FINAL', schema)).toEqual([`OPTIMIZE TABLE tellen.rollup_visits_local ON CLUSTER ${CLUSTER} FINAL`])
   })
 
   it('gives every Distributed table the columns of the single-node table of the same name', async () => {

@@ -135,6 +135,11 @@ export function renderStatement(sql: string, schema: ClusterSchema): string[] {
     return COLUMN_CHANGE.test(change) ? [local, `ALTER TABLE tellen.${table} ${on}${change.replace(/\s+SETTINGS\s+mutations_sync\s*=\s*\d+\s*$/i, '')}`] : [local]
   }
   if ((m = new RegExp(`^(DETACH|ATTACH) (TABLE|VIEW)\\s+tellen\\.${IDENT}\\s*$`, 'i').exec(sql))) return [`${sql} ${on}`]
+  if ((m = new RegExp(`^OPTIMIZE TABLE\\s+tellen\\.${IDENT}`, 'i').exec(sql))) {
+    const table = name(m, 1)
+    // A merge of the rows each node holds: the Distributed table holds none.
+    return [`OPTIMIZE TABLE tellen.${table}${schema.tables.has(table) ? LOCAL_SUFFIX : ''} ${on}${sql.slice(m[0].length)}`]
+  }
   if (/^INSERT INTO\s/i.test(sql)) return [sql]
   throw new Error(`cannot render for a cluster: ${sql.slice(0, 120)}`)
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDataDir } from '../../../test/helpers/collector.ts'
 import { openDb, type Db } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
-import { addGoal, GoalError, likePattern, listGoals, matchesPage, MAX_GOALS_PER_SITE, parseGoal, removeGoal } from './goals.ts'
+import { addGoal, GoalError, likePattern, listGoals, matchesPage, MAX_GOALS_PER_SITE, pageMatch, parseGoal, removeGoal } from './goals.ts'
 
 let db: Db
 beforeAll(async () => {
@@ -26,6 +26,17 @@ describe('goals', () => {
     for (const pattern of patterns) expect(engine.get(pattern) ?? [], pattern).toEqual(paths.filter((p) => matchesPage(pattern, p)).sort())
     expect(matchesPage('/signup/*', '/signup/pro')).toBe(true)
     expect(matchesPage('/signup/*', '/signup')).toBe(false)
+    // The same paths as an equality or prefix test where the pattern allows one, as LIKE otherwise.
+    for (const pattern of patterns) {
+      const m = pageMatch('path', 'p', pattern)
+      const rs2 = await db.query({
+        query: `SELECT groupArray(path) AS matched FROM (SELECT arrayJoin({paths:Array(String)}) AS path) WHERE ${m.sql}`,
+        query_params: { paths, p: m.value },
+        format: 'JSONEachRow',
+      })
+      expect([...(await rs2.json<{ matched: string[] }>())[0]!.matched].sort(), pattern).toEqual(engine.get(pattern) ?? [])
+    }
+    expect(pageMatch('path', 'p', '/docs/*').sql).toBe('startsWith(path, {p:String})')
   })
 
   it('are stored per site, listed oldest first and removed by id', async () => {

@@ -43,6 +43,20 @@ export function likePattern(pattern: string): string {
   return pattern.replace(/[\\%_]/g, (ch) => `\\${ch}`).replace(/\*/g, '%')
 }
 
+/**
+ * The condition that `column` matches a page pattern, with `param` the name of its query parameter
+ * and `value` that parameter's value: the same rows as `column LIKE likePattern(pattern)`, as an
+ * equality for a plain path and a prefix test for a path ending in its only `*`, which the engine
+ * tests several times faster than a LIKE within an array function.
+ * @example pageMatch('path', 'p0', '/docs/*') // { sql: 'startsWith(path, {p0:String})', value: '/docs/' }
+ */
+export function pageMatch(column: string, param: string, pattern: string): { sql: string; value: string } {
+  const stars = pattern.split('*').length - 1
+  if (stars === 0) return { sql: `${column} = {${param}:String}`, value: pattern }
+  if (stars === 1 && pattern.endsWith('*')) return { sql: `startsWith(${column}, {${param}:String})`, value: pattern.slice(0, -1) }
+  return { sql: `${column} LIKE {${param}:String}`, value: likePattern(pattern) }
+}
+
 /** Whether a path matches a page pattern, as `path LIKE likePattern(pattern)` does in the engine. */
 export function matchesPage(pattern: string, path: string): boolean {
   const source = pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*')

@@ -46,6 +46,18 @@ export function eventVisitsFrom(filters: Filters, types: readonly (typeof VISIT_
   ) AS visits`
 }
 
+/**
+ * `FROM ...` the visits job's rows (`tellen.rollup_visits` with FINAL) of the visits that start in the
+ * range and match the filters, the same visits as `eventVisitsFrom`, with `where` (` AND ...` on their
+ * columns) besides. Each row has its trail (sql/160): `trail_ms`, `trail_names` and `trail_custom`,
+ * the visit's pageviews and custom events in time order, cut from the same events the join would read.
+ * @example `SELECT count() ${visitTrailsFrom(q.filters, ` AND has(events, 'signup')`)}`
+ */
+export function visitTrailsFrom(filters: Filters, where = ''): string {
+  return `FROM tellen.rollup_visits FINAL
+    WHERE ${VISITS_OF_RANGE} AND ${LIVE_VISIT} AND ${STARTS_IN_RANGE}${visitsWhere(filters)}${where}`
+}
+
 /** The days an answer read from the anonymised events covers: the range, cut to the event retention. */
 export interface EventSpan {
   from: string

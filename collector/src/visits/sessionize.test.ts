@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStatsDb, SITE, type SentEvent, type StatsDb } from '../../../test/helpers/stats-fixture.ts'
 import { rows } from '../../../test/helpers/collector.ts'
 import { breakdown } from '../stats/queries/breakdown.ts'
+import { funnel, parseSteps } from '../stats/queries/funnel.ts'
 import { overview } from '../stats/queries/overview.ts'
 import { addDays } from '../stats/range.ts'
 import { runVisitsJob } from './sessionize.ts'
@@ -35,6 +36,14 @@ const visits = async () => {
   for (const v of r) if (!ids.has(v.visitor)) ids.set(v.visitor, ids.size + 1)
   return r.map((v) => ({ ...v, visitor: ids.get(v.visitor)! }))
 }
+
+/** The trails of the visits (pageviews and custom events from the start, sql/160), in order of start. */
+const trails = () =>
+  rows<{ trail_ms: number[]; trail_names: string[]; trail_custom: number[] }>(
+    s.db,
+    'SELECT trail_ms, trail_names, trail_custom FROM tellen.rollup_visits FINAL WHERE site = {site:String} AND pageviews > 0 ORDER BY start',
+    { site: SITE },
+  )
 
 beforeAll(async () => {
   s = await openStatsDb()
@@ -74,6 +83,12 @@ describe('the visits job', () => {
       { visitor: 1, pageviews: 2, customs: 0, entry_page: '/a', exit_page: '/b', seconds: 39 * 60 },
       { visitor: 2, pageviews: 1, customs: 1, entry_page: '/a', exit_page: '/a', seconds: 60 },
       { visitor: 1, pageviews: 2, customs: 0, entry_page: '/c', exit_page: '/d', seconds: 15 * 60 },
+    ])
+    // The trail of the visit that went on holds the later page view too; clicks are in no trail.
+    expect(await trails()).toEqual([
+      { trail_ms: [0, 10 * 60_000], trail_names: ['/a', '/b'], trail_custom: [0, 0] },
+      { trail_ms: [0, 60_000], trail_names: ['/a', 'signup'], trail_custom: [0, 1] },
+      { trail_ms: [0, 15 * 60_000], trail_names: ['/c', '/d'], trail_custom: [0, 0] },
     ])
   })
 
@@ -124,6 +139,10 @@ describe('the visits job', () => {
     const moved = [{ visitor: 3, pageviews: 2, customs: 0, entry_page: '/w', exit_page: '/x', seconds: 12 * 60 }]
     expect(await third()).toEqual(moved)
     expect((await overview(s.db, q)).current).toMatchObject({ visits: 4, pageviews: 7 })
+    // Its trail starts at the new start, and a funnel through both pages finds it.
+    expect((await trails()).at(-1)).toEqual({ trail_ms: [0, 10 * 60_000], trail_names: ['/w', '/x'], trail_custom: [0, 0] })
+    expect((await funnel(s.db, q, parseSteps('/w,/x'), { from: day, to: day })).steps.map((st) => [st.visitors, st.median_seconds_from_previous]))
+      .toEqual([[1, null], [1, 600]])
     const entries = await breakdown(s.db, q, 'entry_page', { limit: 10, offset: 0 })
     expect(entries.rows.map((r) => [r.value, r.visits])).toEqual([['/a', 2], ['/c', 1], ['/w', 1]])
     // The same from every visit (a filter all of them match) as from the totals.

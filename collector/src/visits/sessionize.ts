@@ -26,6 +26,18 @@ const DIMENSIONS = [
  */
 export const LIVE_VISIT = 'rollup_visits.pageviews > 0'
 
+/**
+ * A visit's trail (sql/160): its pageviews and custom events as (time, 1 for a custom event, path or
+ * name), sorted by time (then the rest, so events of one millisecond keep one order).
+ */
+const TRAIL = `arraySort(groupArrayIf((ts, toUInt8(type = 'custom'), if(type = 'custom', toString(name), path)), type IN ('pageview', 'custom'))) AS trail`
+
+/** The columns of `tellen.rollup_visits` but its version, in the order the visits job writes them. */
+const VISIT_COLUMNS = [
+  'site', 'hour', 'visitor', 'start', 'end', 'pageviews', 'customs', 'entry_page', 'exit_page', 'pages', 'events', ...DIMENSIONS,
+  'trail_ms', 'trail_names', 'trail_custom',
+] as const
+
 /** The visitors with events of the days inserted at or after `{since}`: those whose visits a pass rewrites. */
 const TOUCHED = `SELECT DISTINCT site, visitor FROM tellen.visit_events
     WHERE toDate(ts) IN {days:Array(Date)} AND inserted >= toDateTime({since:UInt32})`
@@ -39,12 +51,14 @@ const TOUCHED = `SELECT DISTINCT site, visitor FROM tellen.visit_events
  * old key, which is replaced by a tombstone: the same key with no page views, which readers skip.
  */
 const SESSIONIZE = `
-INSERT INTO tellen.rollup_visits
+INSERT INTO tellen.rollup_visits (${VISIT_COLUMNS.join(', ')}, version)
 WITH
     touched AS (${TOUCHED}),
     visits AS (
         SELECT site, toStartOfHour(start) AS hour, visitor, start, end, pageviews, customs, entry_page, exit_page, pages, events,
-               ${DIMENSIONS.join(', ')}
+               ${DIMENSIONS.join(', ')},
+               arrayMap(e -> toUInt32(dateDiff('millisecond', start, e.1)), trail) AS trail_ms, arrayMap(e -> e.3, trail) AS trail_names,
+               arrayMap(e -> e.2, trail) AS trail_custom
         FROM
         (
             SELECT site, visitor, visit,
@@ -52,7 +66,8 @@ WITH
                    toUInt32(countIf(type = 'pageview')) AS pageviews, toUInt32(countIf(type = 'custom')) AS customs,
                    argMinIf(path, ts, type = 'pageview') AS entry_page, argMaxIf(path, ts, type = 'pageview') AS exit_page,
                    groupUniqArrayIf(path, type = 'pageview') AS pages, groupUniqArrayIf(toString(name), type = 'custom') AS events,
-                   ${DIMENSIONS.map((d) => `argMinIf(${d}, ts, type = 'pageview') AS ${d}`).join(', ')}
+                   ${DIMENSIONS.map((d) => `argMinIf(${d}, ts, type = 'pageview') AS ${d}`).join(', ')},
+                   ${TRAIL}
             FROM
             (
                 SELECT *, sum(gap) OVER (PARTITION BY site, visitor ORDER BY ts ROWS UNBOUNDED PRECEDING) AS visit
@@ -67,9 +82,9 @@ WITH
         )
         WHERE pageviews > 0
     )
-SELECT *, {version:UInt64} AS version FROM visits
+SELECT ${VISIT_COLUMNS.join(', ')}, {version:UInt64} AS version FROM visits
 UNION ALL
-SELECT * REPLACE (0 AS pageviews, 0 AS customs, {version:UInt64} AS version)
+SELECT ${VISIT_COLUMNS.map((c) => (c === 'pageviews' || c === 'customs' ? `0 AS ${c}` : c)).join(', ')}, {version:UInt64} AS version
 FROM
 (
     -- In a subquery: in the same SELECT, WHERE would read the replaced columns.

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts'
-import { likePattern, pagePatternProblem } from '../../goals/goals.ts'
+import { pageMatch, pagePatternProblem } from '../../goals/goals.ts'
 import { filterParams } from '../dimensions.ts'
-import { eventVisitsFrom, type EventSpan } from '../event-visits.ts'
+import { visitTrailsFrom, type EventSpan } from '../event-visits.ts'
 import { ParamError } from '../params.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
 import { VISITORS_COUNTED } from '../visitors.ts'
@@ -64,40 +64,51 @@ export interface FunnelResult {
   steps: FunnelStepRow[]
 }
 
-/** A bit per step (bit i for step i) telling which steps an event of a visit is. */
-const stepMask = (steps: readonly FunnelStep[]) =>
-  steps
-    .map((s, i) => `toUInt16(${s.kind === 'page' ? `type = 'pageview' AND path LIKE {step${i}:String}` : `type = 'custom' AND name = {step${i}:String}`}) * ${2 ** i}`)
-    .join(' + ')
+/** The condition that the trail element `name`, `custom` (a pageview's path or a custom event's name) is step `i`. */
+const isStep = (s: FunnelStep, i: number) =>
+  s.kind === 'page' ? `(custom = 0 AND ${pageMatch('name', `step${i}`, s.value).sql})` : `(custom = 1 AND name = {step${i}:String})`
+
+/** A bit per step (bit i for step i) for each element of a visit's trail, telling which steps it is. */
+const stepMasks = (steps: readonly FunnelStep[]) =>
+  `arrayMap((name, custom) -> ${steps.map((s, i) => `toUInt16(${isStep(s, i)}) * ${2 ** i}`).join(' + ')}, trail_names, trail_custom) AS masks`
+
+/**
+ * The visits that may reach the first step: those whose trail holds its name, or for a page pattern
+ * with a `*` a name that matches it. A name can be a page's and an event's, so this keeps a few
+ * more; the first step's position along the trail then decides.
+ */
+const mayReachFirst = (first: FunnelStep) =>
+  first.kind === 'page' && first.value.includes('*')
+    ? ` AND arrayExists(name -> ${pageMatch('name', 'step0', first.value).sql}, trail_names)`
+    : ' AND has(trail_names, {step0:String})'
 
 /**
  * Visitors through an ordered list of steps within one visit: each visit (of the visits job, started
- * in the range, matching the filters, with its events from the anonymised events) reaches the steps it completes in order, each
- * step matched by the first event after the previous step's; a visitor counts at a step when any of
- * their visits reached it. Answers for `span`, the range within the event retention.
+ * in the range, matching the filters) reaches the steps it completes in order along its trail (its
+ * pageviews and custom events in time order, sql/160), each step matched by the first event after
+ * the previous step's; a visitor counts at a step when any of their visits reached it. Answers for
+ * `span`, the range within the event retention, which the visits are kept for.
  * @example await funnel(db, query, parseSteps('/,/pricing,event:signup'), span)
  */
 export async function funnel(db: Db, q: StatsQuery, steps: readonly FunnelStep[], span: EventSpan | null): Promise<FunnelResult> {
-  const mask = stepMask(steps)
-  const trail = `arraySort(e -> e.1, groupArrayIf((ts, ${mask}), (${mask}) > 0)) AS trail`
   // The position in the trail of the event that reaches each step: the first one with the step's bit
   // after the previous step's (0 once a step is not reached).
   const positions = steps.map((_, i) =>
     i === 0
-      ? `arrayFirstIndex(e -> bitTest(e.2, 0), trail) AS at0`
-      : `if(at${i - 1} = 0, 0, arrayFirstIndex((e, j) -> j > at${i - 1} AND bitTest(e.2, ${i}), trail, arrayEnumerate(trail))) AS at${i}`,
+      ? `arrayFirstIndex(m -> bitTest(m, 0), masks) AS at0`
+      : `if(at${i - 1} = 0, 0, arrayFirstIndex((m, j) -> j > at${i - 1} AND bitTest(m, ${i}), masks, arrayEnumerate(masks))) AS at${i}`,
   )
-  const reached = `arrayMap(j -> trail[j].1, arrayFilter(j -> j > 0, [${steps.map((_, i) => `at${i}`).join(', ')}]))`
+  const reached = `arrayMap(j -> toInt64(trail_ms[j]), arrayFilter(j -> j > 0, [${steps.map((_, i) => `at${i}`).join(', ')}]))`
   const rows = span
     ? await (
         await db.query({
           query: `SELECT step, ${VISITORS_COUNTED} AS visitors, quantileExactIf(0.5)(gap_ms, step > 1) AS median_ms
-                  FROM (SELECT visitor, ${positions.join(', ')}, ${reached} AS reached ${eventVisitsFrom(q.filters, ['pageview', 'custom'], [trail])})
-                  ARRAY JOIN arrayEnumerate(reached) AS step, arrayMap((t, i) -> if(i = 1, 0, dateDiff('millisecond', reached[i - 1], t)), reached, arrayEnumerate(reached)) AS gap_ms
+                  FROM (SELECT visitor, ${stepMasks(steps)}, ${positions.join(', ')}, ${reached} AS reached ${visitTrailsFrom(q.filters, mayReachFirst(steps[0]!))})
+                  ARRAY JOIN arrayEnumerate(reached) AS step, arrayMap((t, i) -> if(i = 1, 0, t - reached[i - 1]), reached, arrayEnumerate(reached)) AS gap_ms
                   GROUP BY step ORDER BY step`,
           query_params: {
             ...baseParams({ ...q, ...span }), ...filterParams(q.filters),
-            ...Object.fromEntries(steps.map((s, i) => [`step${i}`, s.kind === 'page' ? likePattern(s.value) : s.value])),
+            ...Object.fromEntries(steps.map((s, i) => [`step${i}`, s.kind === 'page' ? pageMatch('name', `step${i}`, s.value).value : s.value])),
           },
           format: 'JSONEachRow',
         })
