@@ -15,5 +15,7 @@ export const VISITORS_MERGED_STATE = 'uniqCombinedMergeState(12)(visitors)'
 
 /** Counts the distinct `visitor` hashes of rows. */
 export const VISITORS_COUNTED = 'uniqCombined(12)(visitor)'
+/** Counts the distinct `visitor` hashes of the rows where `condition` holds, as VISITORS_COUNTED does of all rows. */
+export const visitorsCountedIf = (condition: string) => `uniqCombinedIf(12)(visitor, ${condition})`
 /** The same, kept as a state to merge again. */
 export const VISITORS_COUNTED_STATE = 'uniqCombinedState(12)(visitor)'

@@ -4,7 +4,7 @@ import { eventsWhere, filterDims, filterParams, rangeWhere, rollupSpan, VISIT_DI
 import { goalCondition } from '../goal-condition.ts'
 import { LIVE_VISIT } from '../../visits/sessionize.ts'
 import { baseParams, type StatsQuery } from '../range.ts'
-import { VISITORS_COUNTED, VISITORS_MERGED } from '../visitors.ts'
+import { visitorsCountedIf, VISITORS_MERGED } from '../visitors.ts'
 
 export interface GoalRow extends Omit<Goal, 'site'> {
   /** Visitors who converted: viewed a matching page, or sent the custom event. */
@@ -34,10 +34,24 @@ function rollupPart(goal: Goal, prefix: string): { sql: string; params: Record<s
   }
 }
 
-/** One goal's converted visitors and events from the anonymised events, with the filters. */
-function eventsPart(goal: Goal, prefix: string, where: string): { sql: string; params: Record<string, string> } {
-  const condition = goalCondition(goal, prefix)
-  return { sql: `SELECT ${VISITORS_COUNTED} AS visitors, count() AS events FROM tellen.events WHERE ${condition.sql} AND ${rangeWhere('ts')}${where}`, params: condition.params }
+/**
+ * The visitors (part 0, when `total`) and the converted visitors and events of the goals given, from
+ * the anonymised events with the filters, in one read of the range's events: each part counts the
+ * events of its condition (-If), as a query per part over the same rows would, where the read and
+ * the visits a visit filter looks up would be repeated for every goal.
+ */
+function eventsParts(parts: readonly { part: number; goal: Goal }[], total: boolean, where: string): { sql: string; params: Record<string, string> } {
+  const conditions = parts.map(({ part, goal }) => ({ part, ...goalCondition(goal, `g${part - 1}`) }))
+  const counted = [...(total ? [{ part: 0, sql: "type = 'pageview'", events: 'toUInt64(0)' }] : []), ...conditions.map((c) => ({ part: c.part, sql: c.sql, events: `toUInt64(countIf(${c.sql}))` }))]
+  return {
+    sql: `SELECT part, visitors, events FROM (
+        SELECT [${counted.map((c) => c.part).join(', ')}] AS parts,
+               [${counted.map((c) => `toUInt64(${visitorsCountedIf(c.sql)})`).join(', ')}] AS part_visitors,
+               [${counted.map((c) => c.events).join(', ')}] AS part_events
+        FROM tellen.events WHERE ${rangeWhere('ts')}${where} AND (${counted.map((c) => `(${c.sql})`).join(' OR ')})
+      ) ARRAY JOIN parts AS part, part_visitors AS visitors, part_events AS events`,
+    params: Object.assign({}, ...conditions.map((c) => c.params)),
+  }
 }
 
 /** The condition that a trail element (`name`, `custom`: a pageview's path or a custom event's name) converts a goal without a property. */
@@ -62,7 +76,7 @@ function trailParts(q: StatsQuery, parts: readonly { part: number; goal: Goal }[
   return {
     sql: `SELECT part, visitors, events FROM (
         SELECT [0${conditions.map((c) => `, ${c.part}`).join('')}] AS parts,
-               [uniqCombinedIf(12)(visitor, viewed)${conditions.map((c) => `, uniqCombinedIf(12)(visitor, hits${c.part} > 0)`).join('')}] AS part_visitors,
+               [${visitorsCountedIf('viewed')}${conditions.map((c) => `, ${visitorsCountedIf(`hits${c.part} > 0`)}`).join('')}] AS part_visitors,
                [toUInt64(0)${conditions.map((c) => `, toUInt64(sum(hits${c.part}))`).join('')}] AS part_events
         FROM (SELECT visitor, ${[viewed, ...counts].join(', ')}
               FROM (SELECT visitor, trail_ms, trail_names, trail_custom,
@@ -90,19 +104,23 @@ export async function goalStats(db: Db, q: StatsQuery, goals: readonly Goal[]): 
   const where = eventsWhere(q.filters)
   const trails = !rollup && visitFiltersOnly(q)
   const fromTrails = trails ? goals.flatMap((goal, i) => (goal.property ? [] : [{ part: i + 1, goal }])) : []
-  const total = rollup
-    ? `SELECT ${VISITORS_MERGED} AS visitors, toUInt64(0) AS events FROM ${rollupSpan('tellen.rollup_site')}`
-    : `SELECT ${VISITORS_COUNTED} AS visitors, toUInt64(0) AS events FROM tellen.events WHERE type = 'pageview' AND ${rangeWhere('ts')}${where}`
-  const parts = goals.map((g, i) => (rollup ? rollupPart(g, `g${i}`) : eventsPart(g, `g${i}`, where)))
-  const own = [total, ...parts.map((p) => p.sql)]
-    .map((sql, i) => ({ sql, i }))
-    .filter(({ i }) => !trails || (i > 0 && !fromTrails.some((t) => t.part === i)))
-    .map(({ sql, i }) => `SELECT toUInt32(${i}) AS part, visitors, toUInt64(events) AS events FROM (${sql})`)
-  const trail = trails ? trailParts(q, fromTrails) : undefined
-  const query = [...own, ...(trail ? [`SELECT toUInt32(part) AS part, visitors, events FROM (${trail.sql})`] : [])].join('\nUNION ALL ')
+  const queries: { sql: string; params: Record<string, string> }[] = []
+  if (rollup) {
+    const parts = goals.map((g, i) => rollupPart(g, `g${i}`))
+    queries.push({
+      sql: [`SELECT ${VISITORS_MERGED} AS visitors, toUInt64(0) AS events FROM ${rollupSpan('tellen.rollup_site')}`, ...parts.map((p) => p.sql)]
+        .map((sql, i) => `SELECT toUInt32(${i}) AS part, visitors, toUInt64(events) AS events FROM (${sql})`)
+        .join('\nUNION ALL '),
+      params: Object.assign({}, ...parts.map((p) => p.params)),
+    })
+  } else {
+    const fromEvents = goals.flatMap((goal, i) => (trails && !goal.property ? [] : [{ part: i + 1, goal }]))
+    if (fromEvents.length || !trails) queries.push(eventsParts(fromEvents, !trails, where))
+    if (trails) queries.push(trailParts(q, fromTrails))
+  }
   const rs = await db.query({
-    query,
-    query_params: { ...baseParams(q), ...filterParams(q.filters), ...Object.assign({}, ...parts.map((p) => p.params)), ...trail?.params },
+    query: queries.map((p) => `SELECT toUInt32(part) AS part, visitors, events FROM (${p.sql})`).join('\nUNION ALL '),
+    query_params: { ...baseParams(q), ...filterParams(q.filters), ...Object.assign({}, ...queries.map((p) => p.params)) },
     format: 'JSONEachRow',
   })
   const byPart = new Map((await rs.json<{ part: number; visitors: string; events: string }>()).map((r) => [Number(r.part), r]))
