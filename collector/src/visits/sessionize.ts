@@ -6,6 +6,8 @@ import type { Logger } from '../log.ts'
 import { GRID_COLUMNS, GRID_ROWS } from '../protocol.ts'
 import { ratingThreshold } from '../stats/thresholds.ts'
 import { refreshVisitPairs, TODAY_PAIRS_AGE_PER_COST } from './pairs.ts'
+import { PER_VISIT_TABLES } from '../privacy/retention.ts'
+import { addDays } from '../stats/range.ts'
 
 /**
  * A gap longer than this between two events of one visitor starts a new visit. Gaps are compared in
@@ -274,9 +276,32 @@ export async function runVisitsJob(db: Db, since = 0, todayPairsMaxAgeMs = 0, on
   // starts a little before this one did, by the engine's clock (a server's may differ from ours).
   const rs = await db.query({ query: 'SELECT toUnixTimestamp(now()) AS t', format: 'JSONEachRow' })
   const next = Number((await rs.json<{ t: number | string }>())[0]!.t) - 5
-  for (const day of await touchedDays(db, since)) await sessionizeDays(db, [day], since)
-  await refreshVisitPairs(db, todayPairsMaxAgeMs, Date.now(), onTodayPairsCost)
+  const days = await touchedDays(db, since)
+  await holdingOldVisits(db, days, async () => {
+    for (const day of days) await sessionizeDays(db, [day], since)
+    await refreshVisitPairs(db, todayPairsMaxAgeMs, Date.now(), onTodayPairsCost)
+  })
   return next
+}
+
+/**
+ * Runs `fn` (a pass over `days`) with the engine's TTL merges of the per-visit tables stopped when a
+ * day is older than yesterday: visits of a day past the event retention (traffic inserted late, as
+ * the demo fills months) would otherwise be merged away moments after they are written, before the
+ * pass has read its totals, pairs and details from them. They go when the merges start again at the
+ * end of the pass. Only on the embedded engine, whose merges cannot stay stopped after its process:
+ * on a server such days get no visit totals.
+ */
+async function holdingOldVisits(db: Db, days: readonly string[], fn: () => Promise<void>): Promise<void> {
+  const yesterday = addDays(new Date().toISOString().slice(0, 10), -1)
+  if (!isEmbedded(db) || !days.some((day) => day < yesterday)) return fn()
+  const ttlMerges = (verb: 'STOP' | 'START') => Promise.all(PER_VISIT_TABLES.map((table) => db.command({ query: `SYSTEM ${verb} TTL MERGES tellen.${table}` })))
+  await ttlMerges('STOP')
+  try {
+    await fn()
+  } finally {
+    await ttlMerges('START')
+  }
 }
 
 export interface VisitsJob {
