@@ -4,7 +4,7 @@ import { matchesPage } from '../collector/src/goals/goals.ts'
 import { addDays } from '../collector/src/stats/range.ts'
 import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
-  cutVisits, daysOf, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange,
+  cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange,
 } from './helpers/traffic-model.ts'
 
 /**
@@ -16,7 +16,8 @@ import {
 const SEED = Number(process.env.TELLEN_DIFF_SEED ?? 20261207)
 const SITES = [
   { domain: 'utc.analysts.test', tz: 'UTC' },
-  { domain: 'tokyo.analysts.test', tz: 'Asia/Tokyo' },
+  // East of UTC, with its midnight inside the traffic's 23 hours whenever the test runs.
+  { domain: 'east.analysts.test', tz: eastZoneWithMidnight(Date.now()) },
 ]
 const PEOPLE = 22
 const GOALS = [

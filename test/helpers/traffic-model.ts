@@ -115,6 +115,17 @@ export function eventWindow(now: number) {
   return { from: now - 23 * HOUR, to: now - 3 * MINUTE }
 }
 
+/**
+ * A time zone east of UTC, without daylight saving time, whose midnight falls inside the event window
+ * of traffic generated at `now`, an hour or more from either end, so that visits cross it: Asia/Tokyo,
+ * or Asia/Dubai in the three hours of the day when Tokyo's midnight is not in the 23-hour window.
+ * @example const east = { domain: 'east.diff.test', tz: eastZoneWithMidnight(Date.now()) }
+ */
+export function eastZoneWithMidnight(now: number): 'Asia/Tokyo' | 'Asia/Dubai' {
+  const w = eventWindow(now)
+  return localMidnightIn('Asia/Tokyo', w.from + HOUR, w.to - HOUR) !== undefined ? 'Asia/Tokyo' : 'Asia/Dubai'
+}
+
 /** The local days of time zone `tz` that traffic generated at `now` falls on, as the range of a question. */
 export function trafficRange(now: number, tz: string) {
   const w = eventWindow(now)
