@@ -103,7 +103,6 @@ export async function goalStats(db: Db, q: StatsQuery, goals: readonly Goal[]): 
   const rollup = filterDims(q.filters).length === 0
   const where = eventsWhere(q.filters)
   const trails = !rollup && visitFiltersOnly(q)
-  const fromTrails = trails ? goals.flatMap((goal, i) => (goal.property ? [] : [{ part: i + 1, goal }])) : []
   const queries: { sql: string; params: Record<string, string> }[] = []
   if (rollup) {
     const parts = goals.map((g, i) => rollupPart(g, `g${i}`))
@@ -114,7 +113,10 @@ export async function goalStats(db: Db, q: StatsQuery, goals: readonly Goal[]): 
       params: Object.assign({}, ...parts.map((p) => p.params)),
     })
   } else {
-    const fromEvents = goals.flatMap((goal, i) => (trails && !goal.property ? [] : [{ part: i + 1, goal }]))
+    // The trails hold no properties: a goal with one reads the events under any filter.
+    const parts = goals.map((goal, i) => ({ part: i + 1, goal }))
+    const fromTrails = trails ? parts.filter((p) => !p.goal.property) : []
+    const fromEvents = parts.filter((p) => !fromTrails.includes(p))
     if (fromEvents.length || !trails) queries.push(eventsParts(fromEvents, !trails, where))
     if (trails) queries.push(trailParts(q, fromTrails))
   }
