@@ -123,8 +123,20 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
   let shownIn = generation
   let wanted: string | undefined
 
+  /** Stops waiting for the answer asked for: when it comes, it is dropped. */
+  const settle = () => {
+    wanted = undefined
+    el.removeAttribute('aria-busy')
+    el.classList.remove('loading')
+  }
   const load: Panel['load'] = (key, fetch, render) => {
-    if ((key === shown && shownIn === generation) || key === wanted) return
+    if (key === wanted) return
+    if (key === shown && shownIn === generation) {
+      // Back to what is shown, while another answer is on its way (30 days, then today, then 30 days
+      // again before today's chart came in): that answer must not replace it.
+      if (wanted !== undefined) settle()
+      return
+    }
     wanted = key
     el.setAttribute('aria-busy', 'true')
     el.classList.add('loading')
@@ -159,10 +171,7 @@ export function createPanel(title: string, opts: { controls?: Node[]; className?
         if (focused) retry.focus()
       })
       .finally(() => {
-        if (wanted !== key) return
-        wanted = undefined
-        el.removeAttribute('aria-busy')
-        el.classList.remove('loading')
+        if (wanted === key) settle()
       })
   }
   const setDownload = (d: Download | undefined) => {

@@ -335,6 +335,36 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.context().close()
   })
 
+  it('shows the range asked last when the answer of a range left before it comes in after its return', async () => {
+    const { page, problems } = await open('?period=30d&interval=week')
+    await signIn(page, c.adminToken)
+    const caption = page.locator('.chart .data-table caption')
+    await poll(() => caption.textContent()).toBe('Unique visitors per week')
+    // Today's chart answers only once the range is back on 30 days, whose chart is shown already.
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => { release = resolve })
+    const answers: Promise<void>[] = []
+    await page.route('**/api/stats/example.com/timeseries?*interval=hour*', (route) => {
+      answers.push((async () => {
+        const res = await route.fetch()
+        await held
+        await route.fulfill({ response: res })
+      })())
+    })
+    await page.getByLabel('Range').selectOption('today')
+    await poll(() => answers.length).toBeGreaterThan(0)
+    await page.getByLabel('Range').selectOption('30d')
+    await poll(() => page.getByLabel('Interval').inputValue()).toBe('week')
+    release()
+    await Promise.all(answers)
+    // The page has read the answers once a frame and a task have passed after they came in.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50))))
+    await poll(() => page.locator('.chart[aria-busy]').count()).toBe(0)
+    expect(await caption.textContent()).toBe('Unique visitors per week')
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('lets a read token scoped to one site see that site only, on a phone in dark mode', async () => {
     const created = await fetch(`${c.url}/api/admin/tokens`, {
       method: 'POST', headers: { authorization: `Bearer ${c.adminToken}`, 'content-type': 'application/json' },
