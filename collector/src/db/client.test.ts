@@ -60,4 +60,28 @@ describe('openDb on the embedded engine', () => {
     expect(r!.v).toBe("'; DROP TABLE tellen.events; --")
     expect(await rows(db, `SELECT 1 FROM system.tables WHERE database = 'tellen' AND name = 'events'`)).toHaveLength(1)
   })
+  it('runs every statement under its own settings, many at once, those it leaves out at what the client sets', async () => {
+    // The client's own setting, then a statement's own values and the client's again, interleaved.
+    const asked = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? undefined : i % 3 === 1 ? 'a-token' : ''))
+    const answers = await Promise.all(asked.map(async (token) => {
+      const result = await db.query({
+        query: "SELECT getSetting('insert_deduplication_token') AS token, getSetting('output_format_json_quote_64bit_integers') AS quoted, getSetting('max_threads') AS threads",
+        format: 'JSONEachRow',
+        clickhouse_settings: token === undefined ? {} : { insert_deduplication_token: token, max_threads: 3 },
+      })
+      return ((await result.json()) as { token: string; quoted: number | boolean; threads: string }[])[0]!
+    }))
+    expect(answers.map((a) => a.token)).toEqual(asked.map((t) => t ?? ''))
+    expect(new Set(answers.map((a) => Number(a.quoted)))).toEqual(new Set([0]))
+    // A statement's own setting stays on the session for those after it, as it always has.
+    expect(answers.slice(2).every((a) => String(a.threads).includes('3'))).toBe(true)
+  })
+
+  it('sends every setting again after a statement fails, so none is left at what a failed SET left', async () => {
+    await expect(db.query({ query: 'SELECT 1', clickhouse_settings: { insert_deduplication_token: 'x', max_threads: 'not a number' as unknown as number } })).rejects.toThrow()
+    const token = async () => ((await (await db.query({ query: "SELECT getSetting('insert_deduplication_token') AS t", format: 'JSONEachRow' })).json()) as { t: string }[])[0]!.t
+    expect(await token()).toBe('')
+    await expect(db.command({ query: 'SELECT * FROM tellen.no_such_table', clickhouse_settings: { insert_deduplication_token: 'after' } })).rejects.toThrow(/no_such_table|UNKNOWN_TABLE/i)
+    expect(await token()).toBe('')
+  })
 })
