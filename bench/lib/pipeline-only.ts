@@ -57,7 +57,7 @@ const services: Services = {
   refusals: createRefusalLog(log),
   isSpamReferrer: createSpamFilter(),
   tokens: createTokenStore(db, 'unused-admin-token-0123456789'),
-  visits: { runNow: async () => {}, exclusive: (fn) => fn(), stop: async () => {} },
+  visits: { runNow: async () => {}, touch: () => {}, exclusive: (fn) => fn(), stop: async () => {} },
   migrated: () => true,
 }
 const server = serve({ fetch: createApp(services).fetch, port: 0, hostname: '127.0.0.1' }, () => {

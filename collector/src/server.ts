@@ -19,6 +19,7 @@ import { applyRetention } from './privacy/retention.ts'
 import { saltSealKey } from './privacy/salt-seal.ts'
 import { createCountingWriter } from './ingest/counting-writer.ts'
 import { createBatchWriter } from './ingest/writer.ts'
+import type { WriterObserver } from './ingest/inserter.ts'
 import type { Logger } from './log.ts'
 import { prepareSdk } from './routes/sdk.ts'
 import { startupLine } from './startup-line.ts'
@@ -83,13 +84,16 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
     // Refused rows are kept no longer than stored events (two days when events are not stored).
     quarantineDays: config.eventsRetentionDays || 2,
   })
+  const visits = startVisitsJob(db, log, config.visitsIntervalMs)
+  // Each insert of events is news for the visits job, which skips passes while nothing was written.
+  const events = spool('events')
   const services: Services = {
     config,
     db,
     log,
     sites,
     salts,
-    events: createBatchWriter(db, SPOOL_TABLES.events, spool('events'), log),
+    events: createBatchWriter(db, SPOOL_TABLES.events, { ...events, observer: alsoTelling(events.observer, () => visits.touch()) }, log),
     rejections: createCountingWriter(createBatchWriter(db, SPOOL_TABLES.rejections, spool('rejections'), log), { column: 'count', flushMs: 1000 }),
     honoured: createCountingWriter(createBatchWriter(db, SPOOL_TABLES.honoured, spool('honoured'), log), { column: 'requests', flushMs: 1000 }),
     adminToken,
@@ -98,7 +102,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
     refusals: createRefusalLog(log),
     isSpamReferrer: createSpamFilter(config.referrerSpamFile),
     tokens: createTokenStore(db, adminToken),
-    visits: startVisitsJob(db, log, config.visitsIntervalMs),
+    visits,
     migrated: () => migrated,
   }
 
@@ -203,5 +207,19 @@ function prepareDataDir(dir: string): void {
     fs.accessSync(dir, fs.constants.W_OK)
   } catch (err) {
     throw new Error(`DATA_DIR ${dir} is not writable (${code(err)})`)
+  }
+}
+
+/** An observer of a writer's inserts that also calls `told` after each insert, done or failed. */
+function alsoTelling(observer: WriterObserver, told: () => void): WriterObserver {
+  return {
+    inserted(table, rows, seconds) {
+      observer.inserted(table, rows, seconds)
+      told()
+    },
+    insertFailed(table) {
+      observer.insertFailed(table)
+      told()
+    },
   }
 }

@@ -134,6 +134,13 @@ export const visitorIp = (e: SentEvent) => `${PLACES.find((p) => p.country === e
 
 /** Sends events through the pipeline and the writer into `db`, one batch per visitor and page, then runs the visits job. */
 export async function ingestFixture(db: Db, events: readonly SentEvent[], site = SITE): Promise<void> {
+  const lines = fixtureRows(events, site)
+  for (let i = 0; i < lines.length; i += 500) await insertLines(db, 'tellen.events_in', lines.slice(i, i + 500), randomUUID())
+  await runVisitsJob(db)
+}
+
+/** The rows of `tellen.events_in` that the pipeline makes of events, one batch per visitor and page. */
+export function fixtureRows(events: readonly SentEvent[], site = SITE): string[] {
   const groups = new Map<number, SentEvent[]>()
   for (const e of events) {
     const group = groups.get(e.batch)
@@ -153,8 +160,7 @@ export async function ingestFixture(db: Db, events: readonly SentEvent[], site =
     if (!result.ok || result.errors.length) throw new Error(`fixture batch refused: ${JSON.stringify(result)}`)
     lines.push(...result.rows)
   }
-  for (let i = 0; i < lines.length; i += 500) await insertLines(db, 'tellen.events_in', lines.slice(i, i + 500), randomUUID())
-  await runVisitsJob(db)
+  return lines
 }
 
 /** Opens a fresh embedded engine in a temporary DATA_DIR with every migration applied (`migratedDataDir`). */

@@ -27,6 +27,8 @@ export function exportAdminRoutes(s: Services): Hono<Env> {
       const definition = parseDefinition(body)
       if (!s.sites.get(definition.site)) return c.json({ error: `site: "${definition.site}" is not registered with this collector` }, 400)
       const dataset = await datasets.define(definition)
+      // The visits job stores its day counts at its next pass.
+      s.visits.touch()
       return c.json({ dataset: described(dataset), ledger: await datasets.ledger(dataset.site) }, 201)
     } catch (err) {
       if (err instanceof ParamError) return c.json({ error: err.message }, 400)
@@ -43,6 +45,7 @@ export function exportAdminRoutes(s: Services): Hono<Env> {
     const site = c.req.param('site').toLowerCase()
     const name = c.req.param('name')
     if (!(await datasets.remove(site, name))) return c.json({ error: `${site} has no dataset named "${name.slice(0, 64)}"` }, 404)
+    s.visits.touch()
     return c.json({ removed: name, site })
   })
   app.get('/api/admin/exports', async (c) => {

@@ -126,13 +126,22 @@ SETTINGS join_use_nulls = 1`
 /**
  * Rewrites the pair totals of the days the visits job changed since their pairs were written: days
  * before today (UTC) at once, today's when its pairs are older than `todayMaxAgeMs`; `onTodayCost`
- * hears how long today's took. Returns the days rewritten.
+ * hears how long today's took, `onWaiting` how many changed days wait for a later call (today's, too
+ * young). Returns the days rewritten.
  * @example await refreshVisitPairs(db, 0) // every changed day, today's too
  */
-export async function refreshVisitPairs(db: Db, todayMaxAgeMs: number, now = Date.now(), onTodayCost?: (ms: number) => void): Promise<string[]> {
+export async function refreshVisitPairs(
+  db: Db,
+  todayMaxAgeMs: number,
+  now = Date.now(),
+  onTodayCost?: (ms: number) => void,
+  onWaiting?: (days: number) => void,
+): Promise<string[]> {
   const rs = await db.query({ query: STALE_PAIR_DAYS, format: 'JSONEachRow' })
   const today = new Date(now).toISOString().slice(0, 10)
-  const due = (await rs.json<{ day: string; pairs: string }>()).filter((d) => d.day < today || now - Number(d.pairs) >= todayMaxAgeMs).map((d) => d.day)
+  const stale = await rs.json<{ day: string; pairs: string }>()
+  const due = stale.filter((d) => d.day < today || now - Number(d.pairs) >= todayMaxAgeMs).map((d) => d.day)
+  onWaiting?.(stale.length - due.length)
   for (const day of due) {
     const version = Date.now()
     await db.command({
