@@ -80,14 +80,18 @@ beforeAll(async () => {
     )
     if (res.status !== 202) throw new Error(`refused: ${JSON.stringify(res.json)}`)
   }
-  // Waits until the visits job has cut every visit sent (goal conversions by a dimension of a visit read its visits).
+  // Waits until the visits job has cut every visit sent, with its pageviews and duration (goal
+  // conversions by a dimension of a visit and funnels read the visits).
   const rows = rowsOf(requests, received)
   const deadline = Date.now() + CONDITION_DEADLINE_MS
+  const visitMetrics = (o: { pageviews: number; visits: number; pages_per_visit: number; visit_duration: number }) => ({
+    pageviews: o.pageviews, visits: o.visits, pages_per_visit: Math.round(o.pages_per_visit * 1e9), visit_duration: Math.round(o.visit_duration * 1e6),
+  })
   for (const site of SITES) {
-    const want = expectations(rows, cutVisits(rows), site.domain, site.tz).overview('2000-01-01', '2099-12-31', {})
+    const want = visitMetrics(expectations(rows, cutVisits(rows), site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
     while (Date.now() < deadline) {
       const got = (await get(site.domain, 'overview', rangeOf(site.tz))).current
-      if (got.pageviews === want.pageviews && got.visits === want.visits) break
+      if (isDeepStrictEqual(visitMetrics(got), want)) break
       await new Promise((r) => setTimeout(r, 200))
     }
   }

@@ -167,3 +167,25 @@ export async function postEvents(
   }
   return { status: res.status, json, headers: res.headers }
 }
+
+/**
+ * Collects checks and runs them `width` at once: a test that asks a collector many questions keeps
+ * both cores busy (the collector answers one while the test works out what another should be).
+ * @example
+ * const checks = atOnce()
+ * for (const f of filters) checks.add(async () => compare(await get(f), model(f)))
+ * await checks.run()
+ */
+export function atOnce(width = 4): { add(check: () => Promise<void>): void; run(): Promise<void> } {
+  const queued: (() => Promise<void>)[] = []
+  return {
+    add: (check) => void queued.push(check),
+    async run() {
+      let next = 0
+      const worker = async () => {
+        while (next < queued.length) await queued[next++]!()
+      }
+      await Promise.all(Array.from({ length: Math.min(width, queued.length) }, worker))
+    },
+  }
+}
