@@ -358,7 +358,7 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
   // On the embedded engine this process writes everything a pass reads, so a pass is skipped while
   // nothing was written since the last one began, its UTC day is the same (days end: their pairs and
   // the datasets' day counts are due) and no pairs wait for their time: an idle collector ran five
-  // statements each interval (33 ms of CPU, bench/lib/idle-pass.ts), four times a second in tests.
+  // statements each interval (40 ms of CPU, bench/lib/idle-pass.ts), four times a second in tests.
   let touched = true
   let pairsWaiting = false
   let lastDay = ''
