@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
-import { atOnce, postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
+import { inTurns, postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
 import { cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request, trafficRange } from './helpers/traffic-model.ts'
 
 /**
@@ -20,6 +20,8 @@ const SITES = [
 /** A site where late requests may also move a visit's start: only answers read with FINAL are exact there. */
 const MOVING = { domain: 'la.diff.test', tz: 'America/Los_Angeles' }
 const PEOPLE = 22
+/** Questions asked at once: the collector answers one while the test works out what another should be. */
+const QUESTIONS_AT_ONCE = 4
 
 /** The filters of most questions, and the few that the rest are asked under. */
 const SOME_FILTERS: Filters[] = [{}, { page: '/pricing' }, { source: 'Google' }, { country: 'NL' }, { event: 'signup' }, { page: '/docs', source: 'Google' }]
@@ -150,10 +152,10 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'overview', { ...range, ...f })
           const want = m.overview(range.from, range.to, f)
           const wantPrevious = m.overview(addDays(range.from, -rangeDays(range.from, range.to)), addDays(range.from, -1), f)
@@ -165,7 +167,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -173,11 +175,11 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const metric of SERIES) {
         for (const interval of ['hour', 'day'] as const) {
-          checks.add(async () => {
+          checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { from, to, metric, interval, ...f })
             const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
             const want = rounded(m.timeseries(from, to, f, metric, interval))
@@ -186,7 +188,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         }
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -195,11 +197,11 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const today = localDay(site.tz, Date.now())
     const month = { from: addDays(today, -29), to: today }
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of SOME_FILTERS) {
       for (const metric of SERIES) {
         for (const interval of ['week', 'month'] as const) {
-          checks.add(async () => {
+          checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { ...month, metric, interval, ...f })
             const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
             const want = rounded(m.timeseries(month.from, month.to, f, metric, interval))
@@ -209,13 +211,13 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
       }
     }
     for (const f of FILTERS) {
-      checks.add(async () => {
+      checks.push(async () => {
         const got = (await get(site.domain, 'overview', f)).current
         const want = m.overview(month.from, month.to, f)
         if (!isDeepStrictEqual(pick(got), pick(want))) mismatches.push({ f, range: 'default', got: pick(got), want: pick(want) })
       })
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -223,14 +225,14 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, { from, to: from }]) {
         // The first day alone, which a visit across its end leaves only in part, for the main dimensions.
         const dimensions =
           range.to !== to ? (['page', 'entry_page', 'country'] as const) : SOME_FILTERS.includes(f) ? [...BREAKDOWNS, ...MORE_BREAKDOWNS] : BREAKDOWNS
         for (const dimension of dimensions) {
-          checks.add(async () => {
+          checks.push(async () => {
             const got = await get(site.domain, `breakdown/${dimension}`, { ...range, ...f, limit: '1000' })
             const rows = (got.rows as Record<string, unknown>[]).map(rounded)
             const want = m.breakdown(range.from, range.to, f, dimension).map(rounded)
@@ -239,7 +241,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         }
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -247,10 +249,10 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, { from: to, to }]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'exits', { ...range, ...f, limit: '1000' })
           const rows = (got.rows as Record<string, unknown>[]).map(rounded)
           const want = m.exits(range.from, range.to, f).map(rounded)
@@ -258,7 +260,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -266,7 +268,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     const range = { from, to }
     for (const f of FILTERS) {
       const views = {
@@ -276,14 +278,14 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         properties: [() => get(site.domain, 'properties', { ...range, ...f, limit: '1000' }), () => m.properties(from, to, f)],
       } as const
       for (const [view, [ask, expected]] of Object.entries(views)) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await ask()
           const want = expected()
           if (!isDeepStrictEqual(got.rows, want)) mismatches.push({ view, f, source: got.source, got: got.rows, want })
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -291,10 +293,10 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, { from, to: from }]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'vitals', { ...range, ...f })
           const rows = (got.metrics as Record<string, unknown>[]).map(({ metric, samples, good, needs_improvement, poor }) => ({ metric, samples, good, needs_improvement, poor }))
           const want = m.vitals(range.from, range.to, f)
@@ -302,7 +304,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -310,10 +312,10 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, { from, to: from }]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'interactions', { ...range, ...f })
           const want = m.interactions(range.from, range.to, f)
           const { scroll, clicks, moves, elements } = got
@@ -321,7 +323,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -329,12 +331,12 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const dimensions of [[], ['day'], ['day', 'country'], ['day', 'page'], ['browser', 'device'], ['source'], ['day', 'source'], ['entry_page', 'country'], ['exit_page']]) {
       for (const metrics of [['visitors', 'pageviews'], ['visitors', 'pageviews', 'visits']]) {
         if (dimensions.includes('page') && metrics.includes('visits')) continue
         for (const k of [2, 3]) {
-          checks.add(async () => {
+          checks.push(async () => {
             const query = new URLSearchParams({ from, to, dimensions: dimensions.join(','), metrics: metrics.join(','), format: 'ndjson', k: String(k) })
             const res = await fetch(`${c.url}/api/export/${site.domain}?${query}`, { headers: { authorization: `Bearer ${c.adminToken}` } })
             expect(res.status, String(query)).toBe(200)
@@ -348,7 +350,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         }
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -356,25 +358,25 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of [{}, { country: 'NL' }, { source: 'Direct' }, { page: '/pricing', source: 'Google' }] as Filters[]) {
       for (const [limit, offset] of [[1, 0], [2, 1], [3, 4]] as const) {
         const page = { from, to, ...f, limit: String(limit), offset: String(offset) }
         for (const dimension of ['page', 'entry_page', 'source', 'browser', 'event'] as const) {
-          checks.add(async () => {
+          checks.push(async () => {
             const got = ((await get(site.domain, `breakdown/${dimension}`, page)).rows as Record<string, unknown>[]).map(rounded)
             const want = m.breakdown(from, to, f, dimension).slice(offset, offset + limit).map(rounded)
             if (!isDeepStrictEqual(got, want)) mismatches.push({ f, dimension, limit, offset, got, want })
           })
         }
-        checks.add(async () => {
+        checks.push(async () => {
           const got = ((await get(site.domain, 'exits', page)).rows as Record<string, unknown>[]).map(rounded)
           const want = m.exits(from, to, f).slice(offset, offset + limit).map(rounded)
           if (!isDeepStrictEqual(got, want)) mismatches.push({ f, exits: true, limit, offset, got, want })
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 })
@@ -402,10 +404,10 @@ describe('the stats API of a site whose visits move their start as late events c
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of SOME_FILTERS) {
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'overview', { ...range, ...f })
           const want = pick(m.overview(range.from, range.to, f))
           const current = pick(got.current)
@@ -416,7 +418,7 @@ describe('the stats API of a site whose visits move their start as late events c
       }
       for (const metric of SERIES) {
         for (const interval of ['hour', 'day'] as const) {
-          checks.add(async () => {
+          checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { from, to, metric, interval, ...f })
             if (!exact(f, got.source)) return
             const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
@@ -426,7 +428,7 @@ describe('the stats API of a site whose visits move their start as late events c
         }
       }
       for (const dimension of BREAKDOWNS) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, `breakdown/${dimension}`, { from, to, ...f, limit: '1000' })
           if (!exact(f, got.source)) return
           const rows = (got.rows as Record<string, unknown>[]).map(rounded)
@@ -435,7 +437,7 @@ describe('the stats API of a site whose visits move their start as late events c
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 })
@@ -470,17 +472,17 @@ describe('the stats API once the traffic is older than the event retention', () 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of FILTERS) {
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'overview', { ...range, ...f })
           const want = pick(m.overview(range.from, range.to, f))
           if (got.source !== 'rollup' || !isDeepStrictEqual(pick(got.current), want)) mismatches.push({ f, range, source: got.source, got: pick(got.current), want })
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 
@@ -488,10 +490,10 @@ describe('the stats API once the traffic is older than the event retention', () 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of SOME_FILTERS) {
       for (const metric of SERIES) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, 'timeseries', { from, to, metric, interval: 'day', ...f })
           const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
           const want = rounded(m.timeseries(from, to, f, metric, 'day'))
@@ -499,7 +501,7 @@ describe('the stats API once the traffic is older than the event retention', () 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     // By the hour: one filter on a source or page of entry from the hourly visit totals, two filters from what is kept.
     for (const f of [{ source: 'Google' }, { entry_page: '/' }, { page: '/docs', source: 'Google' }] as Filters[]) {
       const got = await get(site.domain, 'timeseries', { from, to, metric: 'visits', interval: 'hour', ...f })
@@ -514,10 +516,10 @@ describe('the stats API once the traffic is older than the event retention', () 
     const m = model()
     const { from, to } = rangeOf(site.tz)
     const mismatches: unknown[] = []
-    const checks = atOnce()
+    const checks: (() => Promise<void>)[] = []
     for (const f of SOME_FILTERS) {
       for (const dimension of [...BREAKDOWNS, ...MORE_BREAKDOWNS]) {
-        checks.add(async () => {
+        checks.push(async () => {
           const got = await get(site.domain, `breakdown/${dimension}`, { from, to, ...f, limit: '1000' })
           // Custom events under other filters are counted from the events alone.
           const answerable = dimensionsOf(f, dimension) <= 2 && (dimension !== 'event' || Object.keys(f).every((d) => d === 'event'))
@@ -531,7 +533,7 @@ describe('the stats API once the traffic is older than the event retention', () 
         })
       }
     }
-    await checks.run()
+    await inTurns(QUESTIONS_AT_ONCE, checks)
     expect(mismatches).toEqual([])
   })
 

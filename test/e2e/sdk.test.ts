@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rows, startCollector, withDataDir, type Collector } from '../helpers/collector.ts'
+import { inTurns, rows, startCollector, withDataDir, type Collector } from '../helpers/collector.ts'
 import { launchChromium, testChromium } from './chromium.ts'
 import { migratedDataDir } from '../helpers/migrated-data-dir.ts'
 
@@ -19,15 +19,6 @@ const QUIET_MS = 1500
 
 /** Waits until `page` has fetched the after-load chunk, so every timing figure is being measured. */
 const vitalsLoaded = (page: Page) => page.waitForResponse((r) => r.url().endsWith('/t.vitals.js'), { timeout: DEADLINE_MS })
-
-/** Runs `tasks`, at most `limit` at a time. */
-async function inTurns(limit: number, tasks: readonly (() => Promise<void>)[]): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < tasks.length) await tasks[next++]!()
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
-}
 
 describe('the browser SDK in Chromium, against the real collector and ClickHouse', () => {
   const dataDir = migratedDataDir()

@@ -169,23 +169,14 @@ export async function postEvents(
 }
 
 /**
- * Collects checks and runs them `width` at once: a test that asks a collector many questions keeps
- * both cores busy (the collector answers one while the test works out what another should be).
- * @example
- * const checks = atOnce()
- * for (const f of filters) checks.add(async () => compare(await get(f), model(f)))
- * await checks.run()
+ * Runs `tasks`, at most `limit` at a time: a test that asks a collector many questions, or drives
+ * many pages, keeps both cores busy (the collector answers one while the test works out another).
+ * @example await inTurns(4, filters.map((f) => async () => compare(await get(f), model(f))))
  */
-export function atOnce(width = 4): { add(check: () => Promise<void>): void; run(): Promise<void> } {
-  const queued: (() => Promise<void>)[] = []
-  return {
-    add: (check) => void queued.push(check),
-    async run() {
-      let next = 0
-      const worker = async () => {
-        while (next < queued.length) await queued[next++]!()
-      }
-      await Promise.all(Array.from({ length: Math.min(width, queued.length) }, worker))
-    },
+export async function inTurns(limit: number, tasks: readonly (() => Promise<void>)[]): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]!()
   }
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
 }

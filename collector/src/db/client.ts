@@ -125,7 +125,7 @@ function settingOnce(engine: EngineConnection): EngineConnection {
 }
 
 /** Clients on the embedded engine, with the directory their inserts pass through and their engine connection. */
-const embedded = new WeakMap<Db, { inserts: string; chdb: ReturnType<ReturnType<typeof embeddedEngine>['createChdbConnection']> }>()
+const embedded = new WeakMap<Db, { inserts: string; chdb: EngineConnection }>()
 
 /** True for a client on the embedded engine, which one process owns: nothing to share with other collectors. */
 export const isEmbedded = (db: Db) => embedded.has(db)

@@ -362,14 +362,14 @@ export function startVisitsJob(db: Db, log: Logger, intervalMs = 60_000): Visits
   let touched = true
   let pairsWaiting = false
   let lastDay = ''
-  const idle = () => !lease && !touched && !pairsWaiting && new Date().toISOString().slice(0, 10) === lastDay
   const pass = () => {
     if (waiting) return waiting
     waiting = running = running.then(async () => {
       waiting = undefined
-      if (idle()) return
+      const day = new Date().toISOString().slice(0, 10)
+      if (!lease && !touched && !pairsWaiting && day === lastDay) return
       touched = false
-      lastDay = new Date().toISOString().slice(0, 10)
+      lastDay = day
       try {
         if (lease && !(await lease.acquire())) {
           since = 0
