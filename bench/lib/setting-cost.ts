@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
-import { openDb } from '../../collector/src/db/client.ts'
+import { CLIENT_SETTINGS, openDb } from '../../collector/src/db/client.ts'
 import { migrate } from '../../collector/src/db/migrate.ts'
 import { breakdown } from '../../collector/src/stats/queries/breakdown.ts'
 import { overview } from '../../collector/src/stats/queries/overview.ts'
@@ -24,7 +24,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tellen-setting-cost-'))
 const db = process.env.EVERY
   ? createClient({
       connection: createChdbConnection({ path: path.join(dir, 'clickhouse') }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-      clickhouse_settings: { date_time_input_format: 'best_effort', output_format_json_quote_64bit_integers: 0, insert_deduplication_token: '' },
+      clickhouse_settings: CLIENT_SETTINGS,
     })
   : openDb({ dataDir: dir })
 await migrate(db)

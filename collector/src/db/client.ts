@@ -36,6 +36,15 @@ const INSERT_SETTINGS = { date_time_input_format: 'best_effort' as const }
  */
 export const EMBEDDED_INSERT_SETTINGS = { ...INSERT_SETTINGS, input_format_parallel_parsing: 0 }
 
+/** The settings the client sends with every statement (on a cluster, `clusterSettings()` too). */
+export const CLIENT_SETTINGS = {
+  ...INSERT_SETTINGS,
+  output_format_json_quote_64bit_integers: 0 as const,
+  // The embedded engine keeps a query's settings for the next one: without this, an insert
+  // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
+  insert_deduplication_token: '',
+}
+
 /**
  * Opens the one `@clickhouse/client` that every query in the process goes through: the embedded
  * ClickHouse engine (chdb) on `DATA_DIR/clickhouse`, or a server when `url` is set.
@@ -49,14 +58,7 @@ export function openDb(options: DbOptions): Db {
     // Every failure reaches the caller, which logs it as one JSON line; the client's own logger
     // would add a multi-line dump to stderr for each one (every retry of an insert in an outage).
     log: { level: ClickHouseLogLevel.OFF },
-    clickhouse_settings: {
-      ...INSERT_SETTINGS,
-      output_format_json_quote_64bit_integers: 0 as const,
-      // The embedded engine keeps a query's settings for the next one: without this, an insert
-      // after a writer batch would reuse its deduplication token and be dropped as a duplicate.
-      insert_deduplication_token: '',
-      ...clusterSettings(),
-    },
+    clickhouse_settings: { ...CLIENT_SETTINGS, ...clusterSettings() },
   }
   if (options.url) {
     return createClient({
