@@ -4,7 +4,7 @@ import { matchesPage } from '../collector/src/goals/goals.ts'
 import { addDays } from '../collector/src/stats/range.ts'
 import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
-  cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange,
+  cutVisits, daysOf, eastZoneWithMidnight, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange, untilVisitsCut,
 } from './helpers/traffic-model.ts'
 
 /**
@@ -82,20 +82,7 @@ beforeAll(async () => {
   }
   // Waits until the visits job has cut every visit sent, with its pageviews and duration (goal
   // conversions by a dimension of a visit and funnels read the visits).
-  const rows = rowsOf(requests, received)
-  const deadline = Date.now() + CONDITION_DEADLINE_MS
-  const visitMetrics = (o: { pageviews: number; visits: number; pages_per_visit: number; visit_duration: number }) => ({
-    pageviews: o.pageviews, visits: o.visits, pages_per_visit: Math.round(o.pages_per_visit * 1e9), visit_duration: Math.round(o.visit_duration * 1e6),
-  })
-  for (const site of SITES) {
-    const want = visitMetrics(expectations(rows, cutVisits(rows), site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
-    while (Date.now() < deadline) {
-      const got = (await get(site.domain, 'overview', rangeOf(site.tz))).current
-      if (isDeepStrictEqual(visitMetrics(got), want)) break
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  await new Promise((r) => setTimeout(r, 600))
+  await untilVisitsCut(SITES, rowsOf(requests, received), async (site) => (await get(site.domain, 'overview', rangeOf(site.tz))).current, Date.now() + CONDITION_DEADLINE_MS)
 })
 afterAll(async () => {
   await c?.stop()

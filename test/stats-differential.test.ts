@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { inTurns, postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
-import { cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request, trafficRange } from './helpers/traffic-model.ts'
+import { cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request, trafficRange, untilVisitsCut } from './helpers/traffic-model.ts'
 
 /**
  * Seeded traffic goes over HTTP into a real collector; every answer of the stats API for many
@@ -96,12 +96,7 @@ beforeAll(async () => {
   await send([...late])
 }, 120_000)
 
-/**
- * Posts requests, then waits until each site's overview is what the traffic sent so far gives (every
- * pageview, and every visit with its pageviews and duration): the writer flushes within 100 ms and
- * the visits job runs every 250 ms once told of an insert, but a pass may take longer than that on a
- * busy machine. After 60 s it gives up (the comparisons then say what is missing).
- */
+/** Posts requests, then waits until each site's overview is what the traffic sent so far gives (`untilVisitsCut`, at most 60 s). */
 async function send(batch: readonly Request[]): Promise<void> {
   for (const r of batch) {
     requests.push(r)
@@ -113,19 +108,7 @@ async function send(batch: readonly Request[]): Promise<void> {
     )
     if (res.status !== 202 || res.json.accepted !== (r.dropped ? 0 : r.events.length)) throw new Error(`refused: ${JSON.stringify(res.json)} for ${JSON.stringify(r)}`)
   }
-  const rows = rowsOf(requests, received)
-  const visits = cutVisits(rows)
-  const deadline = Date.now() + 60_000
-  for (const site of [...SITES, MOVING]) {
-    const want = pick(expectations(rows, visits, site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
-    while (Date.now() < deadline) {
-      const got = (await get(site.domain, 'overview', rangeOf(site.tz))).current
-      if (isDeepStrictEqual(pick(got), want)) break
-      await new Promise((r) => setTimeout(r, 200))
-    }
-  }
-  // One more pass of the job after the last one that could still have missed a late insert.
-  await new Promise((r) => setTimeout(r, 600))
+  await untilVisitsCut([...SITES, MOVING], rowsOf(requests, received), async (site) => (await get(site.domain, 'overview', rangeOf(site.tz))).current, Date.now() + 60_000)
 }
 afterAll(async () => {
   await c?.stop()

@@ -5,6 +5,7 @@
  * minutes, never across a UTC midnight; its source, referrer, campaign, country and technology are
  * those of its first pageview; days and hours are cut in the site's time zone.
  */
+import { isDeepStrictEqual } from 'node:util'
 import { addDays, rangeDays } from '../../collector/src/stats/range.ts'
 import { UA } from './collector.ts'
 import { CLIENTS, PLACES, random } from './stats-fixture.ts'
@@ -406,6 +407,37 @@ export function rowMatches(r: Row, f: Filters): boolean {
   }
   const visitFilters = Object.keys(f).some((d) => VISIT_DIMS.has(d as FilterDimension))
   return !visitFilters || (r.visit !== undefined && visitMatches(r.visit, f, (d) => VISIT_DIMS.has(d)))
+}
+
+/** The metrics of an overview period that the visits job completes, rounded as the comparisons round them. */
+const visitMetrics = (o: Record<string, unknown>) =>
+  Object.fromEntries(['visitors', 'visits', 'pageviews', 'pages_per_visit', 'bounce_rate', 'visit_duration'].map((k) => [k, typeof o[k] === 'number' ? Math.round(o[k] * 1e9) / 1e9 : o[k]]))
+
+/**
+ * Waits until each site's overview over the traffic's range (`currentOf`, the `current` period of
+ * the stats API's answer) is what `rows` give: every pageview, and every visit with its pageviews,
+ * bounce and duration. The writer flushes within 100 ms and the visits job runs a moment after an
+ * insert, but a pass may take longer on a busy machine. Gives up at `deadline` (the comparisons then
+ * say what is missing), then waits for one more pass of the job after the last one that could still
+ * have missed a late insert.
+ * @example
+ * await untilVisitsCut(SITES, rowsOf(requests, received), async (site) => (await get(site.domain, 'overview', rangeOf(site.tz))).current, Date.now() + 60_000)
+ */
+export async function untilVisitsCut<S extends { domain: string; tz: string }>(
+  sites: readonly S[],
+  rows: readonly Row[],
+  currentOf: (site: S) => Promise<Record<string, unknown>>,
+  deadline: number,
+): Promise<void> {
+  const visits = cutVisits(rows)
+  for (const site of sites) {
+    const want = visitMetrics(expectations(rows, visits, site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
+    while (Date.now() < deadline) {
+      if (isDeepStrictEqual(visitMetrics(await currentOf(site)), want)) break
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  await new Promise((r) => setTimeout(r, 600))
 }
 
 /** The expected answers about one site's traffic. */
