@@ -22,21 +22,25 @@ function ownProcessFiles(): string[] {
 
 const OWN_PROCESS_FILES = ownProcessFiles()
 
+/** Options of both projects (`extends` would also repeat the root's global setup once per project). */
+const common = {
+  pool: 'forks' as const,
+  // Deadlines for a machine of two cores that other work keeps busy (ten times slower than when it
+  // is idle): a test or hook that is done sooner ends sooner, and one that hangs still fails.
+  testTimeout: 600_000,
+  hookTimeout: 600_000,
+}
+
 export default defineConfig({
   test: {
-    pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
-    // Deadlines for a machine of two cores that other work keeps busy (ten times slower than when it
-    // is idle): a test or hook that is done sooner ends sooner, and one that hangs still fails.
-    testTimeout: 600_000,
     // Most test files spend their time waiting on a collector, the engine or a browser in another
     // process, so two files at once keep two cores busy (the default, one fewer than the cores, runs
     // them one by one: about 20 minutes instead of 10).
     maxWorkers: 2,
-    hookTimeout: 600_000,
     projects: [
-      { extends: true, test: { name: 'own-process', include: OWN_PROCESS_FILES } },
-      { extends: true, test: { name: 'shared-process', include: TEST_FILES, exclude: ['**/node_modules/**', ...OWN_PROCESS_FILES], isolate: false, setupFiles: ['test/shared-process-setup.ts'] } },
+      { test: { ...common, name: 'own-process', include: OWN_PROCESS_FILES } },
+      { test: { ...common, name: 'shared-process', include: TEST_FILES, exclude: ['**/node_modules/**', ...OWN_PROCESS_FILES], isolate: false, setupFiles: ['test/shared-process-setup.ts'] } },
     ],
   },
 })
