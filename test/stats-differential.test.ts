@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { inTurns, postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
-import { cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, rowsOf, type Filters, type Request, trafficRange, untilVisitsCut } from './helpers/traffic-model.ts'
+import { cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, overviewMetrics, rowsOf, type Filters, type Request, trafficRange, untilVisitsCut } from './helpers/traffic-model.ts'
 
 /**
  * Seeded traffic goes over HTTP into a real collector; every answer of the stats API for many
@@ -71,9 +71,8 @@ const get = async (site: string, path: string, params: Record<string, string | u
 /** Floats as the comparison sees them: equal to 9 decimal places. */
 const round = (x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)
 const rounded = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]))
-/** The metrics of an overview period, rounded. */
-const pick = (o: Record<string, unknown>) =>
-  rounded({ visitors: o.visitors, visits: o.visits, pageviews: o.pageviews, pages_per_visit: o.pages_per_visit, bounce_rate: o.bounce_rate, visit_duration: o.visit_duration })
+/** The non-zero points of a time series answer, by bucket, rounded. */
+const pointsOf = (answer: { points: { bucket: string; value: number }[] }) => Object.fromEntries(answer.points.filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
 
 const COLLECTOR_ENV = { TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '250', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_EXPORT_MIN_VISITORS: '2' }
 
@@ -142,8 +141,8 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
           const got = await get(site.domain, 'overview', { ...range, ...f })
           const want = m.overview(range.from, range.to, f)
           const wantPrevious = m.overview(addDays(range.from, -rangeDays(range.from, range.to)), addDays(range.from, -1), f)
-          if (!isDeepStrictEqual(pick(got.current), pick(want))) mismatches.push({ f, range, got: pick(got.current), want: pick(want) })
-          if (!isDeepStrictEqual(pick(got.previous), pick(wantPrevious))) mismatches.push({ f, range, previous: true, got: pick(got.previous), want: pick(wantPrevious) })
+          if (!isDeepStrictEqual(overviewMetrics(got.current), overviewMetrics(want))) mismatches.push({ f, range, got: overviewMetrics(got.current), want: overviewMetrics(want) })
+          if (!isDeepStrictEqual(overviewMetrics(got.previous), overviewMetrics(wantPrevious))) mismatches.push({ f, range, previous: true, got: overviewMetrics(got.previous), want: overviewMetrics(wantPrevious) })
           // Requests not tracked for DNT or GPC count in the hour they came, whatever the filter.
           const honoured = requests.filter((r, i) => r.dropped === 'honoured' && r.person.site === site.domain && localDay(site.tz, received[i]!) >= range.from && localDay(site.tz, received[i]!) <= range.to).length
           if (got.honoured.requests !== honoured) mismatches.push({ f, range, honoured: got.honoured.requests, want: honoured })
@@ -164,7 +163,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         for (const interval of ['hour', 'day'] as const) {
           checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { from, to, metric, interval, ...f })
-            const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+            const points = pointsOf(got)
             const want = rounded(m.timeseries(from, to, f, metric, interval))
             if (!isDeepStrictEqual(points, want)) mismatches.push({ f, metric, interval, diff: diff(points, want) })
           })
@@ -186,7 +185,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
         for (const interval of ['week', 'month'] as const) {
           checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { ...month, metric, interval, ...f })
-            const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+            const points = pointsOf(got)
             const want = rounded(m.timeseries(month.from, month.to, f, metric, interval))
             if (!isDeepStrictEqual(points, want)) mismatches.push({ f, metric, interval, diff: diff(points, want) })
           })
@@ -197,7 +196,7 @@ describe.each(SITES)('the stats API of $domain ($tz) against the traffic sent', 
       checks.push(async () => {
         const got = (await get(site.domain, 'overview', f)).current
         const want = m.overview(month.from, month.to, f)
-        if (!isDeepStrictEqual(pick(got), pick(want))) mismatches.push({ f, range: 'default', got: pick(got), want: pick(want) })
+        if (!isDeepStrictEqual(overviewMetrics(got), overviewMetrics(want))) mismatches.push({ f, range: 'default', got: overviewMetrics(got), want: overviewMetrics(want) })
       })
     }
     await inTurns(QUESTIONS_AT_ONCE, checks)
@@ -392,8 +391,8 @@ describe('the stats API of a site whose visits move their start as late events c
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
         checks.push(async () => {
           const got = await get(site.domain, 'overview', { ...range, ...f })
-          const want = pick(m.overview(range.from, range.to, f))
-          const current = pick(got.current)
+          const want = overviewMetrics(m.overview(range.from, range.to, f))
+          const current = overviewMetrics(got.current)
           // Visits always come from rollup_visits with FINAL; pageviews and visitors as `source` says.
           if (!exact(f, got.source)) for (const k of ['visitors', 'pageviews'] as const) delete current[k], delete want[k]
           if (!isDeepStrictEqual(current, want)) mismatches.push({ f, range, got: current, want })
@@ -404,7 +403,7 @@ describe('the stats API of a site whose visits move their start as late events c
           checks.push(async () => {
             const got = await get(site.domain, 'timeseries', { from, to, metric, interval, ...f })
             if (!exact(f, got.source)) return
-            const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+            const points = pointsOf(got)
             const want = rounded(m.timeseries(from, to, f, metric, interval))
             if (!isDeepStrictEqual(points, want)) mismatches.push({ f, metric, interval, diff: diff(points, want) })
           })
@@ -460,8 +459,8 @@ describe('the stats API once the traffic is older than the event retention', () 
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
         checks.push(async () => {
           const got = await get(site.domain, 'overview', { ...range, ...f })
-          const want = pick(m.overview(range.from, range.to, f))
-          if (got.source !== 'rollup' || !isDeepStrictEqual(pick(got.current), want)) mismatches.push({ f, range, source: got.source, got: pick(got.current), want })
+          const want = overviewMetrics(m.overview(range.from, range.to, f))
+          if (got.source !== 'rollup' || !isDeepStrictEqual(overviewMetrics(got.current), want)) mismatches.push({ f, range, source: got.source, got: overviewMetrics(got.current), want })
         })
       }
     }
@@ -478,7 +477,7 @@ describe('the stats API once the traffic is older than the event retention', () 
       for (const metric of SERIES) {
         checks.push(async () => {
           const got = await get(site.domain, 'timeseries', { from, to, metric, interval: 'day', ...f })
-          const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+          const points = pointsOf(got)
           const want = rounded(m.timeseries(from, to, f, metric, 'day'))
           if (got.source !== 'rollup' || !isDeepStrictEqual(points, want)) mismatches.push({ f, metric, source: got.source, diff: diff(points, want) })
         })
@@ -488,7 +487,7 @@ describe('the stats API once the traffic is older than the event retention', () 
     // By the hour: one filter on a source or page of entry from the hourly visit totals, two filters from what is kept.
     for (const f of [{ source: 'Google' }, { entry_page: '/' }, { page: '/docs', source: 'Google' }] as Filters[]) {
       const got = await get(site.domain, 'timeseries', { from, to, metric: 'visits', interval: 'hour', ...f })
-      const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+      const points = pointsOf(got)
       const want = Object.keys(f).length === 1 ? rounded(m.timeseries(from, to, f, 'visits', 'hour')) : {}
       if (got.source !== (Object.keys(f).length === 1 ? 'rollup' : 'events') || !isDeepStrictEqual(points, want)) mismatches.push({ f, hourly: true, source: got.source, diff: diff(points, want) })
     }
@@ -529,8 +528,8 @@ describe('the stats API once the traffic is older than the event retention', () 
     const mismatches: unknown[] = []
     for (const f of SOME_FILTERS) {
       const got = await get(east.domain, 'overview', { ...wide, ...f })
-      const want = pick(m.overview(wide.from, wide.to, f))
-      if (!isDeepStrictEqual(pick(got.current), want)) mismatches.push({ f, got: pick(got.current), want })
+      const want = overviewMetrics(m.overview(wide.from, wide.to, f))
+      if (!isDeepStrictEqual(overviewMetrics(got.current), want)) mismatches.push({ f, got: overviewMetrics(got.current), want })
     }
     expect(mismatches).toEqual([])
   })

@@ -409,8 +409,8 @@ export function rowMatches(r: Row, f: Filters): boolean {
   return !visitFilters || (r.visit !== undefined && visitMatches(r.visit, f, (d) => VISIT_DIMS.has(d)))
 }
 
-/** The metrics of an overview period that the visits job completes, rounded as the comparisons round them. */
-const visitMetrics = (o: Record<string, unknown>) =>
+/** The metrics of an overview period, rounded to 9 decimal places as the comparisons see them. */
+export const overviewMetrics = (o: Record<string, unknown>) =>
   Object.fromEntries(['visitors', 'visits', 'pageviews', 'pages_per_visit', 'bounce_rate', 'visit_duration'].map((k) => [k, typeof o[k] === 'number' ? Math.round(o[k] * 1e9) / 1e9 : o[k]]))
 
 /**
@@ -431,9 +431,9 @@ export async function untilVisitsCut<S extends { domain: string; tz: string }>(
 ): Promise<void> {
   const visits = cutVisits(rows)
   for (const site of sites) {
-    const want = visitMetrics(expectations(rows, visits, site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
+    const want = overviewMetrics(expectations(rows, visits, site.domain, site.tz).overview('2000-01-01', '2099-12-31', {}))
     while (Date.now() < deadline) {
-      if (isDeepStrictEqual(visitMetrics(await currentOf(site)), want)) break
+      if (isDeepStrictEqual(overviewMetrics(await currentOf(site)), want)) break
       await new Promise((r) => setTimeout(r, 200))
     }
   }
