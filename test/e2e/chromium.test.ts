@@ -3,7 +3,7 @@ import path from 'node:path'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { tempDataDir } from '../helpers/collector.ts'
-import { CHROMIUM_ARGS, findChromium, systemChromium } from './chromium.ts'
+import { CHROMIUM_ARGS, findChromium, systemChromium, systemHeadlessShell } from './chromium.ts'
 
 describe('the browser the tests find', () => {
   it('takes CHROMIUM_PATH first, then the fixed paths, then a usual name on the PATH, and nothing that is not an executable file', () => {
@@ -22,6 +22,24 @@ describe('the browser the tests find', () => {
     expect(systemChromium({ PATH: dir, CHROMIUM_PATH: mine }, [])).toBe(mine)
     expect(systemChromium({ PATH: dir, CHROMIUM_PATH: '/nowhere/chromium' }, [mine])).toBe(mine)
     expect(systemChromium({ PATH: '', CHROMIUM_PATH: '/nowhere/chromium' }, ['/nowhere/either'])).toBeUndefined()
+  })
+
+  it('takes the headless shell at its fixed path, then on the PATH, for tests that need no more than a shell, unless CHROMIUM_PATH names the browser', async () => {
+    const dir = tempDataDir('tellen-browsers-')
+    const shell = path.join(dir, 'chromium-headless-shell')
+    fs.writeFileSync(shell, '#!/bin/sh\n', { mode: 0o755 })
+    const browser = path.join(dir, 'chromium')
+    fs.writeFileSync(browser, '#!/bin/sh\n', { mode: 0o755 })
+
+    expect(systemHeadlessShell({ PATH: dir }, [])).toBe(shell)
+    expect(systemHeadlessShell({ PATH: '' }, [shell])).toBe(shell)
+    expect(systemHeadlessShell({ PATH: '' }, ['/nowhere/chromium-headless-shell'])).toBeUndefined()
+    expect(systemHeadlessShell({ PATH: dir, CHROMIUM_PATH: browser }, [shell])).toBeUndefined()
+    // The shell for a shell's tests (Debian's where it is installed, else the one on the PATH), the
+    // browser for the browser's; CHROMIUM_PATH for both.
+    expect(await findChromium({ PATH: dir }, 'shell')).toMatchObject({ source: 'system', executablePath: systemHeadlessShell({ PATH: dir }), headlessShell: true })
+    expect(await findChromium({ PATH: dir }, 'browser')).toMatchObject({ source: 'system', executablePath: systemChromium({ PATH: dir }), headlessShell: false })
+    expect(await findChromium({ PATH: dir, CHROMIUM_PATH: browser }, 'shell')).toMatchObject({ executablePath: browser, headlessShell: false })
   })
 
   it('refuses a value of TELLEN_TEST_BROWSER it does not know, naming the ones it does', async () => {
