@@ -73,9 +73,18 @@ export function parseParams<K extends keyof typeof ENDPOINT_PARAMS>(kind: K, que
   return parsed.data as z.infer<(typeof ENDPOINT_PARAMS)[K]>
 }
 
+/**
+ * Formats of a date as YYYY-MM-DD, by time zone, made once: making one took 0.13 ms of CPU (warm)
+ * against 2 µs to use one, and the collector of the stats differential test spent 1.1 s of its 14 s
+ * of JavaScript making them. The time zones are the sites' own, so the map stays small.
+ */
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+
 /** Today's date in a time zone. */
 export function today(tz: string, now = Date.now()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now))
+  let format = dayFormats.get(tz)
+  if (!format) dayFormats.set(tz, (format = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })))
+  return format.format(new Date(now))
 }
 
 /**
