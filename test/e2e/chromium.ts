@@ -121,20 +121,20 @@ export async function chromiumLaunchOptions(options: LaunchOptions = {}, kind: C
 }
 
 /**
- * Launches the test browser headless: Chromium itself (`browser`), as visitors run it. The user agent is set on the command line, not per context:
- * beacons sent while a page unloads leave from the browser process, which ignores a per-context
- * override and would announce "HeadlessChrome" (a bot to the collector).
- * The back/forward cache stays on (Playwright turns it off by default) so tests can prove that
- * pages remain eligible for it.
+ * Launches the test browser headless for `kind` (by default Chromium itself, as visitors run it).
+ * The user agent is set on the command line, not per context: beacons sent while a page unloads
+ * leave from the browser process, which ignores a per-context override and would announce
+ * "HeadlessChrome" (a bot to the collector). The back/forward cache stays on (Playwright turns it
+ * off by default) so tests can prove that pages remain eligible for it.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(kind: ChromiumKind = 'browser'): Promise<Browser> {
   return chromium.launch(
     await chromiumLaunchOptions(
       {
         args: [...CHROMIUM_ARGS, `--user-agent=${UA.chromeMac}`],
         ignoreDefaultArgs: ['--disable-back-forward-cache'],
       },
-      'browser',
+      kind,
     ),
   )
 }
