@@ -59,9 +59,13 @@ describe('the start page and the analyst views in Chromium against the real coll
     await c?.stop()
   })
 
-  /** A fresh context (its own sessionStorage) on a page of the collector, recording page errors. */
+  /**
+   * A fresh context (its own sessionStorage) on a page of the collector, recording page errors; with
+   * reduced motion unless `options` say otherwise (the live dot's pulses cost the headless shell
+   * 100 ms of CPU a second, see the dashboard's tests).
+   */
   async function open(path: string, options: BrowserContextOptions = {}): Promise<{ page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, ...options })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, reducedMotion: 'reduce', ...options })
     const page = await context.newPage()
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(e.message))
