@@ -40,6 +40,7 @@ describe('the browser the tests find', () => {
     expect(await findChromium({ PATH: dir }, 'shell')).toMatchObject({ source: 'system', executablePath: systemHeadlessShell({ PATH: dir }), headlessShell: true })
     expect(await findChromium({ PATH: dir }, 'browser')).toMatchObject({ source: 'system', executablePath: systemChromium({ PATH: dir }), headlessShell: false })
     expect(await findChromium({ PATH: dir, CHROMIUM_PATH: browser }, 'shell')).toMatchObject({ executablePath: browser, headlessShell: false })
+    expect(await findChromium({ PATH: '', CHROMIUM_PATH: shell }, 'browser')).toMatchObject({ executablePath: shell, headlessShell: true })
   })
 
   it('refuses a value of TELLEN_TEST_BROWSER it does not know, naming the ones it does', async () => {

@@ -86,7 +86,8 @@ export async function findChromium(env: NodeJS.ProcessEnv = process.env, kind: C
     const shell = kind === 'shell' ? systemHeadlessShell(env) : undefined
     if (shell) return { source: 'system', executablePath: shell, env: { ...env }, headlessShell: true }
     const system = systemChromium(env)
-    if (system) return { source: 'system', executablePath: system, env: { ...env }, headlessShell: false }
+    // A shell named by CHROMIUM_PATH is a shell too (Chrome's own is chrome-headless-shell).
+    if (system) return { source: 'system', executablePath: system, env: { ...env }, headlessShell: /headless[-_]shell/.test(path.basename(system)) }
     if (wanted === 'system') throw new Error(`${BROWSER_SWITCH}=system, but no Chromium is installed: set CHROMIUM_PATH`)
   }
   const npm = await npmChromium()
