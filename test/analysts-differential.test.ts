@@ -4,7 +4,7 @@ import { matchesPage } from '../collector/src/goals/goals.ts'
 import { addDays } from '../collector/src/stats/range.ts'
 import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
-  cutVisits, daysOf, eastZoneWithMidnight, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange, untilVisitsCut,
+  crossesMidnight, cutVisits, daysOf, eastZoneWithMidnight, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange, untilVisitsCut,
 } from './helpers/traffic-model.ts'
 
 /**
@@ -180,7 +180,8 @@ describe.each(SITES)('goals, funnels and journeys of $domain ($tz) against the t
   it('sends traffic with conversions, funnel paths and visits across the site\'s midnight', () => {
     const m = model(site)
     const { from, to } = rangeOf(site.tz)
-    expect(days(from, to).length).toBeGreaterThanOrEqual(2)
+    // Two days, but for UTC in the hour before its midnight (the traffic's window is 23 hours).
+    expect(days(from, to).length).toBe(crossesMidnight(generatedAt, site.tz) ? 2 : 1)
     const visits = m.visits(from, to, {})
     expect(visits.some((v) => localDay(site.tz, v.start) !== localDay(site.tz, v.end))).toBe(site.tz !== 'UTC')
     expect(m.goals(from, to, {}).goals.every((g) => (g.visitors as number) > 0)).toBe(true)

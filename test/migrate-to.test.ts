@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RELEASE_DELAY_HOURS } from '../collector/src/export/periods.ts'
 import { collectorSecretFile } from '../collector/src/collector-secret.ts'
 import type { Db } from '../collector/src/db/client.ts'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
@@ -129,7 +130,8 @@ beforeAll(async () => {
     const got = (await json(embedded, `/api/stats/${SITE.domain}/overview?${new URLSearchParams(range())}`)).current as { pageviews: number; visits: number }
     return got.pageviews === want.pageviews + 1 && got.visits === want.visits + 1
   })
-  const closed = localDay(SITE.tz, Date.now() - 2 * 86_400_000)
+  // Periods are UTC days, released RELEASE_DELAY_HOURS after they end: the newest released one.
+  const closed = new Date(Date.now() - (24 + RELEASE_DELAY_HOURS) * 3_600_000).toISOString().slice(0, 10)
   const download = await fetch(`${embedded.url}/api/export/${SITE.domain}/daily?from=${closed}&to=${closed}`, { headers: { authorization: `Bearer ${partner.token}` } })
   const downloaded = await download.text()
   expect(download.status, downloaded).toBe(200)

@@ -117,6 +117,17 @@ export function eventWindow(now: number) {
 }
 
 /**
+ * Whether the event window of traffic generated at `now` holds a midnight of `tz`, so that the
+ * traffic covers two of its days: always for the zone of `eastZoneWithMidnight`; for UTC except in
+ * the hour before UTC midnight, as the window is 23 hours long.
+ * @example expect(daysOf(from, to).length).toBe(crossesMidnight(generatedAt, 'UTC') ? 2 : 1)
+ */
+export function crossesMidnight(now: number, tz: string): boolean {
+  const w = eventWindow(now)
+  return localMidnightIn(tz, w.from, w.to) !== undefined
+}
+
+/**
  * A time zone east of UTC, without daylight saving time, whose midnight falls inside the event window
  * of traffic generated at `now`, an hour or more from either end, so that visits cross it: Asia/Tokyo,
  * or Asia/Dubai in the three hours of the day when Tokyo's midnight is not in the 23-hour window.
