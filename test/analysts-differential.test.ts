@@ -4,7 +4,7 @@ import { matchesPage } from '../collector/src/goals/goals.ts'
 import { addDays } from '../collector/src/stats/range.ts'
 import { CONDITION_DEADLINE_MS, postEvents, startCollector, type Collector } from './helpers/collector.ts'
 import {
-  crossesMidnight, cutVisits, daysOf, eastZoneWithMidnight, generateTraffic, localDay, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange, untilVisitsCut,
+  crossesMidnight, cutVisits, daysOf, eastZoneWithMidnight, generateTraffic, localDay, roundFloat, rounded, rowMatches, rowsOf, visitMatches, type Filters, type Request, type Row, type Visit, trafficRange, untilVisitsCut,
 } from './helpers/traffic-model.ts'
 
 /**
@@ -51,8 +51,6 @@ const get = async (site: string, path: string, params: Record<string, string | u
   if (res.status !== 200) throw new Error(`${path}?${query}: ${res.status} ${JSON.stringify(json)}`)
   return json
 }
-const round = (x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)
-const rounded = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]))
 
 beforeAll(async () => {
   c = await startCollector({ TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '250', TELLEN_RATE_LIMIT_PER_MINUTE: '0' })
@@ -223,8 +221,8 @@ describe.each(SITES)('goals, funnels and journeys of $domain ($tz) against the t
           const got = await get(site.domain, `breakdown/${dimension}`, { from, to, ...f, goal: goal.id, limit: '1000' })
           for (const row of got.rows as { value: string; visitors: number; conversions: number; conversion_rate: number }[]) {
             const conversions = m.conversions(from, to, f, goal, dimension, row.value)
-            const want = { conversions, conversion_rate: round(row.visitors ? conversions / row.visitors : 0) }
-            const answer = { conversions: row.conversions, conversion_rate: round(row.conversion_rate) }
+            const want = { conversions, conversion_rate: roundFloat(row.visitors ? conversions / row.visitors : 0) }
+            const answer = { conversions: row.conversions, conversion_rate: roundFloat(row.conversion_rate) }
             if (!isDeepStrictEqual(answer, want)) mismatches.push({ goal: goal.name, f, dimension, value: row.value, got: answer, want })
           }
         }

@@ -6,7 +6,7 @@ import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
 import { postEvents, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
-import { cutVisits, eventWindow, expectations, generateTraffic, localDay, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
+import { cutVisits, eventWindow, expectations, generateTraffic, localDay, overviewMetrics, roundFloat, rounded, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
 
 /**
  * Tellen on a ClickHouse server reached over HTTP, with two collectors on it: the test-only
@@ -74,10 +74,6 @@ const knows = async (c: Collector, domains: readonly string[]) => {
   const { sites } = (await (await admin(c, '/api/stats/sites')).json()) as { sites: { domain: string }[] }
   return domains.every((d) => sites.some((site) => site.domain === d))
 }
-const round = (x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)
-const rounded = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v)]))
-const pick = (o: Record<string, unknown>) =>
-  rounded({ visitors: o.visitors, visits: o.visits, pageviews: o.pageviews, pages_per_visit: o.pages_per_visit, bounce_rate: o.bounce_rate, visit_duration: o.visit_duration })
 const rangeOf = (tz: string) => {
   const w = eventWindow(generatedAt)
   return { from: localDay(tz, w.from), to: localDay(tz, w.to) }
@@ -198,8 +194,8 @@ describe('two collectors on one ClickHouse server', { timeout: 300_000 }, () => 
       // Every figure of the whole range, bounce rate and duration too: a pass that missed a late insert shows in them.
       await until(`${site.domain} to show every visit`, async () => {
         const got = (await get(collectors[1]!, site.domain, 'overview', { from, to })).current
-        last = { got: pick(got), want: pick(want) }
-        return isDeepStrictEqual(pick(got), pick(want))
+        last = { got: overviewMetrics(got), want: overviewMetrics(want) }
+        return isDeepStrictEqual(overviewMetrics(got), overviewMetrics(want))
       }, 60_000).catch((err: Error) => {
         const failures = collectors.flatMap((c) => c.output().split('\n').filter((l) => /"level":(40|50)/.test(l)))
         throw new Error(`${err.message}: ${JSON.stringify(last)}\n${failures.slice(0, 10).join('\n')}`)
@@ -217,12 +213,12 @@ describe('two collectors on one ClickHouse server', { timeout: 300_000 }, () => 
       for (const range of [{ from, to }, ...days(from, to).map((d) => ({ from: d, to: d }))]) {
         const got = await get(c, site.domain, 'overview', { ...range, ...f })
         const want = m.overview(range.from, range.to, f)
-        if (!isDeepStrictEqual(pick(got.current), pick(want))) found.push({ site: site.domain, f, range, got: pick(got.current), want: pick(want) })
+        if (!isDeepStrictEqual(overviewMetrics(got.current), overviewMetrics(want))) found.push({ site: site.domain, f, range, got: overviewMetrics(got.current), want: overviewMetrics(want) })
       }
       for (const metric of SERIES) {
         for (const interval of ['hour', 'day'] as const) {
           const got = await get(c, site.domain, 'timeseries', { from, to, metric, interval, ...f })
-          const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, round(p.value)]))
+          const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, roundFloat(p.value)]))
           const want = rounded(m.timeseries(from, to, f, metric, interval))
           if (!isDeepStrictEqual(points, want)) found.push({ site: site.domain, f, metric, interval, got: points, want })
         }

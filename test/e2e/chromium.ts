@@ -45,6 +45,10 @@ const isExecutableFile = (file: string): boolean => {
   }
 }
 
+/** Each of `names` in each folder of the PATH, in the PATH's order. */
+const onPath = (env: NodeJS.ProcessEnv, names: readonly string[]): string[] =>
+  (env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => names.map((name) => path.join(dir, name)))
+
 /**
  * The system's browser: `CHROMIUM_PATH`, Debian's `/usr/bin/chromium` (`fixedPaths`), then the usual
  * names on the PATH; undefined when there is none.
@@ -53,8 +57,7 @@ const isExecutableFile = (file: string): boolean => {
  * systemChromium({ PATH: '/usr/bin' }) // '/usr/bin/chromium' on Debian with the chromium package
  */
 export function systemChromium(env: NodeJS.ProcessEnv = process.env, fixedPaths: readonly string[] = [DEBIAN_CHROMIUM]): string | undefined {
-  const onPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean).flatMap((dir) => SYSTEM_NAMES.map((name) => path.join(dir, name)))
-  return [env.CHROMIUM_PATH, ...fixedPaths, ...onPath].find((file): file is string => Boolean(file) && isExecutableFile(file!))
+  return [env.CHROMIUM_PATH, ...fixedPaths, ...onPath(env, SYSTEM_NAMES)].find((file): file is string => Boolean(file) && isExecutableFile(file!))
 }
 
 /**
@@ -67,8 +70,7 @@ export function systemChromium(env: NodeJS.ProcessEnv = process.env, fixedPaths:
  */
 export function systemHeadlessShell(env: NodeJS.ProcessEnv = process.env, fixedPaths: readonly string[] = [DEBIAN_HEADLESS_SHELL]): string | undefined {
   if (env.CHROMIUM_PATH) return undefined
-  const onPath = (env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, HEADLESS_SHELL_NAME))
-  return [...fixedPaths, ...onPath].find(isExecutableFile)
+  return [...fixedPaths, ...onPath(env, [HEADLESS_SHELL_NAME])].find(isExecutableFile)
 }
 
 /**

@@ -420,9 +420,15 @@ export function rowMatches(r: Row, f: Filters): boolean {
   return !visitFilters || (r.visit !== undefined && visitMatches(r.visit, f, (d) => VISIT_DIMS.has(d)))
 }
 
-/** The metrics of an overview period, rounded to 9 decimal places as the comparisons see them. */
+/** A number as the comparisons see it: rounded to 9 decimal places; anything else as it is. */
+export const roundFloat = (x: unknown) => (typeof x === 'number' ? Math.round(x * 1e9) / 1e9 : x)
+
+/** Every value of `o` as the comparisons see it (`roundFloat`). */
+export const rounded = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, roundFloat(v)]))
+
+/** The metrics of an overview period, rounded as the comparisons see them (`roundFloat`). */
 export const overviewMetrics = (o: Record<string, unknown>) =>
-  Object.fromEntries(['visitors', 'visits', 'pageviews', 'pages_per_visit', 'bounce_rate', 'visit_duration'].map((k) => [k, typeof o[k] === 'number' ? Math.round(o[k] * 1e9) / 1e9 : o[k]]))
+  Object.fromEntries(['visitors', 'visits', 'pageviews', 'pages_per_visit', 'bounce_rate', 'visit_duration'].map((k) => [k, roundFloat(o[k])]))
 
 /**
  * Waits until each site's overview over the traffic's range (`currentOf`, the `current` period of
