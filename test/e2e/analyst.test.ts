@@ -202,6 +202,28 @@ describe('the start page and the analyst views in Chromium against the real coll
     await page.context().close()
   })
 
+  it('keeps the funnel steps being written while another choice draws the dashboard again, until the URL\'s steps change', async () => {
+    const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`)
+    await signIn(page)
+    const steps = () => page.locator('.steps input').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))
+    await poll(steps).toEqual(['/', '/pricing'])
+    await page.getByRole('button', { name: 'Add a step' }).click()
+    await page.getByLabel('Step 3', { exact: true }).fill('event:signup')
+    await page.getByLabel('Range').selectOption('90d')
+    await poll(() => new URL(page.url()).searchParams.get('period')).toBe('90d')
+    await poll(() => page.locator('.panel[aria-busy]').count()).toBe(0)
+    expect(await steps()).toEqual(['/', '/pricing', 'event:signup'])
+    // Back to the URL with other steps (none: the starter): the builder shows them.
+    await page.getByLabel('Step 1', { exact: true }).fill('/docs')
+    await page.getByRole('button', { name: 'Show funnel' }).click()
+    await poll(() => new URL(page.url()).searchParams.get('funnel')).toBe('/docs,/pricing,event:signup')
+    await page.goBack()
+    await poll(() => new URL(page.url()).searchParams.get('funnel')).toBe(null)
+    await poll(steps).toEqual(['/', '/pricing'])
+    expect(problems).toEqual([])
+    await page.context().close()
+  })
+
   it('keeps the funnel builder\'s steps in the URL, from two up to eight, and shows them again after a reload', async () => {
     const { page, problems } = await open(`/dashboard?site=${SITE}&period=7d`, { bypassCSP: true })
     await signIn(page)
@@ -209,7 +231,7 @@ describe('the start page and the analyst views in Chromium against the real coll
     // Two steps cannot be removed; eight cannot be added to.
     expect(await page.locator('.steps .remove-step:visible').count()).toBe(0)
     for (let n = 3; n <= 8; n++) await page.getByRole('button', { name: 'Add a step' }).click()
-    expect(await page.getByRole('button', { name: 'Add a step' }).isHidden()).toBe(true)
+    await poll(() => page.getByRole('button', { name: 'Add a step' }).isHidden()).toBe(true)
     await page.getByRole('button', { name: 'Remove step 8' }).click()
     await page.getByRole('button', { name: 'Remove step 7' }).click()
     await page.getByRole('button', { name: 'Remove step 6' }).click()

@@ -85,6 +85,11 @@ export function createFunnel() {
   // The panel's loading and errors apply to the chart; the builder stays.
   const chartPanel = { body: result }
 
+  /**
+   * The URL's steps that the builder was last filled from: steps being added or typed stay while
+   * another choice (the range, a filter) draws the dashboard again, and go when the URL's steps change.
+   */
+  let filledFrom: string | undefined
   const fillForm = (steps: string[]) => {
     const current = inputs().map((i) => i.value.trim()).join(',')
     if (current === steps.join(',') && list.children.length) return
@@ -115,8 +120,10 @@ export function createFunnel() {
     el: panel.el,
     update(v: View) {
       view = v
-      const steps = splitSteps(v.state.funnel)
-      fillForm(steps)
+      if (v.state.funnel !== filledFrom || !list.children.length) {
+        fillForm(splitSteps(v.state.funnel))
+        filledFrom = v.state.funnel
+      }
       if (!v.state.funnel) {
         panel.setDownload(undefined)
         replace(result, empty('Choose the steps and show the funnel.'))
