@@ -162,15 +162,12 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
   const window = eventWindow(now)
   const out: Request[] = []
   for (const site of sites) {
-    // Instants around which visits cluster: the site's local midnight and the UTC midnight in the window.
-    const anchors = [localMidnightIn(site.tz, window.from, window.to), localMidnightIn('UTC', window.from, window.to)].filter((t): t is number => t !== undefined)
+    // Instants around which visits cluster: the site's local midnight and the UTC midnight in the
+    // window, an hour or more from its ends (a midnight just before the window's end would leave the
+    // visits around it cut short, and the site with a third of its traffic).
+    const anchors = [localMidnightIn(site.tz, window.from + HOUR, window.to - HOUR), localMidnightIn('UTC', window.from + HOUR, window.to - HOUR)].filter((t): t is number => t !== undefined)
     for (let id = 0; id < people; id++) {
-      const client = CLIENTS[id % CLIENTS.length]!
-      const place = PLACES[Math.floor(id / CLIENTS.length) % PLACES.length]!
-      const person: Person = {
-        site: site.domain, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, country: place.country, browser: client.browser,
-        os: client.os, device: client.device, screen: client.screen, timezone: place.tz, language: place.lang,
-      }
+      const person = personOf(site.domain, id)
       // The first two clients of a site are on the site as its day (and the UTC day) turns.
       const across = id < anchors.length
       const r = rnd()
@@ -224,8 +221,38 @@ export function generateTraffic(sites: readonly { domain: string; tz: string }[]
         t = last + (gap < 0.2 ? GAP_MS + between(1, 1_000) : gap < 0.3 ? between(5 * MINUTE, 25 * MINUTE) : between(35 * MINUTE, 3 * HOUR))
       }
     }
+    // One visit along the pages in order, well inside the window at any hour: the random visits alone
+    // miss some paths (a funnel's steps) at some hours, when the window's end cuts them short.
+    out.push(...visitAlong(personOf(site.domain, people), window.from + 6 * HOUR, ['/', '/docs', '/docs/install', '/pricing']))
   }
   return [...out.filter((r) => r.events.length && (r.events[0]!.ts as number) <= window.to), ...untracked(sites, now, rnd)]
+}
+
+/** The client numbered `id` of a site: its address, browser and place. */
+function personOf(site: string, id: number): Person {
+  const client = CLIENTS[id % CLIENTS.length]!
+  const place = PLACES[Math.floor(id / CLIENTS.length) % PLACES.length]!
+  return {
+    site, id, ip: `${place.ip}${20 + id}`, ua: client.ua, sw: client.sw, country: place.country, browser: client.browser,
+    os: client.os, device: client.device, screen: client.screen, timezone: place.tz, language: place.lang,
+  }
+}
+
+/** A visit of `person` from `start` through `paths`, a page a minute, each left for the next; the last one hidden. */
+function visitAlong(person: Person, start: number, paths: readonly string[]): Request[] {
+  return paths.map((path, i) => {
+    const url = `https://${person.site}${path}`
+    const ts = start + i * MINUTE
+    const next = paths[i + 1]
+    const leave = next === undefined ? { exit: 'hidden' } : { exit: 'internal', target: `https://${person.site}${next}` }
+    return {
+      person,
+      events: [
+        { type: 'pageview', url, ts, referrer: i === 0 ? '' : `https://${person.site}${paths[i - 1]}` },
+        { type: 'leave', url, ts: ts + 50_000, ...leave, engaged: 40_000, scroll: 60 },
+      ],
+    }
+  })
 }
 
 /** Requests of which nothing may be counted: a crawler, referrer spam, and visitors asking not to be tracked. */
@@ -301,7 +328,10 @@ const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 /** The first local midnight after `from` and before `to`, if there is one (found to the minute). */
 function localMidnightIn(tz: string, from: number, to: number): number | undefined {
   const first = localDay(tz, from)
-  for (let t = Math.ceil(from / MINUTE) * MINUTE; t < to; t += MINUTE) if (localDay(tz, t) !== first) return t
+  let t = Math.ceil(from / MINUTE) * MINUTE
+  // By the hour up to the hour it turns in, then by the minute (a zone's midnight is on a whole minute).
+  while (t + HOUR < to && localDay(tz, t + HOUR) === first) t += HOUR
+  for (; t < to; t += MINUTE) if (localDay(tz, t) !== first) return t
   return undefined
 }
 
