@@ -48,6 +48,13 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     responses.tooLarge = await postEvents(c.url, { v: 1, site: SITE, events: [pageview({ url: `https://example.com/${'a'.repeat(9000)}` })] })
     responses.wrongType = await postEvents(c.url, 'site=example.com', { 'content-type': 'application/x-www-form-urlencoded' })
     responses.compressed = await postEvents(c.url, '\x1f\x8b\x08\x00', { 'content-encoding': 'gzip' })
+    // A batch sent again (its answer lost), then again with an event that came after it.
+    const sent = pageview({ url: 'https://example.com/sent-again', id: 0.4242 })
+    const later = pageview({ url: 'https://example.com/sent-later', id: 0.4545 })
+    responses.sentOnce = await postEvents(c.url, { v: 1, site: SITE, events: [sent] })
+    responses.sentAgain = await postEvents(c.url, { v: 1, site: SITE, events: [sent] })
+    responses.sentWithMore = await postEvents(c.url, { v: 1, site: SITE, events: [sent, later] })
+    responses.badId = await postEvents(c.url, { v: 1, site: SITE, events: [pageview({ url: 'https://example.com/bad-id', id: 'visitor-42' })] })
     // A query string takes the request through the app's router instead of straight to the ingest routes.
     responses.throughRouter = await fetch(`${c.url}/api/event?from=router`, {
       method: 'POST',
@@ -76,6 +83,18 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(responses.full!.status).toBe(202)
     expect(responses.full!.json).toEqual({ accepted: 2 })
     expect(responses.full!.headers.get('tk')).toBe('N')
+  })
+
+  it('stores an event sent again with the same id once, answering 202, and refuses an id that is not a random number', async () => {
+    expect(responses.sentOnce).toMatchObject({ status: 202, json: { accepted: 1 } })
+    expect(responses.sentAgain).toMatchObject({ status: 202, json: { accepted: 0, dropped: 1, reason: 'repeated' } })
+    expect(responses.sentWithMore).toMatchObject({ status: 202, json: { accepted: 1 } })
+    expect((await stored("path = '/sent-again'")).length).toBe(1)
+    expect((await stored("path IN ('/sent-again', '/sent-later')")).length).toBe(2)
+    expect(responses.badId!.status).toBe(400)
+    expect(responses.badId!.json.error).toMatch(/id/)
+    // The id is never stored: no column holds it.
+    expect(JSON.stringify(await stored("path IN ('/sent-again', '/sent-later')"))).not.toMatch(/0\.4242|0\.4545/)
   })
 
   it('accepts application/json bodies', () => {

@@ -34,10 +34,7 @@ export function watchNavigation(hash: boolean, change: (exit: Exit) => void): vo
   // URL of its own is not a navigation when the location has not changed.
   let at = (view = pageUrl())
   const check = (exit: Exit) => {
-    if (pageUrl() != at) {
-      at = pageUrl()
-      change(exit)
-    }
+    if (at != (at = pageUrl())) change(exit)
   }
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method]

@@ -40,9 +40,12 @@ export function startTransport(url: string, ctx: () => BatchContext): void {
   setInterval(flush, FLUSH_INTERVAL_MS) // browsers call it without arguments
 }
 
-/** Queues an event of the current view at the current time; while the page is hidden it leaves at once. */
+/**
+ * Queues an event of the current view at the current time; while the page is hidden it leaves at
+ * once. Its `id`, a random number, lets the collector store it once when it is sent again.
+ */
 export function send(type: EventType, fields: Record<string, unknown>): void {
-  queue.push({ type, url: view, ts: Date.now(), ...fields })
+  queue.push({ type, url: view, ts: Date.now(), id: Math.random(), ...fields })
   if (document.hidden) flush(true)
 }
 
@@ -52,9 +55,9 @@ export function send(type: EventType, fields: Record<string, unknown>): void {
  */
 export function flush(final?: boolean): void {
   if (!queue.length || (!final && Date.now() < retryAt!)) return
-  const events = queue
+  // post() sends or splits at once; only a failure, later, puts events back in the queue.
+  post(queue, final)
   queue = []
-  post(events, final)
 }
 
 /**
@@ -81,13 +84,14 @@ function post(events: WireEvent[], final?: boolean): void {
   // Not stored (the collector is busy, away or behind a failing proxy): keep the batch and try
   // again later, after Retry-After at least, waiting twice as long after every failure in a row
   // (3 s up to 48 s). The queue keeps the newest 500 events.
-  const again = (seconds?: number) => {
-    retryAt = Date.now() + Math.max(seconds! * 1000 || 0, 3000 << Math.min(failures++, 4))
+  // A failed fetch passes its error as `seconds`, which counts as no Retry-After (NaN || 0).
+  const again = (seconds?: unknown) => {
+    retryAt = Date.now() + Math.max((seconds as number) * 1000 || 0, 3000 << Math.min(failures++, 4))
     queue = events.concat(queue).slice(-500)
   }
   // keepalive outlives the page but shares a 64 KiB in-flight quota: only for a page being left.
   fetch(endpoint, { method: 'POST', body, keepalive: final }).then(
     (r) => (r.status > 499 || r.status == 429 ? again(+r.headers.get('retry-after')!) : (failures = 0)),
-    () => again(),
+    again,
   )
 }

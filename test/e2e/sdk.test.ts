@@ -32,6 +32,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     bfcacheBlockers: [] as { type: string; reason: string }[],
     retryStatuses: [] as (number | string)[],
     retryTimes: [] as number[],
+    lostAnswer: [] as number[],
     strict: { errors: [] as string[] },
     manualRequests: [] as string[],
     gated: { localhost: [] as string[], automation: [] as string[], webdriver: false },
@@ -236,6 +237,32 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     await page.close()
   }
 
+  /**
+   * The collector stores the first batch but its answer never reaches the page (the connection
+   * drops, as on a train): the script sends the batch again, and the collector must not count it twice.
+   */
+  async function lostAnswer(context: BrowserContext): Promise<void> {
+    let resent!: () => void
+    const wasResent = new Promise<void>((resolve) => (resent = resolve))
+    let attempts = 0
+    await context.route('**/api/event', async (route) => {
+      if (attempts++ === 0) {
+        const stored = await route.fetch()
+        seen.lostAnswer.push(stored.status())
+        return route.abort('connectionreset')
+      }
+      const res = await route.fetch()
+      seen.lostAnswer.push(res.status())
+      await route.fulfill({ response: res })
+      resent()
+    })
+    const page = await context.newPage()
+    await page.goto(`${c.url}/test-pages/retry.html?utm_source=lost-answer`)
+    await page.evaluate(() => (window as unknown as { tellen: (n: string) => void }).tellen('lost-answer-check'))
+    await wasResent
+    await page.close()
+  }
+
   /** A page with a nonce-based Content-Security-Policy whose own script dispatches clicks on the document. */
   async function strict(context: BrowserContext): Promise<void> {
     const page = await context.newPage()
@@ -334,6 +361,7 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     browser = await launchChromium('shell')
     await inTurns(PAGES_AT_ONCE, [
       inContext(retry),
+      inContext(lostAnswer),
       inContext(manual),
       inContext(gated),
       inContext(largeBatch),
@@ -573,6 +601,13 @@ describe('the browser SDK in Chromium, against the real collector and ClickHouse
     const custom = await events(`utm_source = 'retry' AND type = 'custom'`)
     expect(custom.map((e) => e.name)).toEqual(['retry-check'])
     expect(await events(`utm_source = 'retry' AND type = 'pageview'`)).toHaveLength(1)
+  })
+
+  it('counts a batch once when the collector stored it but the answer was lost and the script sent it again', async () => {
+    // Stored the first time (202), then sent again with what came after it, and answered 202 again.
+    expect(seen.lostAnswer.slice(0, 2)).toEqual([202, 202])
+    expect(await events(`utm_source = 'lost-answer' AND type = 'pageview'`)).toHaveLength(1)
+    expect((await events(`utm_source = 'lost-answer' AND type = 'custom'`)).map((e) => e.name)).toEqual(['lost-answer-check'])
   })
 
   it('loads its timing chunk under a nonce-based CSP and throws nothing into the page on synthetic clicks', async () => {

@@ -12,7 +12,7 @@ export interface EventError {
 /** Why a request, or some events of a batch, were not stored. */
 export type DropReason =
   | 'content_type' | 'content_encoding' | 'opted_out' | 'invalid' | 'no_salt' | 'rate_limited'
-  | 'unknown_site' | 'bad_origin' | 'bot' | 'spam' | 'spool_full'
+  | 'unknown_site' | 'bad_origin' | 'bot' | 'spam' | 'spool_full' | 'repeated'
 
 interface DropPolicy {
   /** The status of the answer when the whole request is dropped for this reason. */
@@ -40,6 +40,7 @@ export const DROP_POLICY: Readonly<Record<DropReason, DropPolicy>> = {
   bot: { status: 202, metric: 'bot', securityView: true },
   spam: { status: 202, metric: 'spam', securityView: true },
   spool_full: { status: 503, metric: 'unavailable', securityView: false },
+  repeated: { status: 202, metric: 'repeated', securityView: false },
 }
 
 /** How long a client is asked to wait when the collector cannot take events. */
@@ -89,6 +90,8 @@ export interface Stored {
   site: string
   /** Rows for `tellen.events_in`: JSON arrays in the order of `EVENT_COLUMNS` (event-row.ts). */
   rows: string[]
+  /** The `id` the client gave the event of each row, if any (steps/once.ts). */
+  ids: (number | undefined)[]
   errors: EventError[]
   /** The address's truncated prefix, as given or derived (for counting the drops in the security view). */
   ipPrefix: string

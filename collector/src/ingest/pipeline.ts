@@ -9,6 +9,7 @@ import { rowEncoder } from './steps/encode.ts'
 import { eventEnricher } from './steps/enrich.ts'
 import { guard } from './steps/guard.ts'
 import { limit } from './steps/limit.ts'
+import type { RepeatFilter } from './steps/once.ts'
 import { parse } from './steps/parse.ts'
 import { requireSalt } from './steps/salt.ts'
 import { settle } from './steps/settle.ts'
@@ -53,6 +54,8 @@ export interface IngestDeps extends PipelineDeps {
   saltReady(now: number): boolean
   rateLimits: RateLimits
   countOptOut(site: string, now: number): void
+  /** The events stored in the last minutes, by their ids (steps/once.ts). */
+  repeats: RepeatFilter
   write(rows: string[]): Promise<void>
 }
 
@@ -79,7 +82,16 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Outc
   if (isDrop(batch)) return batch
   const settled = settle(batch)
   if (isDrop(settled)) return settled
-  return store(settled, deps.write)
+  const claim = await deps.repeats.claim(settled, settled.ids)
+  if (isDrop(claim)) return claim
+  let stored = false
+  try {
+    const outcome = await store(claim.stored, deps.write)
+    stored = !isDrop(outcome)
+    return outcome
+  } finally {
+    claim.done(stored)
+  }
 }
 
 /**
@@ -102,6 +114,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   const encode = rowEncoder(batch, site.domain, agent, anonymised, req.now)
 
   const rows: string[] = []
+  const ids: (number | undefined)[] = []
   const errors: EventError[] = []
   let spam: Drop | undefined
   for (let index = 0; index < batch.events.length; index++) {
@@ -111,6 +124,7 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
       const event = enrich(batch.events[index])
       if (!isDrop(event)) {
         rows.push(encode(event))
+        ids.push(event.id)
         for (const error of event.leftOut ?? []) errors.push({ index, error, stored: true })
       } else if (event.reason !== 'spam') errors.push({ index, error: event.error })
       else if (spam) spam.events++
@@ -123,5 +137,5 @@ export function processBatch(body: unknown, req: RequestContext, deps: PipelineD
   if (spam) drops.push(spam)
   const refused = errors.filter((e) => !e.stored).length
   if (refused) drops.push(new Drop('invalid', 'some events of the batch are not valid', { status: 202, events: refused, site: site.domain }))
-  return { ok: true, site: site.domain, rows, errors, ipPrefix, drops }
+  return { ok: true, site: site.domain, rows, ids, errors, ipPrefix, drops }
 }

@@ -45,7 +45,7 @@ const value = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(Array(100).fill(3), Array(100).fill(-1), Array(99).fill(0), Array(100).fill(1.5)) },
   { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(text, number, fc.boolean()), { maxKeys: 3 }) },
 )
-const FIELDS = ['url', 'ts', 'referrer', 'exit', 'target', 'engaged', 'scroll', 'grid', 'metric', 'value', 'kind', 'resource', 'el', 'cx', 'cy', 'number', 'name', 'props', 'extra']
+const FIELDS = ['url', 'ts', 'id', 'referrer', 'exit', 'target', 'engaged', 'scroll', 'grid', 'metric', 'value', 'kind', 'resource', 'el', 'cx', 'cy', 'number', 'name', 'props', 'extra']
 const TYPES = ['pageview', 'leave', 'timing', 'error', 'download', 'click', 'call', 'custom', 'other']
 const event = fc.record(
   { type: fc.oneof(fc.constantFrom(...TYPES), value), ...Object.fromEntries(FIELDS.map((f) => [f, value])) },
@@ -60,7 +60,7 @@ const VALID: Record<string, unknown>[] = [
   { type: 'click', url: 'https://example.com/', el: 'a#buy', cx: 9, cy: 0 },
   { type: 'call', url: 'https://example.com/', number: '+31 20 123' },
 ]
-const nearlyValid = fc.constantFrom(...VALID).chain((base) => fc.tuple(fc.constant(base), fc.constantFrom(...Object.keys(base), 'ts', 'extra'), fc.option(value))).map(([base, field, v]) => {
+const nearlyValid = fc.constantFrom(...VALID).chain((base) => fc.tuple(fc.constant(base), fc.constantFrom(...Object.keys(base), 'ts', 'id', 'extra'), fc.option(value))).map(([base, field, v]) => {
   const out: Record<string, unknown> = { ...base }
   if (v === null) delete out[field]
   else out[field] = v
@@ -73,7 +73,7 @@ const BOUNDARY_VALUES: unknown[] = [
   ...LENGTHS.flatMap((n) => ['x', '😀', 'é', '1'].map((c) => c.repeat(n))),
   ...LENGTHS.map((n) => `https://example.com/${'x'.repeat(Math.max(0, n - 20))}`),
   '', '\ud800', 'a\udc00b', `${'x'.repeat(2047)}\ud800`, 'pageview', 'outbound', 'lcp', 'img', 'LINK', '+31 (20) 123-45.67', '06 12 34', 'tel:1',
-  0, 1, -1, 9, 10, 99, 100, 101, 1.5, -0.5, 3_600_000, 3_600_001, 86_400_000, 86_400_001, 1_000_000, 1_000_001,
+  0, 1, -1, 9, 10, 99, 100, 101, 1.5, -0.5, 0.5, 1 - 2 ** -53, 2 ** -1074, 3_600_000, 3_600_001, 86_400_000, 86_400_001, 1_000_000, 1_000_001,
   Number.MAX_SAFE_INTEGER, 2 ** 53, 1e300, -1e300, true, false, null, [], {}, Array(100).fill(3), Array(100).fill(-1), Array(99).fill(0),
   Array(101).fill(0), Array(100).fill(1.5), Array(100).fill(1_000_001),
 ]
@@ -82,7 +82,7 @@ describe('parseEvent and parseBatch', () => {
   it('agree with zod on every field of every plain event at its bounds', () => {
     let cases = 0
     for (const base of VALID) {
-      for (const field of [...Object.keys(base), 'ts', 'extra']) {
+      for (const field of [...Object.keys(base), 'ts', 'id', 'extra']) {
         for (const v of [...BOUNDARY_VALUES, undefined]) {
           const e: Record<string, unknown> = { ...base }
           if (v === undefined) delete e[field]

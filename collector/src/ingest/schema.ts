@@ -9,7 +9,11 @@ import {
 
 const url = z.string().min(1).max(MAX_URL_LENGTH)
 const shortText = (max: number) => z.string().max(max)
-const base = { url, ts: z.number().int().nonnegative().optional() }
+/**
+ * `id`: a random number in [0, 1) that the script gives each event, so that an event sent again (its
+ * answer lost) is stored once (steps/once.ts); never stored.
+ */
+const base = { url, ts: z.number().int().nonnegative().optional(), id: z.number().min(0).lt(1).optional() }
 
 const pageview = z.object({ ...base, type: z.literal('pageview'), referrer: url.or(z.literal('')).optional() })
 const leave = z.object({

@@ -5,6 +5,7 @@ import type { Env, Services } from '../context.ts'
 import { answerOf, countDrop, isDrop } from '../ingest/drop.ts'
 import { clientNetwork } from '../ingest/ip.ts'
 import { ingest, type IngestDeps } from '../ingest/pipeline.ts'
+import { createRepeatFilter } from '../ingest/steps/once.ts'
 import { hostOf, belongsToSite } from '../ingest/url.ts'
 import { optOutSignal, utcHour, type OptOutSignal } from '../privacy/opt-out.ts'
 import { TRACKING_STATUS } from '../privacy/policy.ts'
@@ -87,6 +88,7 @@ export function eventRoutes(s: EventRouteDeps): Hono<Env> {
     isSpamReferrer: s.isSpamReferrer,
     rateLimits: s.rateLimits,
     countOptOut: (site, now) => s.honoured.add({ site, hour: utcHour(now) }),
+    repeats: createRepeatFilter(),
     write: (rows) => s.events.write(rows),
   }
   const counters = { rejected: s.metrics.rejected, rejections: s.rejections }

@@ -14,6 +14,8 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000
 export interface EnrichedEvent {
   type: EventType
   ts: number
+  /** The random number the client gave the event, which steps/once.ts remembers; never stored. */
+  id?: number
   page: CleanUrl
   columns: KindColumns
   /** Parts of the event that are not stored (a property whose key is not an identifier), each a sentence naming it. */
@@ -66,6 +68,6 @@ export function eventEnricher(batch: WireBatch, site: Site, now: number, deps: E
     const context: KindContext = { site: site.domain, params: page.params, cleanOptions, referrer }
     const columns = kindColumns(event, context)
     if (typeof columns === 'string') return invalid(columns, site)
-    return { type: event.type, ts, page, columns, leftOut: context.leftOut }
+    return { type: event.type, ts, id: event.id, page, columns, leftOut: context.leftOut }
   }
 }

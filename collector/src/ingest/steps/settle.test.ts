@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { Drop, type Stored } from '../drop.ts'
 import { settle } from './settle.ts'
 
-const stored = (over: Partial<Stored>): Stored => ({ ok: true, site: 'example.com', rows: [], errors: [], ipPrefix: '', drops: [], ...over })
+const stored = (over: Partial<Stored>): Stored => ({ ok: true, site: 'example.com', rows: [], ids: [], errors: [], ipPrefix: '', drops: [], ...over })
 const spam = (events: number) => new Drop('spam', 'listed', { status: 202, events, site: 'example.com' })
 
 describe('settle', () => {

@@ -3,7 +3,7 @@ import { Drop, type Stored } from '../drop.ts'
 import { WriterFullError } from '../writer.ts'
 import { store } from './store.ts'
 
-const stored = (): Stored => ({ ok: true, site: 'example.com', rows: ['[1]', '[2]'], errors: [], ipPrefix: '', drops: [new Drop('spam', 'listed', { status: 202 })] })
+const stored = (): Stored => ({ ok: true, site: 'example.com', rows: ['[1]', '[2]'], ids: [undefined, undefined], errors: [], ipPrefix: '', drops: [new Drop('spam', 'listed', { status: 202 })] })
 
 describe('store', () => {
   it('hands the rows to the writer and passes the batch on once it took them', async () => {
