@@ -120,8 +120,9 @@ const nothing = () => {}
 /**
  * A set of ids in one fixed table (open addressing, linear probing, 0 for a free slot), kept at
  * most half full: no allocation per id and a few array reads per lookup. Two Sets of up to 250,000
- * doubles took 1.3 µs per event to look up and insert an id, this table 0.15 µs (both measured on
- * the same busy 2-core machine; a request of the ingest bench costs about 30 µs). Slots are chosen from the
+ * doubles took 1.4 µs per event to look up and insert an id, these tables 0.2 µs (2-core machine,
+ * load average 1; a one-event request costs the collector 260 to 290 µs, BENCHMARKS.md "Events sent
+ * again stored once"). Slots are chosen from the
  * id's bits mixed with a random key of the process, so that no client can pick ids that all land
  * on one run of slots and make every lookup walk it.
  */
