@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
+    // No test file starts in the first five minutes of a UTC day (test/helpers/day-start.ts).
+    setupFiles: ['test/setup-day-start.ts'],
     include: ['collector/**/*.test.ts', 'bench/**/*.test.ts', 'sdk/**/*.test.ts', 'dashboard/**/*.test.ts', 'test/**/*.test.ts'],
     // Deadlines for a machine of two cores that other work keeps busy (ten times slower than when it
     // is idle): a test or hook that is done sooner ends sooner, and one that hangs still fails.
