@@ -23,6 +23,7 @@ describe('once: events sent again are stored once', () => {
     // Sent again with what came after it: only the new event is stored, the rest counted as repeated.
     const mixed = await claimOf(repeats.claim(batch([0.1, 0.3, 0.2]), [0.1, 0.3, 0.2]))
     expect(mixed.stored.rows).toEqual(['[1]'])
+    expect(mixed.stored.ids).toEqual([0.3])
     expect(mixed.stored.drops).toMatchObject([{ reason: 'repeated', status: 202, events: 2 }])
     mixed.done(true)
   })

@@ -57,26 +57,31 @@ export function createRepeatFilter(options: { perGeneration?: number; generation
     const mine: Pending = { ids: [], waiters: undefined }
     // Rows are copied only once an event turns out to be a repeat (rare): until then `kept` is their count.
     let rows: string[] | undefined
+    let keptIds: (number | undefined)[] | undefined
     let kept = 0
     for (let i = 0; i < stored.rows.length; i++) {
       const id = ids[i]
       // An id seen earlier in this batch is pending already, with this claim.
       if (id && (current.has(id) || previous.has(id) || pending.has(id))) {
         rows ??= stored.rows.slice(0, i)
+        keptIds ??= ids.slice(0, i)
         continue
       }
       if (id) {
         pending.set(id, mine)
         mine.ids.push(id)
       }
-      if (rows) rows.push(stored.rows[i]!)
+      if (rows) {
+        rows.push(stored.rows[i]!)
+        keptIds!.push(id)
+      }
       kept++
     }
     const repeated = stored.rows.length - kept
     if (!kept) return new Drop('repeated', 'every event of the batch was stored before', { status: 202, events: repeated, site: stored.site })
     let settled = false
     return {
-      stored: rows ? { ...stored, rows, drops: [...stored.drops, new Drop('repeated', 'some events of the batch were stored before', { status: 202, events: repeated, site: stored.site })] } : stored,
+      stored: rows ? { ...stored, rows, ids: keptIds!, drops: [...stored.drops, new Drop('repeated', 'some events of the batch were stored before', { status: 202, events: repeated, site: stored.site })] } : stored,
       done(ok) {
         if (settled) return
         settled = true
