@@ -135,11 +135,15 @@ describe('the dashboard in Chromium against the real collector', () => {
     await page.getByRole('button', { name: 'Open the dashboard' }).click()
   }
   const card = (page: Page, metric: string) => page.locator(`.card[data-metric="${metric}"] .card-value`)
-  const rowsOf = async (page: Page, dimension: string) =>
-    Object.fromEntries(
-      await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
-        trs.map((tr) => [tr.querySelector('[data-value]')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))])),
-    )
+  const rowsOf = async (page: Page, dimension: string): Promise<Record<string, number | string>> => {
+    const rows = await page.locator(`table.rows[data-dimension="${dimension}"] tbody tr`).evaluateAll((trs) =>
+      trs.map((tr) => [tr.querySelector('[data-value]')!.getAttribute('data-value'), Number(tr.querySelector('td[data-column="visitors"]')!.getAttribute('title'))]))
+    if (rows.length) return Object.fromEntries(rows)
+    // No rows: what the panel shows instead (loading, no data, an error), so that a wait that fails names it.
+    const panel = page.locator(`.panel:has([id="tab-${dimension}"]), .panel[data-group="${dimension}"]`).first()
+    const said = await panel.evaluate((el) => `${el.querySelector('[role="tab"][aria-selected="true"]')?.textContent ?? ''}: ${el.querySelector('.panel-body')?.textContent ?? ''}`, undefined, { timeout: 1000 }).catch(() => null)
+    return said === null ? {} : { '(the panel shows)': said }
+  }
 
   it('sends the page gzipped only to a client that accepts gzip', async () => {
     const encodingFor = (acceptEncoding?: string) =>
