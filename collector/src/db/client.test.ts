@@ -85,3 +85,25 @@ describe('openDb on the embedded engine', () => {
     expect(await token()).toBe('')
   })
 })
+
+describe('closing the embedded engine', () => {
+  it('resolves once the statements under way are done, so that the process may exit and another data directory open at once', async () => {
+    const first = openDb({ dataDir: migratedDataDir() })
+    // A statement that takes a while, still running when close() is called.
+    let settled = false
+    const slow = first.query({ query: 'SELECT sleep(0.4) AS s, count() AS n FROM numbers(3)', format: 'JSONEachRow' })
+    void slow.then(() => (settled = true))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await first.close()
+    expect(settled).toBe(true)
+    expect(await (await slow).json()).toEqual([{ s: 0, n: 3 }])
+    // The engine binds one data directory per process: a connection whose teardown is still
+    // pending would make this refuse ("a closed session ... is still releasing its connection").
+    const second = openDb({ dataDir: migratedDataDir() })
+    try {
+      expect(await rows(second, 'SELECT 1 AS one')).toEqual([{ one: 1 }])
+    } finally {
+      await second.close()
+    }
+  })
+})

@@ -28,6 +28,14 @@ function embeddedEngine(): typeof import('chdb/connection') {
   }
 }
 
+/**
+ * Waits until the embedded engine runs nothing and has torn down every connection closed meanwhile
+ * (it defers that while a statement or a stream still runs on one).
+ */
+function engineIdle(): Promise<void> {
+  return (createRequire(import.meta.url)('chdb') as typeof import('chdb')).drainPending()
+}
+
 /** Settings every insert needs: the pipeline writes times as ISO 8601 with a `Z`. */
 const INSERT_SETTINGS = { date_time_input_format: 'best_effort' as const }
 /**
@@ -122,7 +130,15 @@ function settingOnce(engine: EngineConnection): EngineConnection {
     command: wrap(engine.command.bind(engine)),
     insert: wrap(engine.insert.bind(engine)),
     ping: engine.ping.bind(engine),
-    close: engine.close.bind(engine),
+    // Resolves once the statements under way are done and the engine has let the connection go: it
+    // defers that while a statement runs, and a process that exited meanwhile (a collector after
+    // SIGTERM, with a pass of the visits job still running) could die of a signal in the engine's
+    // threads instead of exiting 0; another data directory could not be opened yet either.
+    close: async () => {
+      await last
+      await engine.close()
+      await engineIdle()
+    },
   } as EngineConnection
 }
 
