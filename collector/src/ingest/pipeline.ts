@@ -82,7 +82,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Outc
   if (isDrop(batch)) return batch
   const settled = settle(batch)
   if (isDrop(settled)) return settled
-  const claim = await deps.repeats.claim(settled, settled.ids)
+  const claim = await deps.repeats.claim(settled)
   if (isDrop(claim)) return claim
   let stored = false
   try {

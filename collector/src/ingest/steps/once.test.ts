@@ -14,14 +14,14 @@ const claimOf = async (c: Claim | Drop | Promise<Claim | Drop>): Promise<Claim> 
 describe('once: events sent again are stored once', () => {
   it('drops a batch whose events were all stored, with 202 and the count, and keeps the new events of a mixed one', async () => {
     const repeats = createRepeatFilter()
-    const first = await claimOf(repeats.claim(batch([0.1, 0.2]), [0.1, 0.2]))
+    const first = await claimOf(repeats.claim(batch([0.1, 0.2])))
     expect(first.stored.rows).toEqual(['[0]', '[1]'])
     first.done(true)
-    const again = await repeats.claim(batch([0.1, 0.2]), [0.1, 0.2])
+    const again = await repeats.claim(batch([0.1, 0.2]))
     expect(again).toBeInstanceOf(Drop)
     expect(again).toMatchObject({ reason: 'repeated', status: 202, events: 2, site: 'example.com' })
     // Sent again with what came after it: only the new event is stored, the rest counted as repeated.
-    const mixed = await claimOf(repeats.claim(batch([0.1, 0.3, 0.2]), [0.1, 0.3, 0.2]))
+    const mixed = await claimOf(repeats.claim(batch([0.1, 0.3, 0.2])))
     expect(mixed.stored.rows).toEqual(['[1]'])
     expect(mixed.stored.ids).toEqual([0.3])
     expect(mixed.stored.drops).toMatchObject([{ reason: 'repeated', status: 202, events: 2 }])
@@ -31,27 +31,27 @@ describe('once: events sent again are stored once', () => {
   it('stores events without an id every time, and an id twice in one batch once', async () => {
     const repeats = createRepeatFilter()
     for (let i = 0; i < 2; i++) {
-      const c = await claimOf(repeats.claim(batch([undefined, undefined]), [undefined, undefined]))
+      const c = await claimOf(repeats.claim(batch([undefined, undefined])))
       expect(c.stored.rows).toHaveLength(2)
       c.done(true)
     }
-    const twice = await claimOf(repeats.claim(batch([0.5, 0.5]), [0.5, 0.5]))
+    const twice = await claimOf(repeats.claim(batch([0.5, 0.5])))
     expect(twice.stored.rows).toEqual(['[0]'])
   })
 
   it('forgets events whose storing failed, so that the batch sent again is stored', async () => {
     const repeats = createRepeatFilter()
-    const failed = await claimOf(repeats.claim(batch([0.7]), [0.7]))
+    const failed = await claimOf(repeats.claim(batch([0.7])))
     failed.done(false)
-    const retried = await claimOf(repeats.claim(batch([0.7]), [0.7]))
+    const retried = await claimOf(repeats.claim(batch([0.7])))
     expect(retried.stored.rows).toEqual(['[0]'])
   })
 
   it('makes a batch sent again while the first is being stored wait for it: dropped if it was stored, kept if not', async () => {
     const repeats = createRepeatFilter()
-    const first = await claimOf(repeats.claim(batch([0.11, 0.12]), [0.11, 0.12]))
+    const first = await claimOf(repeats.claim(batch([0.11, 0.12])))
     let answered = false
-    const waiting = Promise.resolve(repeats.claim(batch([0.11, 0.12]), [0.11, 0.12])).then((out) => {
+    const waiting = Promise.resolve(repeats.claim(batch([0.11, 0.12]))).then((out) => {
       answered = true
       return out
     })
@@ -60,20 +60,20 @@ describe('once: events sent again are stored once', () => {
     first.done(true)
     expect(await waiting).toMatchObject({ reason: 'repeated', events: 2 })
 
-    const second = await claimOf(repeats.claim(batch([0.21]), [0.21]))
-    const behind = Promise.resolve(repeats.claim(batch([0.21]), [0.21]))
+    const second = await claimOf(repeats.claim(batch([0.21])))
+    const behind = Promise.resolve(repeats.claim(batch([0.21])))
     second.done(false)
     const taken = await claimOf(behind)
     expect(taken.stored.rows).toEqual(['[0]'])
     taken.done(true)
-    expect(await repeats.claim(batch([0.21]), [0.21])).toMatchObject({ reason: 'repeated' })
+    expect(await repeats.claim(batch([0.21]))).toMatchObject({ reason: 'repeated' })
   })
 
   it('remembers an id for one to two generations: 5 to 10 minutes, or fewer ids under heavy traffic', async () => {
     let now = 0
     const repeats = createRepeatFilter({ generationMs: 1000, perGeneration: 3, now: () => now })
     const store = async (id: number) => {
-      const c = await repeats.claim(batch([id]), [id])
+      const c = await repeats.claim(batch([id]))
       if (isDrop(c)) return false
       c.done(true)
       return true

@@ -10,11 +10,11 @@ export interface Claim {
 
 export interface RepeatFilter {
   /**
-   * Leaves out of a batch the events that were stored already, by their `id`. An event that another
+   * Leaves out of a batch the events that were stored already, by their `id` (`stored.ids`). An event that another
    * request is storing right now waits for it: left out when that request stored it, kept when it
    * failed. A batch with nothing new is dropped as `repeated` (202).
    */
-  claim(stored: Stored, ids: readonly (number | undefined)[]): Claim | Drop | Promise<Claim | Drop>
+  claim(stored: Stored): Claim | Drop | Promise<Claim | Drop>
 }
 
 /** How long an id is remembered, at least while fewer than `perGeneration` events came in meanwhile. */
@@ -31,7 +31,7 @@ const PER_GENERATION = 250_000
  * that names one event, not a visitor or a page; it is never written anywhere.
  * @example
  * const repeats = createRepeatFilter()
- * const claim = await repeats.claim(stored, ids) // Claim, or Drop repeated
+ * const claim = await repeats.claim(stored) // Claim, or Drop repeated
  */
 export function createRepeatFilter(options: { perGeneration?: number; generationMs?: number; now?: () => number } = {}): RepeatFilter {
   const perGeneration = options.perGeneration ?? PER_GENERATION
@@ -52,8 +52,9 @@ export function createRepeatFilter(options: { perGeneration?: number; generation
     since = now
   }
 
-  function take(stored: Stored, ids: readonly (number | undefined)[]): Claim | Drop {
+  function take(stored: Stored): Claim | Drop {
     rotate()
+    const { ids } = stored
     const mine: Pending = { ids: [], waiters: undefined }
     // Rows are copied only once an event turns out to be a repeat (rare): until then `kept` is their count.
     let rows: string[] | undefined
@@ -94,10 +95,10 @@ export function createRepeatFilter(options: { perGeneration?: number; generation
     }
   }
 
-  const claim = (stored: Stored, ids: readonly (number | undefined)[]): Claim | Drop | Promise<Claim | Drop> => {
+  const claim = (stored: Stored): Claim | Drop | Promise<Claim | Drop> => {
     let busy: Pending | undefined
     let any = false
-    for (const id of ids) {
+    for (const id of stored.ids) {
       // 0 is no id: the tables mark free slots with it (Math.random() gives it once in 2^53).
       if (!id) continue
       any = true
@@ -106,10 +107,10 @@ export function createRepeatFilter(options: { perGeneration?: number; generation
     }
     // Events without ids (another client than the script) are stored as they come.
     if (!any) return { stored, done: nothing }
-    if (!busy) return take(stored, ids)
+    if (!busy) return take(stored)
     // Another request has some of these events under way: once it is done, this batch is looked at again.
     const other = busy
-    return new Promise<void>((resolve) => (other.waiters ??= []).push(resolve)).then(() => claim(stored, ids))
+    return new Promise<void>((resolve) => (other.waiters ??= []).push(resolve)).then(() => claim(stored))
   }
   return { claim }
 }
@@ -127,9 +128,8 @@ const nothing = () => {}
  * most half full: no allocation per id and a few array reads per lookup. Two Sets of up to 250,000
  * doubles took 1.4 µs per event to look up and insert an id, these tables 0.2 µs (2-core machine,
  * load average 1; a one-event request costs the collector 260 to 290 µs, BENCHMARKS.md "Events sent
- * again stored once"). Slots are chosen from the
- * id's bits mixed with a random key of the process, so that no client can pick ids that all land
- * on one run of slots and make every lookup walk it.
+ * again stored once"). Slots are chosen from the id's bits mixed with a random key of the process,
+ * so that no client can pick ids that all land on one run of slots and make every lookup walk it.
  */
 class IdTable {
   private readonly slots: Float64Array
