@@ -6,7 +6,7 @@ import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
 import { postEvents, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
-import { cutVisits, eventWindow, expectations, generateTraffic, localDay, overviewMetrics, roundFloat, rounded, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
+import { cutVisits, eventWindow, expectations, generateTraffic, localDay, overviewMetrics, pointsOf, rounded, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
 
 /**
  * Tellen on a ClickHouse server reached over HTTP, with two collectors on it: the test-only
@@ -218,7 +218,7 @@ describe('two collectors on one ClickHouse server', { timeout: 300_000 }, () => 
       for (const metric of SERIES) {
         for (const interval of ['hour', 'day'] as const) {
           const got = await get(c, site.domain, 'timeseries', { from, to, metric, interval, ...f })
-          const points = Object.fromEntries((got.points as { bucket: string; value: number }[]).filter((p) => p.value !== 0).map((p) => [p.bucket, roundFloat(p.value)]))
+          const points = pointsOf(got)
           const want = rounded(m.timeseries(from, to, f, metric, interval))
           if (!isDeepStrictEqual(points, want)) found.push({ site: site.domain, f, metric, interval, got: points, want })
         }

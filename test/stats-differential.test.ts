@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { inTurns, postEvents, ROOT, rows, startCollector, withDataDir, type Collector } from './helpers/collector.ts'
-import { crossesMidnight, cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, overviewMetrics, roundFloat, rounded, rowsOf, type Filters, type Request, trafficRange, untilVisitsCut } from './helpers/traffic-model.ts'
+import { crossesMidnight, cutVisits, daysOf, eastZoneWithMidnight, expectations, generateTraffic, lateRequests, localDay, overviewMetrics, pointsOf, rounded, rowsOf, type Filters, type Request, trafficRange, untilVisitsCut } from './helpers/traffic-model.ts'
 
 /**
  * Seeded traffic goes over HTTP into a real collector; every answer of the stats API for many
@@ -68,8 +68,6 @@ const get = async (site: string, path: string, params: Record<string, string | u
   if (res.status !== 200) throw new Error(`${path}?${query}: ${res.status} ${JSON.stringify(json)}`)
   return json
 }
-/** The non-zero points of a time series answer, by bucket, rounded. */
-const pointsOf = (answer: { points: { bucket: string; value: number }[] }) => Object.fromEntries(answer.points.filter((p) => p.value !== 0).map((p) => [p.bucket, roundFloat(p.value)]))
 
 const COLLECTOR_ENV = { TRUST_PROXY: '1', TELLEN_VISITS_INTERVAL_MS: '250', TELLEN_RATE_LIMIT_PER_MINUTE: '0', TELLEN_EXPORT_MIN_VISITORS: '2' }
 

@@ -456,6 +456,9 @@ export const roundFloat = (x: unknown) => (typeof x === 'number' ? Math.round(x 
 /** Every value of `o` as the comparisons see it (`roundFloat`). */
 export const rounded = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, roundFloat(v)]))
 
+/** The non-zero points of a time series answer, by bucket, rounded as the comparisons see them (`roundFloat`). */
+export const pointsOf = (answer: { points: { bucket: string; value: number }[] }) => Object.fromEntries(answer.points.filter((p) => p.value !== 0).map((p) => [p.bucket, roundFloat(p.value)]))
+
 /** The metrics of an overview period, rounded as the comparisons see them (`roundFloat`). */
 export const overviewMetrics = (o: Record<string, unknown>) =>
   Object.fromEntries(['visitors', 'visits', 'pageviews', 'pages_per_visit', 'bounce_rate', 'visit_duration'].map((k) => [k, roundFloat(o[k])]))
