@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, rows, startCollector, UA, withDataDir, type Collector } from './helpers/collector.ts'
+import { openDb, type Db } from '../collector/src/db/client.ts'
+import { postEvents, rows, startCollector, UA, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
 
 const SITE = 'example.com'
@@ -72,12 +73,21 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(await c.stop()).toBe(0)
   })
 
+  // The stopped collector's database, opened once for the checks (each opening costs the engine a
+  // start) and closed before the collector starts on it again.
+  let opened: Db | undefined
+  const db = () => (opened ??= openDb({ dataDir }))
+  const closeDb = async () => {
+    await opened?.close()
+    opened = undefined
+  }
+
   afterAll(async () => {
+    await closeDb()
     await c?.stop('SIGKILL')
   })
 
-  const stored = (where = '1') =>
-    withDataDir(dataDir, (db) => rows<Record<string, any>>(db, `SELECT *, toString(visitor) AS visitor_id FROM tellen.events WHERE ${where} ORDER BY ts, path`))
+  const stored = (where = '1') => rows<Record<string, any>>(db(), `SELECT *, toString(visitor) AS visitor_id FROM tellen.events WHERE ${where} ORDER BY ts, path`)
 
   it('accepts a sendBeacon batch with 202 and the number of events', () => {
     expect(responses.full!.status).toBe(202)
@@ -148,9 +158,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(responses.bot!.status).toBe(202)
     expect(responses.bot!.json).toMatchObject({ accepted: 0, reason: 'bot' })
     expect(await stored(`path = '/bot-page'`)).toEqual([])
-    const counts = await withDataDir(dataDir, (db) =>
-      rows<{ reason: string; n: number; ip_prefix: string }>(db, `SELECT reason, ip_prefix, toUInt32(sum(count)) AS n FROM tellen.rejections WHERE site = {site:String} GROUP BY reason, ip_prefix`, { site: SITE }),
-    )
+    const counts = await rows<{ reason: string; n: number; ip_prefix: string }>(db(), `SELECT reason, ip_prefix, toUInt32(sum(count)) AS n FROM tellen.rejections WHERE site = {site:String} GROUP BY reason, ip_prefix`, { site: SITE })
     expect(counts).toContainEqual({ reason: 'bot', ip_prefix: '66.249.66.0/24', n: 1 })
     expect(counts).toContainEqual({ reason: 'invalid', ip_prefix: '2001:4860:4860::/48', n: 4 })
   })
@@ -208,11 +216,8 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
 
   it('never stores or logs a full client address', async () => {
     const addresses = ['145.14.1.1', '8.8.8.8', '2001:4860:4860::8888', '66.249.66.1']
-    const dump = await withDataDir(dataDir, async (db) => {
-      const tables = await rows<{ name: string }>(db, `SELECT name FROM system.tables WHERE database = 'tellen' AND engine NOT IN ('Null', 'MaterializedView')`)
-      const all = await Promise.all(tables.map((t) => rows(db, `SELECT * FROM tellen.${t.name}`)))
-      return JSON.stringify(all)
-    })
+    const tables = await rows<{ name: string }>(db(), `SELECT name FROM system.tables WHERE database = 'tellen' AND engine NOT IN ('Null', 'MaterializedView')`)
+    const dump = JSON.stringify(await Promise.all(tables.map((t) => rows(db(), `SELECT * FROM tellen.${t.name}`))))
     for (const ip of addresses) {
       expect(dump).not.toContain(ip)
       expect(c.output()).not.toContain(ip)
@@ -224,6 +229,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
   })
 
   it('keeps data and does not migrate again after a restart', async () => {
+    await closeDb()
     const again = await startCollector({ TELLEN_SITES: SITE }, dataDir)
     const ready = await fetch(`${again.url}/readyz`).then((r) => r.json())
     expect(ready).toMatchObject({ status: 'ready', clickhouse: 'ok', migrations: 'ok' })
@@ -232,7 +238,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
     expect(await again.stop()).toBe(0)
     expect(again.output()).not.toContain('migrations applied')
     expect(await stored(`path IN ('/pricing', '/second-run')`)).toHaveLength(2)
-    const migrations = await withDataDir(dataDir, (db) => rows<{ n: number }>(db, 'SELECT toUInt32(count()) AS n FROM tellen.migrations'))
+    const migrations = await rows<{ n: number }>(db(), 'SELECT toUInt32(count()) AS n FROM tellen.migrations')
     const shipped = fs.readdirSync(path.join(import.meta.dirname, '../sql')).filter((f) => /^\d{3}_.*\.sql$/.test(f)).length
     expect(migrations[0]!.n).toBe(shipped)
   })
