@@ -19,7 +19,8 @@ const SITES = [
 ]
 /** A site where late requests may also move a visit's start: only answers read with FINAL are exact there. */
 const MOVING = { domain: 'la.diff.test', tz: 'America/Los_Angeles' }
-const PEOPLE = 22
+/** Clients per site: enough for over 100 page views a site at any minute of the day (test/traffic-model.test.ts). */
+const PEOPLE = 24
 /** Questions asked at once: the collector answers one while the test works out what another should be. */
 const QUESTIONS_AT_ONCE = 4
 
