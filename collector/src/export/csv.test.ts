@@ -16,11 +16,14 @@ describe('stats answers as CSV', () => {
     expect(parse(csv, { columns: true })).toEqual([{ value: 'a,"b"\nc', visitors: '2', extra: '' }, { value: `'=1+1`, visitors: '1', extra: 'true' }])
   })
 
-  it('makes rows of an answer: its one list, each of several lists by part, or its fields', () => {
+  it('makes rows of an answer: its one list, each of several lists by part, none when its lists are empty, or its fields', () => {
     expect(answerRows({ source: 'rollup', rows: [{ value: 'NL', visitors: 3 }] })).toEqual([{ value: 'NL', visitors: 3 }])
     expect(answerRows({ goals: [{ id: 'a', property: { key: 'plan', value: 'pro' } }] })).toEqual([{ id: 'a', 'property.key': 'plan', 'property.value': 'pro' }])
     expect(answerRows({ page: '/', previous: [{ kind: 'entry' }], next: [{ kind: 'exit' }] })).toEqual([{ part: 'previous', kind: 'entry' }, { part: 'next', kind: 'exit' }])
     expect(answerRows({ current: { visitors: 2 }, previous: { visitors: 1 } })).toEqual([{ 'current.visitors': 2, 'previous.visitors': 1 }])
     expect(answerRows({ clicks: [[1, 2]], elements: [{ element: 'a' }] })).toEqual([{ part: 'clicks', row: 0, 0: 1, 1: 2 }, { part: 'elements', element: 'a' }])
+    expect(answerRows({ source: 'rollup', dimension: 'event', rows: [] })).toEqual([])
+    expect(answerRows({ page: '/', previous: [], next: [{ kind: 'exit' }] })).toEqual([{ kind: 'exit' }])
+    expect(answerRows({ source: 'events', span: null, page: '/', previous: [], next: [] })).toEqual([])
   })
 })

@@ -38,12 +38,15 @@ function flatten(o: Record<string, unknown>, prefix = ''): Record<string, unknow
 /**
  * The rows of a stats answer as a table: the objects of its one list (each object a row, nested
  * objects spread into columns), of each of its lists with a `part` column naming the list when it has
- * several (a grid's rows become rows numbered by `row`), or its fields as one row when it has none.
+ * several (a grid's rows become rows numbered by `row`), none when its lists are empty, or its fields
+ * as one row when it has no list.
  * @example answerRows({ source: 'rollup', rows: [{ value: 'NL', visitors: 3 }] }) // [{ value: 'NL', visitors: 3 }]
  */
 export function answerRows(answer: Record<string, unknown>): Record<string, unknown>[] {
-  const lists = Object.entries(answer).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].length > 0 && e[1].every((x) => isRecord(x) || Array.isArray(x)))
-  if (!lists.length) return [flatten(answer)]
+  const all = Object.entries(answer).filter((e): e is [string, unknown[]] => Array.isArray(e[1]) && e[1].every((x) => isRecord(x) || Array.isArray(x)))
+  const lists = all.filter(([, items]) => items.length > 0)
+  // An answer whose lists are all empty (a breakdown with no rows) has no rows, not its fields as one.
+  if (!lists.length) return all.length ? [] : [flatten(answer)]
   const rowsOf = (items: unknown[]) => items.map((x, i) => (Array.isArray(x) ? { row: i, ...Object.fromEntries(x.map((v, j) => [String(j), v])) } : flatten(x as Record<string, unknown>)))
   if (lists.length === 1) return rowsOf(lists[0]![1])
   return lists.flatMap(([part, items]) => rowsOf(items).map((r) => ({ part, ...r })))
