@@ -56,7 +56,10 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       TELLEN_ADMIN_TOKEN: adminToken,
-      TELLEN_FLUSH_INTERVAL_MS: '100',
+      // Written within half a second, and in fewer, larger inserts than every 100 ms: each insert makes
+      // a part in every table the events feed, which the engine then merges (the collectors of a run
+      // took about a fifth less CPU).
+      TELLEN_FLUSH_INTERVAL_MS: '500',
       ...(env.CLICKHOUSE_URL ? { TELLEN_SECRET: TEST_SECRET } : {}),
       ...env,
     },
