@@ -5,7 +5,7 @@ import { cutVisits, eastZoneWithMidnight, generateTraffic, localDay, rowsOf, typ
  * The differential tests check, before they compare, that their seeded traffic covers what they
  * compare (enough page views, visits across an hour and a local midnight, a funnel's path). The
  * traffic is generated around the time the test runs, so it must do so at any time of the day: here
- * at every half hour of one, for the seeds and sites of those tests.
+ * every ten minutes of one, for the seeds and sites of those tests.
  */
 const DAY_START = Date.UTC(2026, 11, 7)
 /** Every ten minutes: the traffic's volume dips at some minutes of the day (every half hour missed 04:08). */

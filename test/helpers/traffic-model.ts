@@ -315,7 +315,8 @@ const formats = new Map<string, Intl.DateTimeFormat>()
 const QUARTER_HOUR = 15 * 60_000
 const partsByQuarter = new Map<string, { day: string; hour: string }>()
 function parts(tz: string, ms: number) {
-  const key = `${tz} ${Math.floor(ms / QUARTER_HOUR)}`
+  const quarter = Math.floor(ms / QUARTER_HOUR)
+  const key = `${tz} ${quarter}`
   const known = partsByQuarter.get(key)
   if (known) return known
   let f = formats.get(tz)
@@ -323,7 +324,7 @@ function parts(tz: string, ms: number) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' })
     formats.set(tz, f)
   }
-  const p = Object.fromEntries(f.formatToParts(new Date(Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR)).map((x) => [x.type, x.value]))
+  const p = Object.fromEntries(f.formatToParts(new Date(quarter * QUARTER_HOUR)).map((x) => [x.type, x.value]))
   const result = { day: `${p.year}-${p.month}-${p.day}`, hour: p.hour! }
   partsByQuarter.set(key, result)
   return result
