@@ -50,6 +50,13 @@ describe('collector lifecycle', () => {
     expect(r.stderr).toBe('tellen: invalid configuration: TELLEN_IPV4_PREFIX="32" must be at most 24\n')
   })
 
+  it('refuses to start with one line naming a ClickHouse setting that the engine does not know', async () => {
+    const r = await runCollectorToExit({ PORT: '0', CLICKHOUSE_SETTINGS: 'max_threads=2,compile_expresions=0' })
+    expect(r.code).toBe(1)
+    expect(r.stderr.split('\n')).toHaveLength(2)
+    expect(r.stderr).toMatch(/^tellen: could not start: CLICKHOUSE_SETTINGS: .*compile_expresions/)
+  })
+
   it('refuses to start with one line when its port is taken, and when HOST is not an address of the machine', async () => {
     const taken = net.createServer()
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))

@@ -1,11 +1,12 @@
 import { isDeepStrictEqual } from 'node:util'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDb } from '../collector/src/db/client.ts'
 import { readMigrations } from '../collector/src/db/migrate.ts'
 import { ttlDays, ttlOf } from '../collector/src/privacy/retention.ts'
 import { addDays, rangeDays } from '../collector/src/stats/range.ts'
 import { startClickHouseHttp, type ClickHouseHttp } from './helpers/clickhouse-http.ts'
-import { postEvents, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
+import { postEvents, rows, startCollector, tempDataDir, type Collector } from './helpers/collector.ts'
 import { cutVisits, eventWindow, expectations, generateTraffic, localDay, overviewMetrics, pointsOf, rounded, rowsOf, type Filters, type Request } from './helpers/traffic-model.ts'
 
 /**
@@ -118,6 +119,16 @@ describe('the ClickHouse HTTP interface the collector is tested against', () => 
       await other.close()
     } finally {
       await session.close()
+    }
+  })
+
+  it('takes the settings of openDb (CLICKHOUSE_SETTINGS) with every statement', async () => {
+    const configured = openDb({ url, dataDir: tempDataDir(), settings: { max_threads: 3, load_balancing: 'in_order' } })
+    try {
+      const [row] = await rows<{ threads: number; balancing: string }>(configured, "SELECT getSetting('max_threads') AS threads, getSetting('load_balancing') AS balancing")
+      expect(row).toEqual({ threads: 3, balancing: 'in_order' })
+    } finally {
+      await configured.close()
     }
   })
 

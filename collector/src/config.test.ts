@@ -11,6 +11,13 @@ describe('loadConfig', () => {
     expect(c.dataDir).toMatch(/\/data$/)
   })
 
+  it('reads ClickHouse settings as name=value pairs, numbers as numbers', () => {
+    expect(loadConfig({}).clickhouseSettings).toEqual({})
+    expect(loadConfig({ CLICKHOUSE_SETTINGS: ' max_threads=4, compile_expressions = 0,load_balancing=nearest_hostname,max_execution_time=2.5' }).clickhouseSettings).toEqual({
+      max_threads: 4, compile_expressions: 0, load_balancing: 'nearest_hostname', max_execution_time: 2.5,
+    })
+  })
+
   it('reads sites, proxies and prefixes', () => {
     const c = loadConfig({ TELLEN_SITES: ' Example.com, shop.example.org ', TRUST_PROXY: 'true', TELLEN_IPV4_PREFIX: '16', CLICKHOUSE_URL: 'http://ch:8123', TELLEN_SECRET: 'x'.repeat(32) })
     expect(c).toMatchObject({ sites: ['example.com', 'shop.example.org'], defaultSites: false, trustProxy: 1, ipv4Prefix: 16, clickhouseUrl: 'http://ch:8123' })
@@ -34,6 +41,11 @@ describe('loadConfig', () => {
     [{ TELLEN_SECRET: 'short' }, /TELLEN_SECRET=.* at least 32 characters/],
     [{ CLICKHOUSE_URL: 'http://ch:8123' }, /TELLEN_SECRET must be set when CLICKHOUSE_URL is/],
     [{ TELLEN_EXPORT_MIN_VISITORS: '1' }, /TELLEN_EXPORT_MIN_VISITORS="1" must be at least 2/],
+    [{ CLICKHOUSE_SETTINGS: 'max_threads' }, /CLICKHOUSE_SETTINGS="max_threads" "max_threads" is not name=value/],
+    [{ CLICKHOUSE_SETTINGS: "max_threads=1;DROP TABLE x" }, /CLICKHOUSE_SETTINGS=.* is not name=value/],
+    [{ CLICKHOUSE_SETTINGS: 'max_threads=1,max_threads=2' }, /max_threads is given twice/],
+    [{ CLICKHOUSE_SETTINGS: 'insert_deduplication_token=x' }, /insert_deduplication_token is set by Tellen itself/],
+    [{ CLICKHOUSE_SETTINGS: 'readonly=1' }, /readonly is set by Tellen itself/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { parseEngineSettings, type EngineSettings } from './db/engine-settings.ts'
 import { EVENTS_RETENTION_DAYS, IPV4_PREFIX, IPV6_PREFIX, ROLLUP_RETENTION_DAYS } from './privacy/policy.ts'
 
 /** Decimal digits only: Number() would also read `0x10` as 16, `1e3` as 1000 and `0b1` as 1. */
@@ -37,6 +38,17 @@ const envSchema = z.object({
     .optional(),
   CLICKHOUSE_USER: z.string().optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_SETTINGS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const settings = parseEngineSettings(v ?? '')
+      if (typeof settings === 'string') {
+        ctx.addIssue({ code: 'custom', message: settings })
+        return z.NEVER
+      }
+      return settings
+    }),
   TELLEN_SITES: z
     .string()
     .optional()
@@ -121,6 +133,8 @@ export interface Config {
   clickhouseUrl: string | undefined
   clickhouseUser: string | undefined
   clickhousePassword: string | undefined
+  /** ClickHouse settings sent with every statement (CLICKHOUSE_SETTINGS), to the server or the embedded engine. */
+  clickhouseSettings: EngineSettings
   /** Sites that may send events, from TELLEN_SITES; `defaultSites` is true when none were given. */
   sites: string[]
   defaultSites: boolean
@@ -203,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUrl: e.CLICKHOUSE_URL,
     clickhouseUser: e.CLICKHOUSE_USER,
     clickhousePassword: e.CLICKHOUSE_PASSWORD,
+    clickhouseSettings: e.CLICKHOUSE_SETTINGS,
     sites: defaultSites ? ['localhost'] : e.TELLEN_SITES,
     defaultSites,
     adminToken: e.TELLEN_ADMIN_TOKEN,

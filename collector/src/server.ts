@@ -59,7 +59,13 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
   }
   if (config.defaultSites) log.warn('TELLEN_SITES is not set: only events for the site "localhost" are accepted')
 
-  const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+  const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir, settings: config.clickhouseSettings })
+  if (Object.keys(config.clickhouseSettings).length) {
+    // A setting the engine does not know fails every statement: say so once, naming where it came from.
+    await db.query({ query: 'SELECT 1', format: 'JSONEachRow' }).catch((err: Error) => {
+      throw new Error(`CLICKHOUSE_SETTINGS: ${err.message.trim()}`)
+    })
+  }
   let migrated = false
   const applied = await migrate(db)
   migrated = true

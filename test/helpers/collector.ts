@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { openDb, type Db } from '../../collector/src/db/client.ts'
 import { migratedDataDir } from './migrated-data-dir.ts'
-import { programArgs } from './programs.ts'
+import { programArgs, TEST_ENGINE_SETTINGS, TEST_ENGINE_SETTINGS_ENV } from './programs.ts'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** How long a collector may take to start (or to fail) on a busy machine; each wait ends as soon as it does. */
@@ -37,7 +37,8 @@ export function tempDataDir(prefix = 'tellen-test-'): string {
 
 /**
  * Starts the real collector (`collector/src/main.ts`, compiled: see programs.ts) as a child process on a free port and waits
- * until it listens. `env` is added to a clean environment with PORT=0; `nodeArgs` go to Node (e.g.
+ * until it listens. `env` is added to a clean environment with PORT=0 and the test run's engine settings
+ * (`TEST_ENGINE_SETTINGS`); `nodeArgs` go to Node (e.g.
  * `--cpu-prof`, which Node does not take from NODE_OPTIONS). The default DATA_DIR is already
  * migrated (`migratedDataDir`); pass `tempDataDir()` for a collector that applies the migrations.
  * @example
@@ -60,6 +61,7 @@ export async function startCollector(env: Record<string, string> = {}, dataDir =
       // a part in every table the events feed, which the engine then merges (the collectors of a run
       // took about a fifth less CPU).
       TELLEN_FLUSH_INTERVAL_MS: '500',
+      CLICKHOUSE_SETTINGS: TEST_ENGINE_SETTINGS_ENV,
       ...(env.CLICKHOUSE_URL ? { TELLEN_SECRET: TEST_SECRET } : {}),
       ...env,
     },
@@ -126,7 +128,7 @@ export function runCollectorToExit(env: Record<string, string>): Promise<{ code:
 
 /** Opens a stopped collector's DATA_DIR with the embedded engine, runs `fn`, and closes it. */
 export async function withDataDir<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = openDb({ dataDir })
+  const db = openDb({ dataDir, settings: TEST_ENGINE_SETTINGS })
   try {
     return await fn(db)
   } finally {

@@ -8,6 +8,7 @@ import type { StatsQuery } from '../../collector/src/stats/range.ts'
 import { runVisitsJob } from '../../collector/src/visits/sessionize.ts'
 import { UA } from './collector.ts'
 import { migratedDataDir } from './migrated-data-dir.ts'
+import { TEST_ENGINE_SETTINGS } from './programs.ts'
 
 export const SITE = 'example.com'
 const SALT = Buffer.alloc(32, 7)
@@ -165,7 +166,7 @@ export function fixtureRows(events: readonly SentEvent[], site = SITE): string[]
 
 /** Opens a fresh embedded engine in a temporary DATA_DIR with every migration applied (`migratedDataDir`). */
 export async function openStatsDb(): Promise<StatsDb> {
-  const db = openDb({ dataDir: migratedDataDir('tellen-stats-') })
+  const db = openDb({ dataDir: migratedDataDir('tellen-stats-'), settings: TEST_ENGINE_SETTINGS })
   await migrate(db)
   return {
     db,

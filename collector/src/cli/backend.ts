@@ -107,7 +107,7 @@ export async function withBackend<T>(
     throw err
   })
   try {
-    const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+    const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir, settings: config.clickhouseSettings })
     try {
       return await run.local(db)
     } finally {

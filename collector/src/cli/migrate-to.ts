@@ -98,8 +98,8 @@ export function register(program: Command): void {
         if (err instanceof DataDirInUseError) throw new CliError(`${err.message}. Stop that collector first: migrate-to copies a database that nothing writes to`)
         throw err
       })
-      const source = openDb({ dataDir: config.dataDir })
-      const target = openDb({ url: options.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir })
+      const source = openDb({ dataDir: config.dataDir, settings: config.clickhouseSettings })
+      const target = openDb({ url: options.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir, settings: config.clickhouseSettings })
       const interrupted = new AbortController()
       const interrupt = () => interrupted.abort(new CliError('interrupted'))
       process.once('SIGINT', interrupt)

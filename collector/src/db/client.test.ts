@@ -107,3 +107,20 @@ describe('closing the embedded engine', () => {
     }
   })
 })
+
+describe('openDb with the operator’s settings (CLICKHOUSE_SETTINGS)', () => {
+  it('sends the settings it is given with every statement, beside its own', async () => {
+    // One data directory at a time in a process: the engine of the tests above is closed by now.
+    const other = openDb({ dataDir: migratedDataDir(), settings: { max_threads: 3, compile_expressions: 0, load_balancing: 'in_order' } })
+    try {
+      const read = `SELECT getSetting('max_threads') AS threads, getSetting('compile_expressions') AS compile, getSetting('load_balancing') AS balancing, getSetting('date_time_input_format') AS times`
+      expect(await rows(other, read)).toEqual([{ threads: 3, compile: false, balancing: 'in_order', times: 'best_effort' }])
+      // A statement's own value counts for it alone.
+      const rs = await other.query({ query: read, format: 'JSONEachRow', clickhouse_settings: { max_threads: 1 } })
+      expect(await rs.json()).toEqual([{ threads: 1, compile: false, balancing: 'in_order', times: 'best_effort' }])
+      expect(await rows(other, read)).toEqual([{ threads: 3, compile: false, balancing: 'in_order', times: 'best_effort' }])
+    } finally {
+      await other.close()
+    }
+  })
+})

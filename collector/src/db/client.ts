@@ -14,6 +14,8 @@ export interface DbOptions {
   username?: string | undefined
   password?: string | undefined
   dataDir: string
+  /** ClickHouse settings sent with every statement besides Tellen's own (CLICKHOUSE_SETTINGS). */
+  settings?: Readonly<Record<string, string | number>> | undefined
 }
 
 /**
@@ -66,7 +68,7 @@ export function openDb(options: DbOptions): Db {
     // Every failure reaches the caller, which logs it as one JSON line; the client's own logger
     // would add a multi-line dump to stderr for each one (every retry of an insert in an outage).
     log: { level: ClickHouseLogLevel.OFF },
-    clickhouse_settings: { ...CLIENT_SETTINGS, ...clusterSettings() },
+    clickhouse_settings: { ...options.settings, ...CLIENT_SETTINGS, ...clusterSettings() },
   }
   if (options.url) {
     return createClient({
