@@ -88,7 +88,7 @@ export function register(program: Command): void {
   program
     .command('migrate-to')
     .description('copy the embedded database in DATA_DIR (collector stopped) into an empty ClickHouse server or cluster, and check every table')
-    .requiredOption('--clickhouse-url <url>', 'the ClickHouse server to copy into (user and password: CLICKHOUSE_USER, CLICKHOUSE_PASSWORD; cluster: CLICKHOUSE_CLUSTER)')
+    .requiredOption('--clickhouse-url <url>', 'the ClickHouse server to copy into (user and password: CLICKHOUSE_USER, CLICKHOUSE_PASSWORD; cluster: CLICKHOUSE_CLUSTER; settings: CLICKHOUSE_SETTINGS)')
     .action(async (options: { clickhouseUrl: string }) => {
       if (!/^https?:\/\//.test(options.clickhouseUrl)) throw new CliError(`--clickhouse-url must be an http:// or https:// address, not ${JSON.stringify(options.clickhouseUrl)}`)
       const config = loadConfig()
