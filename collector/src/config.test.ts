@@ -46,6 +46,12 @@ describe('loadConfig', () => {
     [{ CLICKHOUSE_SETTINGS: 'max_threads=1,max_threads=2' }, /max_threads is given twice/],
     [{ CLICKHOUSE_SETTINGS: 'insert_deduplication_token=x' }, /insert_deduplication_token is set by Tellen itself/],
     [{ CLICKHOUSE_SETTINGS: 'readonly=1' }, /readonly is set by Tellen itself/],
+    [{ CLICKHOUSE_SETTINGS: 'async_insert=1' }, /async_insert would change how Tellen's rows are written/],
+    [{ CLICKHOUSE_SETTINGS: 'wait_for_async_insert=0' }, /wait_for_async_insert would change/],
+    [{ CLICKHOUSE_SETTINGS: 'insert_deduplicate=0' }, /insert_deduplicate is set by Tellen itself/],
+    [{ CLICKHOUSE_SETTINGS: 'input_format_skip_unknown_fields=1' }, /input_format_skip_unknown_fields would change/],
+    [{ CLICKHOUSE_SETTINGS: 'session_timezone=Europe/Paris' }, /CLICKHOUSE_SETTINGS=.* is not name=value/],
+    [{ CLICKHOUSE_SETTINGS: 'session_timezone=UTC' }, /session_timezone would change/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)

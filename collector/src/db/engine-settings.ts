@@ -20,10 +20,17 @@ const OWN_SETTINGS = new Set([
 ])
 
 /**
+ * Settings that decide how rows are parsed, formatted, acknowledged or deduplicated, or how times
+ * are read: an operator's value could lose or double acknowledged events, or change answers.
+ */
+const GUARDED = /^(input_format_|output_format_|format_|insert_|async_insert|wait_for_async_insert|deduplicate_|date_time_|session_timezone$)/
+
+/**
  * Reads `CLICKHOUSE_SETTINGS`: `name=value` pairs separated by commas, such as
  * `max_threads=4,max_execution_time=30`. A value of digits is a number, any other a string. Returns
  * the problem in words instead when the text is not such a list, or names a setting Tellen sets
- * itself; a name ClickHouse does not know stops the first statement, and with it the start.
+ * itself or one that would change how its rows are written or read; a name ClickHouse does not know
+ * stops the first statement, and with it the start.
  * @example
  * parseEngineSettings('max_threads=4') // { max_threads: 4 }
  */
@@ -34,6 +41,7 @@ export function parseEngineSettings(text: string): EngineSettings | string {
     if (!m) return `"${pair}" is not name=value (a setting's name, then a value of letters, digits and _ . : + -)`
     const [, name, value] = m as unknown as [string, string, string]
     if (OWN_SETTINGS.has(name)) return `${name} is set by Tellen itself and cannot be changed`
+    if (GUARDED.test(name)) return `${name} would change how Tellen's rows are written, deduplicated or read, and cannot be set`
     if (name in settings) return `${name} is given twice`
     settings[name] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value
   }
