@@ -50,11 +50,15 @@ describe('collector lifecycle', () => {
     expect(r.stderr).toBe('tellen: invalid configuration: TELLEN_IPV4_PREFIX="32" must be at most 24\n')
   })
 
-  it('refuses to start with one line naming a ClickHouse setting that the engine does not know', async () => {
-    const r = await runCollectorToExit({ PORT: '0', CLICKHOUSE_SETTINGS: 'max_threads=2,compile_expresions=0' })
-    expect(r.code).toBe(1)
-    expect(r.stderr.split('\n')).toHaveLength(2)
-    expect(r.stderr).toMatch(/^tellen: could not start: CLICKHOUSE_SETTINGS: .*compile_expresions/)
+  it('refuses to start with one line naming a ClickHouse setting it does not take, and one whose value the engine refuses', async () => {
+    const unknown = await runCollectorToExit({ PORT: '0', CLICKHOUSE_SETTINGS: 'max_threads=2,compile_expresions=0' })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/^tellen: invalid configuration: CLICKHOUSE_SETTINGS="max_threads=2,compile_expresions=0" compile_expresions is not one of the settings Tellen takes/)
+    expect(unknown.stderr.split('\n')).toHaveLength(2)
+    const refused = await runCollectorToExit({ PORT: '0', CLICKHOUSE_SETTINGS: 'max_threads=2,load_balancing=nowhere' })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^tellen: could not start: CLICKHOUSE_SETTINGS: .*LoadBalancing: 'nowhere'/)
+    expect(refused.stderr.split('\n')).toHaveLength(2)
   })
 
   it('refuses to start with one line when its port is taken, and when HOST is not an address of the machine', async () => {

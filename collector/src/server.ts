@@ -61,7 +61,7 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
 
   const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir, settings: config.clickhouseSettings })
   if (Object.keys(config.clickhouseSettings).length) {
-    // A setting the engine does not know fails every statement: say so once, naming where it came from.
+    // A value the engine refuses fails every statement: say so once, naming where it came from.
     await db.query({ query: 'SELECT 1', format: 'JSONEachRow' }).catch((err: Error) => {
       throw new Error(`CLICKHOUSE_SETTINGS: ${err.message.trim()}`)
     })
