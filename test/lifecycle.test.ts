@@ -59,6 +59,10 @@ describe('collector lifecycle', () => {
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/^tellen: could not start: CLICKHOUSE_SETTINGS: .*LoadBalancing: 'nowhere'/)
     expect(refused.stderr.split('\n')).toHaveLength(2)
+    // The engine names the value only: the setting it came from is still said.
+    const negative = await runCollectorToExit({ PORT: '0', CLICKHOUSE_SETTINGS: 'max_threads=-5' })
+    expect(negative.code).toBe(1)
+    expect(negative.stderr).toMatch(/^tellen: could not start: CLICKHOUSE_SETTINGS: .*-5/)
   })
 
   it('refuses to start with one line when its port is taken, and when HOST is not an address of the machine', async () => {

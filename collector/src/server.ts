@@ -61,9 +61,16 @@ async function start(config: Config, log: Logger, release: () => void): Promise<
 
   const db = openDb({ url: config.clickhouseUrl, username: config.clickhouseUser, password: config.clickhousePassword, dataDir: config.dataDir, settings: config.clickhouseSettings })
   if (Object.keys(config.clickhouseSettings).length) {
-    // A value the engine refuses fails every statement: say so once, naming where it came from.
+    // A value the engine refuses fails every statement: say so once, naming where it came from
+    // (when the engine's message names one of the settings or their values, not for any failure).
+    const named = new RegExp(
+      Object.entries(config.clickhouseSettings)
+        .flatMap(([name, value]) => [name, String(value)])
+        .map((word) => `(?<![\\w.-])${word.replace(/[.+]/g, '\\$&')}(?![\\w.])`)
+        .join('|'),
+    )
     await db.query({ query: 'SELECT 1', format: 'JSONEachRow' }).catch((err: Error) => {
-      throw new Error(`CLICKHOUSE_SETTINGS: ${err.message.trim()}`)
+      throw named.test(err.message) ? new Error(`CLICKHOUSE_SETTINGS: ${err.message.trim()}`) : err
     })
   }
   let migrated = false
