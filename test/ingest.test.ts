@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../collector/src/db/client.ts'
 import { postEvents, rows, startCollector, UA, type Collector } from './helpers/collector.ts'
 import { migratedDataDir } from './helpers/migrated-data-dir.ts'
+import { TEST_ENGINE_SETTINGS } from './helpers/programs.ts'
 
 const SITE = 'example.com'
 const now = () => Date.now()
@@ -76,7 +77,7 @@ describe('POST /api/event against the real collector and its embedded ClickHouse
   // The stopped collector's database, opened once for the checks (each opening costs the engine a
   // start) and closed before the collector starts on it again.
   let opened: Db | undefined
-  const db = () => (opened ??= openDb({ dataDir }))
+  const db = () => (opened ??= openDb({ dataDir, settings: TEST_ENGINE_SETTINGS }))
   const closeDb = async () => {
     await opened?.close()
     opened = undefined
